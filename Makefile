@@ -1,0 +1,73 @@
+# gpuforge - one non-recursive Makefile.
+#   make                 build ./gpuforge
+#   make test            unit tests, then end-to-end tests on the testbed (root)
+#   make unit | e2e      one half of it
+#   make demo            boot 3 local nodes, ping them, tear down
+#   make deps            install the Debian/Ubuntu build and test packages
+#   make SANITIZE=address,undefined   build with sanitizers
+#   make WERROR=1        warnings are errors (CI)
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libssh yaml-0.1 libarchive libcrypto libpcre2-8
+OPT ?= -O2 -g
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wwrite-strings -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifneq ($(SANITIZE),)
+OPT += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDSAN := -fsanitize=$(SANITIZE)
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) -pthread -MMD -MP $(CFLAGS)
+ALL_LDFLAGS := $(LDSAN) -pthread $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+B := build
+ENGINE_SRC := $(sort $(wildcard engine/*/*.c))
+MAIN_SRC := engine/cli/main.c
+LIB_SRC := $(filter-out $(MAIN_SRC),$(ENGINE_SRC))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+MAIN_OBJ := $(MAIN_SRC:%.c=$(B)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
+
+.PHONY: all clean test unit e2e demo deps check bench
+all: gpuforge
+
+gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/libgpuforge.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/unit-tests: $(UNIT_OBJ) $(B)/libgpuforge.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+unit: $(B)/unit-tests gpuforge
+	./$(B)/unit-tests
+
+e2e: gpuforge
+	tests/e2e/run-all
+
+test: unit e2e
+check: test
+
+demo: gpuforge
+	tests/e2e/demo
+
+deps:
+	tests/deps.sh
+
+clean:
+	rm -rf $(B) gpuforge
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
