@@ -1,0 +1,47 @@
+/*
+ * common.h - options shared by the commands that reach hosts (ping, exec,
+ * and later run): inventory sources, limit, connection and become settings;
+ * and loading the hosts a pattern selects with their connection targets.
+ */
+#ifndef GF_CLI_COMMON_H
+#define GF_CLI_COMMON_H
+
+#include "../exec/exec.h"
+#include "../inventory/inventory.h"
+#include "cli.h"
+
+struct gf_cli {
+    struct gf_vec inventories; /* const char * (argv strings) */
+    const char *limit;
+    struct gf_exec_opts exec;
+    int json;                  /* --json: one JSON object per host */
+    const char *args;          /* -a ARGS */
+    unsigned extra;            /* flags a command's own options set */
+    struct gf_vec positional;  /* const char *, operands in order */
+    int dashdash;              /* index in positional where "--" was, or -1 */
+    /* filled by gf_cli_hosts */
+    struct gf_inventory *inv;
+    struct gf_vec hosts;       /* struct gf_host * */
+    struct gf_target *targets; /* one per host */
+};
+
+/* Parses argv (argv[0] is the command name). Returns 0, or an exit code
+ * after printing the error. Extra command options come through `extra`
+ * (getopt_long table entries ending with a zeroed one, may be NULL) and
+ * are passed to on_extra. */
+struct option;
+int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **argv,
+                 const struct option *extra, int (*on_extra)(struct gf_cli *, int, const char *));
+/* Loads the inventories, resolves pattern (and --limit) and builds every
+ * host's target. Nothing connects here; errors print and return an exit
+ * code (GF_EXIT_USAGE or GF_EXIT_NOHOSTS). */
+int gf_cli_hosts(struct gf_cli *c, const char *pattern);
+void gf_cli_release(struct gf_cli *c);
+
+/* Counts per status, and the exit code they make. */
+struct gf_tally {
+    size_t n[5];
+};
+int gf_tally_exit(const struct gf_tally *t);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * exec.h - the execution layer's interface: per-host connection settings
+ * taken from inventory variables (struct gf_target), persistent libssh
+ * sessions with strict host-key checking, commands with deadlines and become,
+ * and the parallel scheduler that runs one function per host on N workers.
+ */
+#ifndef GF_EXEC_H
+#define GF_EXEC_H
+
+#include <pthread.h>
+
+#include "../core/core.h"
+
+/* Host key policy. */
+enum gf_hostkey_policy {
+    GF_HOSTKEY_STRICT = 0,  /* unknown and changed keys fail the host */
+    GF_HOSTKEY_ACCEPT_NEW   /* unknown keys are recorded; changed keys still fail */
+};
+
+/* Settings the command line gives for every host; inventory vars win over
+ * them, as in Ansible (except the security settings noted). */
+struct gf_exec_opts {
+    int forks;                 /* parallel hosts, default 50 */
+    int connect_timeout;       /* seconds, default 10 */
+    int command_timeout;       /* seconds per command, 0 = none */
+    int keepalive;             /* seconds between keepalives, default 15 */
+    size_t output_cap;         /* bytes kept per stream, default 1 MiB */
+    const char *user;          /* -u */
+    const char *key_file;      /* --private-key */
+    const char *known_hosts;   /* --known-hosts: wins over the inventory */
+    enum gf_hostkey_policy hostkey_policy;
+    char *password;            /* --ask-pass / GPUFORGE_PASSWORD; secret */
+    int become;                /* -b */
+    const char *become_user;   /* --become-user */
+    char *become_password;     /* -K / GPUFORGE_BECOME_PASSWORD; secret */
+};
+void gf_exec_opts_init(struct gf_exec_opts *o);
+
+/* Where and how to reach one host. Strings are malloc'd; secrets wiped. */
+struct gf_target {
+    char *name;            /* inventory_hostname */
+    char *addr;            /* ansible_host or name */
+    int port;              /* 22 */
+    char *user;            /* NULL: the local user's name */
+    struct gf_vec key_files; /* char * */
+    char *password;        /* secret or NULL */
+    char *known_hosts;     /* file; NULL: ~/.ssh/known_hosts */
+    enum gf_hostkey_policy hostkey_policy;
+    char *proxy_jump;      /* [user@]host[:port][,...] or NULL */
+    char *proxy_command;   /* with %h %p %r expanded at connect, or NULL */
+    int become;
+    char *become_user;     /* default root */
+    char *become_password; /* secret or NULL */
+    char *become_method;   /* only "sudo" is supported */
+};
+/* Fills t from the host's merged variables (map) and opts. Parses
+ * ansible_ssh_common_args and ansible_ssh_extra_args, accepting -o
+ * ProxyJump=, -J, -o ProxyCommand=, -o UserKnownHostsFile=,
+ * -o StrictHostKeyChecking=, -p, -i and rejecting anything else by name.
+ * Returns 0 or -GF_EINVAL with err naming the host and option. */
+int gf_target_from_vars(struct gf_target *t, const char *name, const struct gf_val *vars,
+                        const struct gf_exec_opts *opts, struct gf_error *err);
+void gf_target_release(struct gf_target *t);
+
+/* Outcome of one host's work, printed by the caller. */
+enum gf_status {
+    GF_ST_OK = 0,
+    GF_ST_FAILED,       /* connected, the command failed */
+    GF_ST_UNREACHABLE,  /* could not connect, or lost the connection */
+    GF_ST_AUTH,         /* authentication failed */
+    GF_ST_HOSTKEY,      /* host key unknown (strict), changed or of another type */
+};
+
+struct gf_result {
+    enum gf_status status;
+    int rc;                /* exit status; -1 when unknown */
+    struct gf_buf out;     /* capped */
+    struct gf_buf err;     /* capped */
+    char *msg;             /* reason for non-OK, malloc'd or NULL */
+    int64_t start_us, dur_us;
+};
+void gf_result_init(struct gf_result *r, size_t cap);
+void gf_result_release(struct gf_result *r);
+const char *gf_status_name(enum gf_status s);
+
+struct gf_session;
+
+/* Connects, checks the host key (before any credential is sent) and
+ * authenticates. Returns a session (free with gf_session_close) or NULL
+ * with r->status and r->msg set. */
+struct gf_session *gf_session_open(const struct gf_target *t, const struct gf_exec_opts *opts,
+                                   struct gf_result *r);
+void gf_session_close(struct gf_session *s);
+/* Milliseconds the connection and authentication took. */
+double gf_session_connect_ms(const struct gf_session *s);
+
+/* Runs cmd through the remote user's shell on the session (become per
+ * target/opts when become is non-zero), feeding `input` (may be NULL) on
+ * stdin. Fills r (rc, out, err, status: OK when rc == 0, FAILED otherwise,
+ * UNREACHABLE when the connection broke and the outcome is unknown).
+ * Returns 0 when the command ran to an exit status, or -GF_E* otherwise. */
+int gf_session_run(struct gf_session *s, const char *cmd, const char *input, size_t input_len,
+                   int become, struct gf_result *r);
+
+/* Appends a POSIX-shell single-quoted form of s to b. */
+void gf_sh_quote(struct gf_buf *b, const char *s);
+
+/* Runs fn(i, ctx) for i in [0, n) on at most `forks` threads; a slow item
+ * never delays others. Returns after all are done. */
+typedef void (*gf_item_fn)(size_t i, void *ctx);
+void gf_parallel(size_t n, int forks, gf_item_fn fn, void *ctx);
+
+/* Writes len bytes to stdout atomically with respect to other callers
+ * (results of hosts never interleave). */
+void gf_out_write(const char *s, size_t len);
+
+/* One-time libssh initialisation (thread-safe). */
+void gf_ssh_global_init(void);
+
+/* Reads a secret from the terminal without echo (prompt on /dev/tty).
+ * Returns a malloc'd string or NULL when no terminal is available. */
+char *gf_read_secret(const char *prompt);
+
+#endif

@@ -1,0 +1,105 @@
+/* sched.c - the parallel scheduler (a fixed pool of worker threads pulling
+ * host indexes from a shared counter), non-interleaved output, and reading
+ * secrets from the terminal. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "exec.h"
+
+#define WORKER_STACK (512u << 10)
+
+struct pool {
+    size_t n;
+    atomic_size_t next;
+    gf_item_fn fn;
+    void *ctx;
+};
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->n)
+            break;
+        p->fn(i, p->ctx);
+    }
+    return NULL;
+}
+
+void gf_parallel(size_t n, int forks, gf_item_fn fn, void *ctx)
+{
+    struct pool p = { .n = n, .fn = fn, .ctx = ctx };
+    size_t nt = forks > 0 ? (size_t)forks : 1;
+    pthread_attr_t attr;
+
+    atomic_init(&p.next, 0);
+    if (nt > n)
+        nt = n;
+    if (nt <= 1) {
+        worker(&p);
+        return;
+    }
+    pthread_t *th = gf_xcalloc(nt, sizeof(*th));
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, WORKER_STACK);
+    size_t started = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (pthread_create(&th[i], &attr, worker, &p) != 0)
+            break;
+        started++;
+    }
+    if (started == 0)
+        worker(&p); /* no threads available: do the work here */
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_attr_destroy(&attr);
+    free(th);
+}
+
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void gf_out_write(const char *s, size_t len)
+{
+    pthread_mutex_lock(&out_lock);
+    fwrite(s, 1, len, stdout);
+    fflush(stdout);
+    pthread_mutex_unlock(&out_lock);
+}
+
+char *gf_read_secret(const char *prompt)
+{
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    struct termios old, quiet;
+    struct gf_buf b = GF_BUF_INIT;
+    char c;
+
+    if (fd < 0)
+        return NULL;
+    if (tcgetattr(fd, &old) < 0) {
+        close(fd);
+        return NULL;
+    }
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+    if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) < 0) {
+        close(fd);
+        return NULL;
+    }
+    while (read(fd, &c, 1) == 1 && c != '\n' && c != '\r')
+        gf_buf_addc(&b, c);
+    tcsetattr(fd, TCSAFLUSH, &old);
+    if (write(fd, "\n", 1) < 0) {
+        /* nothing to do: the prompt line just stays unterminated */
+    }
+    close(fd);
+    char *s = gf_buf_detach(&b, NULL);
+    return s;
+}

@@ -1,0 +1,778 @@
+/* session.c - one persistent libssh session per host: connect (directly,
+ * through a proxy command, or natively through jump hosts), verify the host
+ * key before any credential is sent, authenticate, and run commands with
+ * deadlines, keepalives, capped output and sudo become. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+#include <openssl/rand.h>
+
+#include "exec.h"
+
+/* Modern algorithms only (README "Security defaults"). */
+#define GF_KEX "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256," \
+               "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group16-sha512," \
+               "diffie-hellman-group18-sha512,diffie-hellman-group14-sha256"
+#define GF_HOSTKEYS "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521," \
+                    "rsa-sha2-512,rsa-sha2-256"
+#define GF_CIPHERS "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com," \
+                   "aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"
+#define GF_MACS "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256," \
+                "hmac-sha2-512"
+
+struct gf_session {
+    ssh_session ssh;
+    const struct gf_target *t;
+    const struct gf_exec_opts *opts;
+    double connect_ms;
+    /* jump host plumbing */
+    struct gf_session *jump;
+    struct gf_target *jump_target;
+    ssh_channel fwd;
+    int pair[2];
+    pthread_t pump;
+    int pump_started;
+    volatile int stop;
+};
+
+static pthread_once_t ssh_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t kh_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void ssh_global(void)
+{
+    ssh_init();
+}
+
+void gf_ssh_global_init(void)
+{
+    pthread_once(&ssh_once, ssh_global);
+}
+
+const char *gf_status_name(enum gf_status s)
+{
+    switch (s) {
+    case GF_ST_OK: return "ok";
+    case GF_ST_FAILED: return "FAILED";
+    case GF_ST_UNREACHABLE: return "UNREACHABLE";
+    case GF_ST_AUTH: return "AUTH FAILED";
+    case GF_ST_HOSTKEY: return "HOSTKEY CHANGED";
+    }
+    return "?";
+}
+
+void gf_result_init(struct gf_result *r, size_t cap)
+{
+    memset(r, 0, sizeof(*r));
+    gf_buf_init(&r->out);
+    gf_buf_init(&r->err);
+    r->out.cap = r->err.cap = cap;
+    r->rc = -1;
+}
+
+void gf_result_release(struct gf_result *r)
+{
+    gf_buf_release(&r->out);
+    gf_buf_release(&r->err);
+    free(r->msg);
+    r->msg = NULL;
+}
+
+static void result_fail(struct gf_result *r, enum gf_status st, const char *fmt, ...)
+    GF_PRINTF(3, 4);
+static void result_fail(struct gf_result *r, enum gf_status st, const char *fmt, ...)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    gf_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    free(r->msg);
+    r->msg = gf_buf_detach(&b, NULL);
+    r->status = st;
+}
+
+double gf_session_connect_ms(const struct gf_session *s)
+{
+    return s->connect_ms;
+}
+
+/* ---- host keys ---- */
+
+static char *key_fingerprint(ssh_key key)
+{
+    unsigned char *hash = NULL;
+    size_t hlen = 0;
+    char *fp, *out;
+
+    if (key == NULL || ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) < 0)
+        return gf_xstrdup("(unknown)");
+    fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+    out = gf_xasprintf("%s %s", ssh_key_type_to_char(ssh_key_type(key)), fp ? fp : "?");
+    ssh_string_free_char(fp);
+    ssh_clean_pubkey_hash(&hash);
+    return out;
+}
+
+static const char *kh_file(const struct gf_target *t, struct gf_buf *tmp)
+{
+    if (t->known_hosts)
+        return t->known_hosts;
+    const char *home = getenv("HOME");
+    gf_buf_addf(tmp, "%s/.ssh/known_hosts", home ? home : "");
+    return tmp->buf;
+}
+
+/* Appends line to the known_hosts file under a lock shared by threads and
+ * processes: read, add, write a temp file, fsync, rename, fsync the dir. */
+static int known_hosts_add(const char *file, const char *line, struct gf_buf *why)
+{
+    struct gf_buf dir = GF_BUF_INIT, cur = GF_BUF_INIT, tmp = GF_BUF_INIT;
+    struct gf_error err = GF_ERROR_INIT;
+    int dfd = -1, fd = -1, rc = -1;
+    const char *slash = strrchr(file, '/');
+
+    if (slash)
+        gf_buf_add(&dir, file, (size_t)(slash - file) + (slash == file));
+    else
+        gf_buf_adds(&dir, ".");
+    pthread_mutex_lock(&kh_lock);
+    dfd = open(dir.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || flock(dfd, LOCK_EX) < 0) {
+        gf_buf_addf(why, "cannot lock %s: %s", dir.buf, strerror(errno));
+        goto out;
+    }
+    if (gf_is_file(file) && gf_read_file(file, &cur, 64u << 20, &err) < 0) {
+        gf_buf_addf(why, "%s", err.msg);
+        goto out;
+    }
+    /* Another worker or process may have recorded it meanwhile. */
+    for (const char *p = cur.buf; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == strlen(line) && memcmp(p, line, n) == 0) {
+            rc = 0;
+            goto out;
+        }
+        p += n + (e != NULL);
+    }
+    if (cur.len && cur.buf[cur.len - 1] != '\n')
+        gf_buf_addc(&cur, '\n');
+    gf_buf_addf(&cur, "%s\n", line);
+    gf_buf_addf(&tmp, "%s.gf-XXXXXX", file);
+    fd = mkstemp(tmp.buf);
+    if (fd < 0) {
+        gf_buf_addf(why, "cannot create %s: %s", tmp.buf, strerror(errno));
+        goto out;
+    }
+    if (write(fd, cur.buf, cur.len) != (ssize_t)cur.len || fchmod(fd, 0600) < 0 ||
+        fsync(fd) < 0 || rename(tmp.buf, file) < 0) {
+        gf_buf_addf(why, "cannot write %s: %s", file, strerror(errno));
+        unlink(tmp.buf);
+        goto out;
+    }
+    fsync(dfd);
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (dfd >= 0)
+        close(dfd); /* releases the flock */
+    pthread_mutex_unlock(&kh_lock);
+    gf_error_clear(&err);
+    gf_buf_release(&dir);
+    gf_buf_release(&cur);
+    gf_buf_release(&tmp);
+    return rc;
+}
+
+/* Checks the server's key against known_hosts. Returns 0 when it may be
+ * trusted (or was recorded under accept-new), -1 with r set otherwise. */
+static int check_hostkey(struct gf_session *s, struct gf_result *r)
+{
+    const struct gf_target *t = s->t;
+    struct gf_buf khb = GF_BUF_INIT;
+    const char *kh = kh_file(t, &khb);
+    ssh_key srv = NULL;
+    char *fp_new = NULL, *fp_old = NULL;
+    struct ssh_knownhosts_entry *ent = NULL;
+    int rc = -1;
+
+    ssh_get_server_publickey(s->ssh, &srv);
+    fp_new = key_fingerprint(srv);
+    enum ssh_known_hosts_e st = ssh_session_is_known_server(s->ssh);
+    switch (st) {
+    case SSH_KNOWN_HOSTS_OK:
+        rc = 0;
+        break;
+    case SSH_KNOWN_HOSTS_CHANGED:
+    case SSH_KNOWN_HOSTS_OTHER:
+        ssh_session_get_known_hosts_entry(s->ssh, &ent);
+        fp_old = key_fingerprint(ent ? ent->publickey : NULL);
+        result_fail(r, GF_ST_HOSTKEY,
+                    "host key for %s:%d has CHANGED%s: recorded %s, offered %s (%s); possible "
+                    "man-in-the-middle attack, no credentials were sent; if the change is "
+                    "expected run: ssh-keygen -R '%s' -f '%s'",
+                    t->addr, t->port, st == SSH_KNOWN_HOSTS_OTHER ? " (other key type)" : "",
+                    fp_old, fp_new, kh, t->port == 22 ? t->addr : "[host]:port", kh);
+        break;
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+        if (t->hostkey_policy == GF_HOSTKEY_ACCEPT_NEW) {
+            char *line = NULL;
+            struct gf_buf why = GF_BUF_INIT;
+            if (ssh_session_export_known_hosts_entry(s->ssh, &line) != SSH_OK) {
+                result_fail(r, GF_ST_HOSTKEY, "cannot export host key: %s", ssh_get_error(s->ssh));
+            } else if (known_hosts_add(kh, line, &why) < 0) {
+                result_fail(r, GF_ST_HOSTKEY, "cannot record host key: %s", why.buf);
+            } else {
+                gf_log(1, "%s: recorded new host key %s in %s", t->name, fp_new, kh);
+                rc = 0;
+            }
+            ssh_string_free_char(line);
+            gf_buf_release(&why);
+        } else {
+            result_fail(r, GF_ST_HOSTKEY,
+                        "host key for %s:%d is not known (%s offered, not in %s); verify it and "
+                        "enrol it with --accept-new", t->addr, t->port, fp_new, kh);
+        }
+        break;
+    default:
+        result_fail(r, GF_ST_HOSTKEY, "cannot check host key against %s: %s", kh,
+                    ssh_get_error(s->ssh));
+        break;
+    }
+    ssh_knownhosts_entry_free(ent);
+    ssh_key_free(srv);
+    free(fp_new);
+    free(fp_old);
+    gf_buf_release(&khb);
+    return rc;
+}
+
+/* ---- authentication ---- */
+
+static int authenticate(struct gf_session *s, struct gf_result *r)
+{
+    const struct gf_target *t = s->t;
+    int rc = SSH_AUTH_DENIED;
+    struct gf_buf tried = GF_BUF_INIT;
+
+    if (t->key_files.n) {
+        for (size_t i = 0; i < t->key_files.n && rc != SSH_AUTH_SUCCESS; i++) {
+            const char *path = t->key_files.v[i];
+            ssh_key key = NULL;
+            if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
+                result_fail(r, GF_ST_AUTH, "cannot load private key '%s' (missing, unreadable "
+                            "or passphrase-protected: use ssh-agent for those)", path);
+                gf_buf_release(&tried);
+                return -1;
+            }
+            rc = ssh_userauth_publickey(s->ssh, NULL, key);
+            ssh_key_free(key);
+            gf_buf_addf(&tried, "%skey %s", tried.len ? ", " : "", path);
+        }
+    } else {
+        rc = ssh_userauth_publickey_auto(s->ssh, NULL, NULL);
+        gf_buf_adds(&tried, "ssh-agent and default keys");
+    }
+    if (rc != SSH_AUTH_SUCCESS && rc != SSH_AUTH_ERROR && t->password) {
+        rc = ssh_userauth_password(s->ssh, NULL, t->password);
+        gf_buf_adds(&tried, ", password");
+    }
+    if (rc == SSH_AUTH_SUCCESS) {
+        gf_buf_release(&tried);
+        return 0;
+    }
+    if (rc == SSH_AUTH_ERROR)
+        result_fail(r, GF_ST_UNREACHABLE, "connection failed during authentication: %s",
+                    ssh_get_error(s->ssh));
+    else
+        result_fail(r, GF_ST_AUTH, "authentication as '%s' failed (tried %s)",
+                    t->user ? t->user : "(local user)", tried.buf);
+    gf_buf_release(&tried);
+    return -1;
+}
+
+/* ---- jump hosts: a direct-tcpip channel pumped to a socketpair ---- */
+
+static void *pump_main(void *arg)
+{
+    struct gf_session *s = arg;
+    char buf[32768];
+    int fd = s->pair[1];
+    int sfd = ssh_get_fd(s->jump->ssh);
+
+    while (!s->stop) {
+        int moved = 0;
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n > 0) {
+            if (ssh_channel_write(s->fwd, buf, (uint32_t)n) != n)
+                break;
+            moved = 1;
+        } else if (n == 0) {
+            ssh_channel_send_eof(s->fwd);
+            break;
+        } else if (errno != EAGAIN && errno != EINTR) {
+            break;
+        }
+        int m = ssh_channel_read_nonblocking(s->fwd, buf, sizeof(buf), 0);
+        if (m < 0 || (m == 0 && ssh_channel_is_eof(s->fwd)))
+            break;
+        for (int off = 0; off < m;) {
+            ssize_t w = write(fd, buf + off, (size_t)(m - off));
+            if (w < 0 && errno == EAGAIN) {
+                struct pollfd p = { fd, POLLOUT, 0 };
+                poll(&p, 1, 100);
+                continue;
+            }
+            if (w <= 0)
+                goto done;
+            off += (int)w;
+        }
+        if (m > 0)
+            moved = 1;
+        if (!moved) {
+            struct pollfd p[2] = { { fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+            poll(p, 2, 200);
+        }
+    }
+done:
+    shutdown(fd, SHUT_RDWR);
+    return NULL;
+}
+
+/* Parses "[user@]host[:port]" (first hop of a comma list) into a target
+ * that inherits keys, known_hosts and policy from t; the rest of the list
+ * becomes its own jump. */
+static struct gf_target *jump_target(const struct gf_target *t)
+{
+    struct gf_target *j = gf_xcalloc(1, sizeof(*j));
+    const char *spec = t->proxy_jump;
+    const char *comma = strchr(spec, ',');
+    char *hop = comma ? gf_xstrndup(spec, (size_t)(comma - spec)) : gf_xstrdup(spec);
+    char *host = hop, *at = strrchr(hop, '@');
+
+    if (at) {
+        *at = '\0';
+        j->user = gf_xstrdup(hop);
+        host = at + 1;
+    } else if (t->user) {
+        j->user = gf_xstrdup(t->user);
+    }
+    j->port = 22;
+    char *colon = strrchr(host, ':');
+    if (host[0] == '[') {
+        char *rb = strchr(host, ']');
+        if (rb) {
+            *rb = '\0';
+            if (rb[1] == ':')
+                j->port = atoi(rb + 2);
+            host++;
+        }
+    } else if (colon && strchr(host, ':') == colon) {
+        *colon = '\0';
+        j->port = atoi(colon + 1);
+    }
+    j->name = gf_xasprintf("%s (jump for %s)", host, t->name);
+    j->addr = gf_xstrdup(host);
+    for (size_t i = 0; i < t->key_files.n; i++)
+        gf_vec_push(&j->key_files, gf_xstrdup(t->key_files.v[i]));
+    j->known_hosts = t->known_hosts ? gf_xstrdup(t->known_hosts) : NULL;
+    j->hostkey_policy = t->hostkey_policy;
+    j->proxy_jump = comma ? gf_xstrdup(comma + 1) : NULL;
+    free(hop);
+    return j;
+}
+
+static int open_jump(struct gf_session *s, struct gf_result *r)
+{
+    struct gf_result jr;
+
+    gf_result_init(&jr, 4096);
+    s->jump_target = jump_target(s->t);
+    s->jump = gf_session_open(s->jump_target, s->opts, &jr);
+    if (s->jump == NULL) {
+        result_fail(r, jr.status == GF_ST_HOSTKEY ? GF_ST_HOSTKEY : GF_ST_UNREACHABLE,
+                    "jump host %s: %s", s->jump_target->addr, jr.msg ? jr.msg : "failed");
+        gf_result_release(&jr);
+        return -1;
+    }
+    gf_result_release(&jr);
+    s->fwd = ssh_channel_new(s->jump->ssh);
+    if (s->fwd == NULL ||
+        ssh_channel_open_forward(s->fwd, s->t->addr, s->t->port, "127.0.0.1", 0) != SSH_OK) {
+        result_fail(r, GF_ST_UNREACHABLE, "jump host %s cannot reach %s:%d: %s",
+                    s->jump_target->addr, s->t->addr, s->t->port, ssh_get_error(s->jump->ssh));
+        return -1;
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->pair) < 0) {
+        result_fail(r, GF_ST_UNREACHABLE, "socketpair: %s", strerror(errno));
+        return -1;
+    }
+    fcntl(s->pair[1], F_SETFL, O_NONBLOCK);
+    if (pthread_create(&s->pump, NULL, pump_main, s) != 0) {
+        result_fail(r, GF_ST_UNREACHABLE, "cannot start the jump relay thread");
+        return -1;
+    }
+    s->pump_started = 1;
+    return 0;
+}
+
+/* Expands %h %p %r %% in a ProxyCommand. */
+static char *expand_proxy_command(const struct gf_target *t)
+{
+    struct gf_buf b = GF_BUF_INIT;
+
+    for (const char *p = t->proxy_command; *p; p++) {
+        if (*p != '%' || p[1] == '\0') {
+            gf_buf_addc(&b, *p);
+            continue;
+        }
+        switch (*++p) {
+        case 'h': gf_buf_adds(&b, t->addr); break;
+        case 'p': gf_buf_addf(&b, "%d", t->port); break;
+        case 'r': gf_buf_adds(&b, t->user ? t->user : ""); break;
+        case '%': gf_buf_addc(&b, '%'); break;
+        default: gf_buf_addc(&b, '%'); gf_buf_addc(&b, *p); break;
+        }
+    }
+    return gf_buf_detach(&b, NULL);
+}
+
+static void tune_socket(int fd, int keepalive)
+{
+    int one = 1, cnt = 3, idle = keepalive > 0 ? keepalive : 15;
+    unsigned int ut = (unsigned int)idle * 3 * 1000;
+
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    /* Unacknowledged data for this long kills the connection (lost peer). */
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut));
+}
+
+struct gf_session *gf_session_open(const struct gf_target *t, const struct gf_exec_opts *opts,
+                                   struct gf_result *r)
+{
+    struct gf_session *s = gf_xcalloc(1, sizeof(*s));
+    int64_t t0 = gf_now_us();
+    long timeout = opts->connect_timeout > 0 ? opts->connect_timeout : 10;
+    int zero = 0, one = 1, no_log = SSH_LOG_NOLOG;
+    char *pc = NULL;
+
+    gf_ssh_global_init();
+    s->t = t;
+    s->opts = opts;
+    s->pair[0] = s->pair[1] = -1;
+    s->ssh = ssh_new();
+    if (s->ssh == NULL)
+        gf_die("ssh_new failed");
+    /* Nothing from ~/.ssh/config: every setting is explicit (README). */
+    ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &zero);
+    ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &no_log);
+    ssh_options_set(s->ssh, SSH_OPTIONS_HOST, t->addr);
+    ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &t->port);
+    if (t->user)
+        ssh_options_set(s->ssh, SSH_OPTIONS_USER, t->user);
+    ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
+    ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &one);
+    ssh_options_set(s->ssh, SSH_OPTIONS_KEY_EXCHANGE, GF_KEX);
+    ssh_options_set(s->ssh, SSH_OPTIONS_HOSTKEYS, GF_HOSTKEYS);
+    ssh_options_set(s->ssh, SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES, GF_HOSTKEYS);
+    ssh_options_set(s->ssh, SSH_OPTIONS_CIPHERS_C_S, GF_CIPHERS);
+    ssh_options_set(s->ssh, SSH_OPTIONS_CIPHERS_S_C, GF_CIPHERS);
+    ssh_options_set(s->ssh, SSH_OPTIONS_HMAC_C_S, GF_MACS);
+    ssh_options_set(s->ssh, SSH_OPTIONS_HMAC_S_C, GF_MACS);
+    struct gf_buf khb = GF_BUF_INIT;
+    ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, kh_file(t, &khb));
+    gf_buf_release(&khb);
+
+    if (t->proxy_jump) {
+        if (open_jump(s, r) < 0)
+            goto fail;
+        ssh_options_set(s->ssh, SSH_OPTIONS_FD, &s->pair[0]);
+    } else if (t->proxy_command) {
+        pc = expand_proxy_command(t);
+        ssh_options_set(s->ssh, SSH_OPTIONS_PROXYCOMMAND, pc);
+    }
+    if (ssh_connect(s->ssh) != SSH_OK) {
+        const char *e = ssh_get_error(s->ssh);
+        if (strstr(e, "no match for method"))
+            result_fail(r, GF_ST_UNREACHABLE, "%s:%d: algorithm negotiation failed (gpuforge "
+                        "offers modern algorithms only): %s", t->addr, t->port, e);
+        else
+            result_fail(r, GF_ST_UNREACHABLE, "%s:%d: %s", t->addr, t->port, e);
+        goto fail;
+    }
+    if (!t->proxy_jump && !t->proxy_command)
+        tune_socket(ssh_get_fd(s->ssh), opts->keepalive);
+    if (check_hostkey(s, r) < 0)
+        goto fail;
+    if (authenticate(s, r) < 0)
+        goto fail;
+    s->connect_ms = (double)(gf_now_us() - t0) / 1000.0;
+    free(pc);
+    return s;
+fail:
+    free(pc);
+    gf_session_close(s);
+    return NULL;
+}
+
+void gf_session_close(struct gf_session *s)
+{
+    if (s == NULL)
+        return;
+    if (s->ssh) {
+        ssh_disconnect(s->ssh);
+        ssh_free(s->ssh);
+    }
+    if (s->pump_started) {
+        s->stop = 1;
+        if (s->pair[0] >= 0)
+            shutdown(s->pair[0], SHUT_RDWR);
+        pthread_join(s->pump, NULL);
+    }
+    if (s->pair[0] >= 0)
+        close(s->pair[0]);
+    if (s->pair[1] >= 0)
+        close(s->pair[1]);
+    if (s->fwd)
+        ssh_channel_free(s->fwd);
+    gf_session_close(s->jump);
+    if (s->jump_target) {
+        gf_target_release(s->jump_target);
+        free(s->jump_target);
+    }
+    free(s);
+}
+
+/* ---- commands ---- */
+
+void gf_sh_quote(struct gf_buf *b, const char *s)
+{
+    gf_buf_addc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            gf_buf_adds(b, "'\\''");
+        else
+            gf_buf_addc(b, *s);
+    }
+    gf_buf_addc(b, '\'');
+}
+
+/* Replaces every occurrence of secret in b with ********. */
+static void mask_secret(struct gf_buf *b, const char *secret)
+{
+    size_t n = secret ? strlen(secret) : 0;
+    char *p;
+
+    if (n == 0)
+        return;
+    while ((p = memmem(b->buf, b->len, secret, n)) != NULL) {
+        struct gf_buf o = GF_BUF_INIT;
+        o.cap = b->cap;
+        gf_buf_add(&o, b->buf, (size_t)(p - b->buf));
+        gf_buf_adds(&o, "********");
+        gf_buf_add(&o, p + n, b->len - (size_t)(p - b->buf) - n);
+        o.truncated = b->truncated;
+        gf_buf_release_secret(b);
+        *b = o;
+    }
+}
+
+/* Removes the first occurrence of token (and a following newline) from b.
+ * Returns 1 when found. */
+static int strip_token(struct gf_buf *b, const char *token)
+{
+    size_t n = strlen(token);
+    char *p = memmem(b->buf, b->len, token, n);
+
+    if (p == NULL)
+        return 0;
+    size_t off = (size_t)(p - b->buf);
+    if (off + n < b->len && p[n] == '\n')
+        n++;
+    memmove(p, p + n, b->len - off - n);
+    gf_buf_setlen(b, b->len - n);
+    return 1;
+}
+
+static void random_hex(char *out, size_t nbytes)
+{
+    unsigned char raw[32];
+
+    if (nbytes > sizeof(raw))
+        nbytes = sizeof(raw);
+    if (RAND_bytes(raw, (int)nbytes) != 1)
+        gf_die("RAND_bytes failed");
+    for (size_t i = 0; i < nbytes; i++)
+        sprintf(out + 2 * i, "%02x", raw[i]);
+}
+
+static int write_all(ssh_channel ch, const char *data, size_t len)
+{
+    while (len > 0) {
+        uint32_t chunk = len > 65536 ? 65536 : (uint32_t)len;
+        int w = ssh_channel_write(ch, data, chunk);
+        if (w <= 0)
+            return -1;
+        data += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int gf_session_run(struct gf_session *s, const char *cmd, const char *input, size_t input_len,
+                   int become, struct gf_result *r)
+{
+    const struct gf_target *t = s->t;
+    const struct gf_exec_opts *o = s->opts;
+    struct gf_buf full = GF_BUF_INIT, errbuf = GF_BUF_INIT;
+    char marker[40] = "GFSUDO-", ready[40] = "GFREADY-";
+    ssh_channel ch = NULL;
+    int ret = -GF_EFAIL, prompts = 0, started = !become;
+    const char *pw = t->become_password;
+    char buf[16384];
+
+    r->start_us = gf_now_us();
+    errbuf.cap = r->err.cap ? r->err.cap + 4096 : 0;
+    if (become) {
+        random_hex(marker + 7, 12);
+        strcat(marker, ":"); /* the whole prompt; hex and ':' need no escaping */
+        random_hex(ready + 8, 12);
+        struct gf_buf inner = GF_BUF_INIT;
+        gf_buf_addf(&inner, "echo %s >&2; %s", ready, cmd);
+        gf_buf_addf(&full, "sudo -H %s -p '%s' -u ", pw ? "-S" : "-n", marker);
+        gf_sh_quote(&full, t->become_user ? t->become_user : "root");
+        gf_buf_adds(&full, " -- /bin/sh -c ");
+        gf_sh_quote(&full, inner.buf);
+        gf_buf_release(&inner);
+    } else {
+        gf_buf_adds(&full, cmd);
+    }
+    ch = ssh_channel_new(s->ssh);
+    if (ch == NULL || ssh_channel_open_session(ch) != SSH_OK ||
+        ssh_channel_request_exec(ch, full.buf) != SSH_OK) {
+        result_fail(r, GF_ST_UNREACHABLE, "cannot start the command: %s", ssh_get_error(s->ssh));
+        ret = -GF_ECONNECT;
+        goto out;
+    }
+    if (started) {
+        if (input_len && write_all(ch, input, input_len) < 0)
+            goto broken;
+        ssh_channel_send_eof(ch);
+    }
+    int64_t now = gf_now_ms();
+    int64_t deadline = o->command_timeout > 0 ? now + o->command_timeout * 1000LL : 0;
+    int start_secs = o->command_timeout > 0 ? o->command_timeout : 60;
+    int64_t start_deadline = now + start_secs * 1000LL;
+    int64_t next_ka = now + (o->keepalive > 0 ? o->keepalive : 15) * 1000LL;
+    for (;;) {
+        int n = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 0);
+        if (n < 0)
+            goto broken;
+        if (n > 0)
+            gf_buf_add(&r->out, buf, (size_t)n);
+        int m = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 1);
+        if (m < 0)
+            goto broken;
+        if (m > 0) {
+            gf_buf_add(&errbuf, buf, (size_t)m);
+            if (!started) {
+                while (strip_token(&errbuf, marker)) {
+                    prompts++;
+                    if (prompts > 1) {
+                        result_fail(r, GF_ST_FAILED, "sudo: incorrect become password for '%s'",
+                                    t->user ? t->user : "(local user)");
+                        ret = -GF_EAUTH;
+                        goto out;
+                    }
+                    if (pw == NULL)
+                        break;
+                    if (write_all(ch, pw, strlen(pw)) < 0 || write_all(ch, "\n", 1) < 0)
+                        goto broken;
+                }
+                if (strip_token(&errbuf, ready)) {
+                    started = 1;
+                    if (input_len && write_all(ch, input, input_len) < 0)
+                        goto broken;
+                    ssh_channel_send_eof(ch);
+                }
+            }
+        }
+        if (n == 0 && m == 0) {
+            if (ssh_channel_is_eof(ch))
+                break;
+            int p = ssh_channel_poll_timeout(ch, 100, 0);
+            if (p == SSH_ERROR)
+                goto broken;
+            now = gf_now_ms();
+            if (deadline && now > deadline) {
+                result_fail(r, GF_ST_FAILED, "command timed out after %d s", o->command_timeout);
+                ret = -GF_ETIMEOUT;
+                goto out;
+            }
+            if (!started && now > start_deadline) {
+                result_fail(r, GF_ST_FAILED, "sudo: neither a password prompt nor the command "
+                            "started within %d s", start_secs);
+                ret = -GF_ETIMEOUT;
+                goto out;
+            }
+            if (now > next_ka) {
+                ssh_send_ignore(s->ssh, "");
+                next_ka = now + (o->keepalive > 0 ? o->keepalive : 15) * 1000LL;
+            }
+        }
+    }
+    r->rc = ssh_channel_get_exit_status(ch);
+    if (!started) {
+        /* sudo itself failed before running the command */
+        const char *why = strstr(errbuf.buf, "must have a tty")
+                              ? "sudo requires a tty (requiretty): allow this user without one"
+                          : strstr(errbuf.buf, "password is required") || (prompts && pw == NULL)
+                              ? "sudo needs a password: use --ask-become-pass or "
+                                "ansible_become_password"
+                              : "sudo failed";
+        result_fail(r, GF_ST_FAILED, "%s", why);
+        ret = -GF_EAUTH;
+    } else {
+        r->status = r->rc == 0 ? GF_ST_OK : GF_ST_FAILED;
+        if (r->rc < 0)
+            result_fail(r, GF_ST_FAILED, "the command ended without an exit status (killed by a "
+                        "signal?)");
+        ret = 0;
+    }
+    goto out;
+broken:
+    result_fail(r, GF_ST_UNREACHABLE, "connection lost while running the command, its outcome is "
+                "unknown: %s", ssh_get_error(s->ssh));
+    ret = -GF_ECONNECT;
+out:
+    gf_buf_add(&r->err, errbuf.buf, errbuf.len);
+    r->err.truncated |= errbuf.truncated;
+    mask_secret(&r->out, pw);
+    mask_secret(&r->err, pw);
+    mask_secret(&r->out, t->password);
+    mask_secret(&r->err, t->password);
+    if (ch) {
+        ssh_channel_close(ch);
+        ssh_channel_free(ch);
+    }
+    gf_buf_release(&full);
+    gf_buf_release_secret(&errbuf);
+    r->dur_us = gf_now_us() - r->start_us;
+    return ret;
+}

@@ -1,0 +1,91 @@
+#!/bin/sh
+# t0110-exec: `gpuforge exec` on real nodes: output per host, exit codes,
+# become with and without a sudo password (the password never shows), output
+# cap, command timeout, ProxyJump through another node.
+. "$(dirname "$0")/test-lib.sh"
+GF=$TEST_DIR/../../gpuforge
+
+test_begin "exec on a 3-node testbed"
+tb_up 3 || exit 1
+
+expect_success 'exec runs the command on every host, output not interleaved' '
+    "$GF" exec -i "$INV" all -- "hostname; echo to-stderr >&2" >out &&
+    for n in node1 node2 node3; do
+        grep -A2 "^$n | CHANGED | rc=0 >>" out | grep -qx "$n" || exit 1
+    done &&
+    test "$(grep -c "^to-stderr" out)" = 3
+'
+
+expect_success 'exec -a works like ansible -a' '
+    "$GF" exec -i "$INV" node2 -a "echo hello" >out && grep -qx hello out
+'
+
+expect_code 2 'a failing command exits 2 and shows rc' '
+    "$GF" exec -i "$INV" all -- "test \$(hostname) != node2" >out; rc=$?
+    cat out
+    grep -q "^node2 | FAILED | rc=1 >>" out && grep -q "^node1 | CHANGED | rc=0" out || exit 9
+    exit $rc
+'
+
+expect_success 'exec -b runs as root' '
+    "$GF" exec -i "$INV" all -b -- id -u >out &&
+    test "$(grep -cx 0 out)" = 3
+'
+
+expect_success 'make a user whose sudo needs a password' '
+    tb_exec node2 sh -c "useradd -m -s /bin/sh gfpw && echo gfpw:Canary-Pw-7731 | chpasswd &&
+        echo \"gfpw ALL=(ALL) ALL\" >/etc/sudoers.d/gfpw && chmod 0440 /etc/sudoers.d/gfpw &&
+        mkdir -p ~gfpw/.ssh && cp ~gf/.ssh/authorized_keys ~gfpw/.ssh/ &&
+        chown -R gfpw: ~gfpw/.ssh" &&
+    sed "/^node2 /s/ansible_user=gf\( \|\$\)/ansible_user=gfpw\1/" "$INV" >pw.ini &&
+    grep "^node2 .*ansible_user=gfpw" pw.ini
+'
+
+expect_success 'become with a password on stdin, at -vvvv; the password appears nowhere' '
+    GPUFORGE_BECOME_PASSWORD=Canary-Pw-7731 "$GF" exec -vvvv -i pw.ini node2 -b \
+        -- "id -u; sudo -n true 2>&1; echo Canary-Pw-7731 >&2" >out 2>&1
+    rc=$?
+    cat out
+    test $rc = 0 && grep -qx 0 out || exit 1
+    # the command echoed the secret: it is masked
+    grep -q "^\*\*\*\*\*\*\*\*$" out || exit 1
+    ! grep -q Canary-Pw-7731 out || exit 1
+    # nor in the node journal or process table
+    ! tb_exec node2 sh -c "journalctl --no-pager; ps -eo args" | grep -q Canary-Pw-7731
+'
+
+expect_code 2 'a wrong become password fails cleanly and is not shown' '
+    GPUFORGE_BECOME_PASSWORD=Wrong-Canary-99 "$GF" exec -i pw.ini node2 -b -- id -u >out 2>&1; rc=$?
+    cat out
+    grep -q "incorrect become password" out && ! grep -q Wrong-Canary-99 out || exit 9
+    exit $rc
+'
+
+expect_code 2 'become without a password where sudo needs one says so' '
+    "$GF" exec -i pw.ini node2 -b -- id -u >out 2>&1; rc=$?
+    cat out
+    grep -q "sudo needs a password" out || exit 9
+    exit $rc
+'
+
+expect_success '--output-cap truncates and says so' '
+    "$GF" exec -i "$INV" node1 --output-cap 1024 -- "head -c 100000 /dev/zero | tr \"\\0\" x" >out &&
+    grep -q "output truncated" out && test "$(wc -c <out)" -lt 2000
+'
+
+expect_code 2 '--command-timeout stops a command that hangs' '
+    "$GF" exec -i "$INV" node1 --command-timeout 2 -- sleep 30 >out; rc=$?
+    cat out
+    grep -q "timed out after 2 s" out || exit 9
+    exit $rc
+'
+
+expect_success 'ProxyJump through node1 reaches node3 (node3 sees node1 connect)' '
+    a1=$(tb_addr node1)
+    sed "s|^\(node3 .*\)$|\1 ansible_ssh_extra_args=\"-o ProxyJump=gf@$a1\"|" "$INV" >jump.ini &&
+    grep "^node3" jump.ini &&
+    "$GF" exec -i jump.ini node3 -- "echo \$SSH_CONNECTION" >out && cat out &&
+    grep -q "^$a1 " out
+'
+
+test_done
