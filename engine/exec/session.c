@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <libssh/libssh.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "exec.h"
@@ -133,6 +135,85 @@ static const char *kh_file(const struct gf_target *t, struct gf_buf *tmp)
     return tmp->buf;
 }
 
+/* Decodes base64 into out (at least 3/4 of len + 3 bytes). Returns the
+ * decoded length or -1. */
+static int b64_decode(const char *in, size_t len, unsigned char *out)
+{
+    int n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
+
+    if (n < 0)
+        return -1;
+    while (len > 0 && in[len - 1] == '=') /* DecodeBlock counts padding */
+        len--, n--;
+    return n;
+}
+
+/* Returns 1 when the hosts field of a known_hosts line names `name`
+ * ("addr" or "[addr]:port"), plain (comma list) or hashed (|1|salt|hash). */
+static int kh_host_matches(const char *field, size_t flen, const char *name)
+{
+    if (flen > 3 && memcmp(field, "|1|", 3) == 0) {
+        const char *salt = field + 3, *bar = memchr(salt, '|', flen - 3);
+        unsigned char rawsalt[128], rawhash[128], mac[EVP_MAX_MD_SIZE];
+        unsigned int maclen = 0;
+        if (bar == NULL || (size_t)(bar - salt) > 160 || flen - (size_t)(bar + 1 - field) > 160)
+            return 0;
+        int sl = b64_decode(salt, (size_t)(bar - salt), rawsalt);
+        int hl = b64_decode(bar + 1, flen - (size_t)(bar + 1 - field), rawhash);
+        if (sl <= 0 || hl <= 0)
+            return 0;
+        HMAC(EVP_sha1(), rawsalt, sl, (const unsigned char *)name, strlen(name), mac, &maclen);
+        return (int)maclen == hl && memcmp(mac, rawhash, maclen) == 0;
+    }
+    size_t nlen = strlen(name);
+    for (const char *p = field, *end = field + flen; p < end;) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
+        if (len == nlen && memcmp(p, name, len) == 0)
+            return 1;
+        p += len + 1;
+    }
+    return 0;
+}
+
+/* Appends to out the fingerprints of every key file records for
+ * addr:port, separated by " and "; "(none found)" when there is none. */
+static void recorded_fingerprints(const char *file, const char *addr, int port,
+                                  struct gf_buf *out)
+{
+    struct gf_buf text = GF_BUF_INIT;
+    char *name = port == 22 ? gf_xstrdup(addr) : gf_xasprintf("[%s]:%d", addr, port);
+    size_t before = out->len;
+
+    if (gf_read_file(file, &text, 64u << 20, NULL) == 0) {
+        for (char *line = text.buf; line && *line;) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = '\0';
+            char *f[3] = { NULL, NULL, NULL };
+            char *save = NULL;
+            if (line[0] != '#' && line[0] != '@') {
+                f[0] = strtok_r(line, " \t", &save);
+                f[1] = f[0] ? strtok_r(NULL, " \t", &save) : NULL;
+                f[2] = f[1] ? strtok_r(NULL, " \t", &save) : NULL;
+            }
+            ssh_key key = NULL;
+            if (f[2] && kh_host_matches(f[0], strlen(f[0]), name) &&
+                ssh_pki_import_pubkey_base64(f[2], ssh_key_type_from_name(f[1]), &key) == SSH_OK) {
+                char *fp = key_fingerprint(key);
+                gf_buf_addf(out, "%s%s", out->len > before ? " and " : "", fp);
+                free(fp);
+            }
+            ssh_key_free(key);
+            line = nl ? nl + 1 : NULL;
+        }
+    }
+    if (out->len == before)
+        gf_buf_adds(out, "(none found)");
+    free(name);
+    gf_buf_release(&text);
+}
+
 /* Appends line to the known_hosts file under a lock shared by threads and
  * processes: read, add, write a temp file, fsync, rename, fsync the dir. */
 static int known_hosts_add(const char *file, const char *line, struct gf_buf *why)
@@ -204,8 +285,8 @@ static int check_hostkey(struct gf_session *s, struct gf_result *r)
     struct gf_buf khb = GF_BUF_INIT;
     const char *kh = kh_file(t, &khb);
     ssh_key srv = NULL;
-    char *fp_new = NULL, *fp_old = NULL;
-    struct ssh_knownhosts_entry *ent = NULL;
+    char *fp_new = NULL;
+    struct gf_buf old = GF_BUF_INIT, khname = GF_BUF_INIT;
     int rc = -1;
 
     ssh_get_server_publickey(s->ssh, &srv);
@@ -217,21 +298,27 @@ static int check_hostkey(struct gf_session *s, struct gf_result *r)
         break;
     case SSH_KNOWN_HOSTS_CHANGED:
     case SSH_KNOWN_HOSTS_OTHER:
-        ssh_session_get_known_hosts_entry(s->ssh, &ent);
-        fp_old = key_fingerprint(ent ? ent->publickey : NULL);
+        recorded_fingerprints(kh, t->addr, t->port, &old);
+        if (t->port == 22)
+            gf_buf_adds(&khname, t->addr);
+        else
+            gf_buf_addf(&khname, "[%s]:%d", t->addr, t->port);
         result_fail(r, GF_ST_HOSTKEY,
                     "host key for %s:%d has CHANGED%s: recorded %s, offered %s (%s); possible "
                     "man-in-the-middle attack, no credentials were sent; if the change is "
                     "expected run: ssh-keygen -R '%s' -f '%s'",
                     t->addr, t->port, st == SSH_KNOWN_HOSTS_OTHER ? " (other key type)" : "",
-                    fp_old, fp_new, kh, t->port == 22 ? t->addr : "[host]:port", kh);
+                    old.buf, fp_new, kh, khname.buf, kh);
         break;
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
         if (t->hostkey_policy == GF_HOSTKEY_ACCEPT_NEW) {
             char *line = NULL;
             struct gf_buf why = GF_BUF_INIT;
-            if (ssh_session_export_known_hosts_entry(s->ssh, &line) != SSH_OK) {
+            int ok = ssh_session_export_known_hosts_entry(s->ssh, &line) == SSH_OK;
+            if (ok)
+                line[strcspn(line, "\r\n")] = '\0'; /* libssh ends it with a newline */
+            if (!ok) {
                 result_fail(r, GF_ST_HOSTKEY, "cannot export host key: %s", ssh_get_error(s->ssh));
             } else if (known_hosts_add(kh, line, &why) < 0) {
                 result_fail(r, GF_ST_HOSTKEY, "cannot record host key: %s", why.buf);
@@ -252,10 +339,10 @@ static int check_hostkey(struct gf_session *s, struct gf_result *r)
                     ssh_get_error(s->ssh));
         break;
     }
-    ssh_knownhosts_entry_free(ent);
+    gf_buf_release(&old);
+    gf_buf_release(&khname);
     ssh_key_free(srv);
     free(fp_new);
-    free(fp_old);
     gf_buf_release(&khb);
     return rc;
 }
@@ -328,7 +415,7 @@ static void *pump_main(void *arg)
         }
         int m = ssh_channel_read_nonblocking(s->fwd, buf, sizeof(buf), 0);
         if (m < 0 || (m == 0 && ssh_channel_is_eof(s->fwd)))
-            break;
+            break; /* error or SSH_EOF */
         for (int off = 0; off < m;) {
             ssize_t w = write(fd, buf + off, (size_t)(m - off));
             if (w < 0 && errno == EAGAIN) {
@@ -681,13 +768,18 @@ int gf_session_run(struct gf_session *s, const char *cmd, const char *input, siz
     int64_t start_deadline = now + start_secs * 1000LL;
     int64_t next_ka = now + (o->keepalive > 0 ? o->keepalive : 15) * 1000LL;
     for (;;) {
+        /* SSH_EOF (negative) only means the stream ended */
         int n = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 0);
-        if (n < 0)
+        if (n == SSH_EOF)
+            n = 0;
+        else if (n < 0)
             goto broken;
         if (n > 0)
             gf_buf_add(&r->out, buf, (size_t)n);
         int m = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 1);
-        if (m < 0)
+        if (m == SSH_EOF)
+            m = 0;
+        else if (m < 0)
             goto broken;
         if (m > 0) {
             gf_buf_add(&errbuf, buf, (size_t)m);

@@ -3,7 +3,7 @@
 # and a blackholed node are UNREACHABLE within the connect timeout while the
 # others are ok; --become; --gpu; --json; exit codes.
 . "$(dirname "$0")/test-lib.sh"
-GF=$TEST_DIR/../../gpuforge
+GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
 
 test_begin "ping on a 5-node testbed"
 tb_up 5 || exit 1

@@ -5,7 +5,7 @@
 # 120 first contacts in parallel without corrupting known_hosts; a hostile
 # ~/.ssh/config changes nothing; a bad inventory makes no connection.
 . "$(dirname "$0")/test-lib.sh"
-GF=$TEST_DIR/../../gpuforge
+GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
 
 test_begin "host keys on a 3-node testbed"
 tb_up 3 || exit 1
@@ -55,14 +55,20 @@ expect_success 'a hostile ~/.ssh/config (no checking, other known_hosts) changes
     test $rc = 3 && grep -q "not known" out && test ! -s empty_kh2
 '
 
-expect_success 'node1..3 listen on 40 extra ports each' '
+# sshd listens on at most 16 sockets: five extra IPv4-only sshd of 8 ports each
+expect_success 'node1..3 run extra sshd on 40 more ports each' '
     for n in node1 node2 node3; do
-        tb_exec $n sh -c "for p in \$(seq 2201 2240); do echo Port \$p; done >/etc/ssh/sshd_config.d/ports.conf;
-            echo Port 22 >>/etc/ssh/sshd_config.d/ports.conf;
-            echo MaxStartups 200:30:300 >>/etc/ssh/sshd_config.d/ports.conf;
-            systemctl restart ssh" || exit 1
+        tb_exec $n sh -c "for i in 0 1 2 3 4; do
+            { echo HostKey /etc/ssh/ssh_host_ed25519_key; echo UsePAM yes; echo AddressFamily inet;
+              echo MaxStartups 200:30:400; echo PidFile /run/sshd-extra-\$i.pid;
+              for p in \$(seq \$((2201 + 8 * i)) \$((2208 + 8 * i))); do echo Port \$p; done;
+            } >/etc/ssh/extra_config_\$i && /usr/sbin/sshd -f /etc/ssh/extra_config_\$i || exit 1
+            done" || exit 1
     done
-    sleep 2
+    for n in node1 node2 node3; do
+        tb_ssh $n true || exit 1
+        nc -z -w 3 "$(tb_addr $n)" 2240 || exit 1
+    done
 '
 
 expect_success '--accept-new: 120 parallel first contacts give a complete, clean known_hosts' '
