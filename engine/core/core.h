@@ -162,10 +162,16 @@ enum gf_val_type {
     GF_VAL_MAP
 };
 
+/* gf_val.flags: GF_VAL_UNSAFE marks data (registered output, facts, anything
+ * from a node) that must never be templated again; it covers the whole subtree
+ * of a list or map. Bits from 0x100 up are private to the template engine. */
+#define GF_VAL_UNSAFE 0x1u
+
 struct gf_val {
     enum gf_val_type type;
     unsigned refs;
     int line, col;      /* source position, 0 when unknown */
+    unsigned flags;     /* GF_VAL_*; 0 from every constructor */
     union {
         int b;
         long long i;

@@ -75,8 +75,8 @@ struct gf_val *gf_val_map(void)
 
 struct gf_val *gf_val_ref(struct gf_val *v)
 {
-    if (v)
-        v->refs++;
+    if (v) /* atomic: hosts rendered on several threads share values */
+        __atomic_add_fetch(&v->refs, 1, __ATOMIC_RELAXED);
     return v;
 }
 
@@ -87,7 +87,7 @@ static void unref_void(void *p)
 
 void gf_val_unref(struct gf_val *v)
 {
-    if (v == NULL || --v->refs > 0)
+    if (v == NULL || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     switch (v->type) {
     case GF_VAL_STR:

@@ -213,9 +213,11 @@ static void frame_release(struct frame *f)
 
 /* Adds a finished node v (caller's reference) of `nodes` expanded nodes to
  * the current container or makes it the root. */
-static int add_node(struct loader *l, struct gf_val *v, size_t nodes, yaml_mark_t m)
+static int add_node(struct loader *l, struct gf_val *v, size_t nodes, yaml_mark_t m, int alias)
 {
-    l->total += nodes;
+    /* A finished container's children were counted when they were added:
+     * only an alias brings nodes that were not counted yet. */
+    l->total += alias ? nodes : 1;
     if (l->total > YAML_MAX_NODES) {
         gf_val_unref(v);
         return lerr(l, m, "document too large after alias expansion (%s)", "alias bomb?");
@@ -351,7 +353,7 @@ static int pop_frame(struct loader *l, yaml_mark_t m)
         remember_anchor(l, f.anchor, v, f.nodes);
     size_t nodes = f.nodes;
     frame_release(&f);
-    return add_node(l, v, nodes, m);
+    return add_node(l, v, nodes, m, 0);
 }
 
 static int scalar_event(struct loader *l, yaml_event_t *ev)
@@ -386,7 +388,7 @@ static int scalar_event(struct loader *l, yaml_event_t *ev)
     v->col = (int)ev->start_mark.column + 1;
     if (ev->data.scalar.anchor)
         remember_anchor(l, (const char *)ev->data.scalar.anchor, v, 1);
-    return add_node(l, v, 1, ev->start_mark);
+    return add_node(l, v, 1, ev->start_mark, 0);
 }
 
 static int check_tag(struct loader *l, const yaml_char_t *tag, const char *want, yaml_mark_t m)
@@ -450,7 +452,7 @@ int gf_yaml_load(const char *data, size_t len, const char *file, struct gf_val *
                           (const char *)ev.data.alias.anchor);
                 break;
             }
-            rc = add_node(&l, gf_val_ref(a->val), a->nodes, ev.start_mark);
+            rc = add_node(&l, gf_val_ref(a->val), a->nodes, ev.start_mark, 1);
             break;
         }
         default:

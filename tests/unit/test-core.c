@@ -172,3 +172,23 @@ TEST(utf8_validation)
     ASSERT(!gf_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
     ASSERT(!gf_utf8_valid("\xc0\xaf", 2));     /* overlong */
 }
+
+TEST(yaml_nesting_is_not_counted_as_alias_expansion)
+{
+    /* 700,000 scalars three levels deep: counting every level again (the old
+     * behaviour) made this exceed the 2,000,000-node alias-bomb limit. */
+    struct gf_buf b = GF_BUF_INIT;
+    struct gf_error err = GF_ERROR_INIT;
+    struct gf_val *v = NULL;
+
+    gf_buf_adds(&b, "a:\n  b:\n    c: [");
+    for (int i = 0; i < 700000; i++)
+        gf_buf_adds(&b, i ? ",x" : "x");
+    gf_buf_adds(&b, "]\n");
+    ASSERT_EQ(gf_yaml_load(b.buf, b.len, "big.yml", &v, &err), 0);
+    struct gf_val *c = gf_val_map_get(gf_val_map_get(gf_val_map_get(v, "a"), "b"), "c");
+    ASSERT(c != NULL);
+    ASSERT_EQ(c->u.list.n, 700000);
+    gf_val_unref(v);
+    gf_buf_release(&b);
+}
