@@ -16,7 +16,11 @@ struct gf_host {
     size_t index;           /* position in inventory order (first seen) */
     struct gf_val *vars;    /* map: the host's own inventory vars (inline + YAML) */
     struct gf_vec groups;   /* struct gf_group *: groups the host is directly in */
-    char *src_dir;          /* directory of the source that defined the host (for host_vars/) */
+    char *src_dir;          /* directory of the source that defined the host (inventory_dir) */
+    char *src_file;         /* absolute path of that source (inventory_file); NULL for "a,b," */
+    struct gf_vec var_groups; /* private: the groups Ansible keeps for the host's variables
+                               * when they differ from its memberships (set only when
+                               * "ungrouped" is made a child group); includes "all" */
 };
 
 struct gf_group {
@@ -26,6 +30,9 @@ struct gf_group {
     struct gf_vec children; /* struct gf_group * */
     struct gf_vec parents;  /* struct gf_group * */
     int priority;           /* ansible_group_priority */
+    int depth;              /* longest path from "all" (Ansible's group depth) */
+    size_t index;           /* position in creation order (inv->groups order) */
+    unsigned flags;         /* private to engine/inventory/ */
 };
 
 struct gf_inventory {
@@ -34,8 +41,16 @@ struct gf_inventory {
     struct gf_map groups;   /* name -> struct gf_group * ("all", "ungrouped" always exist) */
     struct gf_vec sources;  /* char *: source paths loaded, in order */
     struct gf_vec var_dirs; /* char *: directories searched for group_vars/ and host_vars/ */
-    struct gf_map file_group_vars; /* group name -> map from group_vars files (merged) */
+    struct gf_map file_group_vars; /* group name -> map from group_vars files (merged in the
+                                    * order the directories were added) */
     struct gf_map file_host_vars;  /* host name -> map from host_vars files (merged) */
+    int play_vars_in_groups; /* --playbook-dir given: its group_vars show in group views */
+    /* private to engine/inventory/: */
+    struct gf_vec vardirs;       /* struct inv_vardir *: per -i source and playbook dir, in order */
+    struct gf_vec ungrouped_src; /* struct gf_host *: hosts the sources put in "ungrouped" */
+    size_t all_src_children;     /* all->children[0..n) come from sources, the rest are implicit */
+    size_t ungrouped_src_children;
+    unsigned warned;             /* warnings already given once */
 };
 
 /* Returns a new, empty inventory with the groups "all" and "ungrouped".
@@ -52,7 +67,9 @@ void gf_inventory_free(struct gf_inventory *inv);
 int gf_inventory_load(struct gf_inventory *inv, const char *source, struct gf_error *err);
 
 /* Loads group_vars/ and host_vars/ of an extra directory (the playbook's
- * directory, later). Returns 0 or -GF_E*. */
+ * directory; ansible-inventory uses the working directory when none is
+ * given). They rank above those beside the inventory sources, at each
+ * level (all, groups, host). Returns 0 or -GF_E*. */
 int gf_inventory_load_var_dir(struct gf_inventory *inv, const char *dir, struct gf_error *err);
 
 struct gf_host *gf_inventory_host(const struct gf_inventory *inv, const char *name);
@@ -61,26 +78,33 @@ struct gf_group *gf_inventory_group(const struct gf_inventory *inv, const char *
 /* Returns a new map (caller unrefs) of the host's variables with Ansible's
  * precedence: group vars (all < parents < children, by depth, then
  * ansible_group_priority, then name) from the inventory and group_vars
- * files, then host vars from the inventory and host_vars files; plus
- * inventory_hostname, inventory_hostname_short, group_names when
- * `magic` is non-zero (not part of --list output). */
+ * files (per source directory, then the playbook directory), then host
+ * vars from the inventory and host_vars files; plus inventory_file,
+ * inventory_dir, inventory_hostname, inventory_hostname_short and
+ * group_names when `magic` is non-zero (not part of --list output). */
 struct gf_val *gf_inventory_host_vars(const struct gf_inventory *inv, const struct gf_host *h,
                                       int magic);
 
 /* Resolves an Ansible host pattern ("all", "*", names, groups, globs,
  * "a:b", "a,b", "a:&b", "a:!b", "~regex", "@retryfile", "g[0:2]", "g[-1]")
- * into hosts in inventory order, without duplicates. An empty result is
+ * into hosts without duplicates, in Ansible's order: terms in the order
+ * given (union, then '&' terms, then '!' terms), a group's hosts group by
+ * group breadth first from it, hosts in inventory order. An empty result is
  * not an error (the caller warns as Ansible does). Returns 0 or -GF_E*
- * (bad regex, unreadable @file). `out` holds struct gf_host * (borrowed). */
+ * (bad regex, unreadable @file, a subscript out of range as in Ansible).
+ * Hosts are appended to `out` (struct gf_host *, borrowed); err may be
+ * NULL. Reads the inventory only: safe from several threads. */
 int gf_inventory_match(const struct gf_inventory *inv, const char *pattern, struct gf_vec *out,
                        struct gf_error *err);
 
 /* `ansible-inventory --list` JSON document (byte-identical), into b. */
 void gf_inventory_list_json(const struct gf_inventory *inv, struct gf_buf *b);
-/* `ansible-inventory --graph [GROUP]`, with --vars when show_vars. */
+/* `ansible-inventory --graph [GROUP]` (NULL: all), with --vars when
+ * show_vars. Returns 0, or -GF_ENOTFOUND for an unknown group. */
 int gf_inventory_graph(const struct gf_inventory *inv, const char *group, int show_vars,
                        struct gf_buf *b, struct gf_error *err);
-/* `ansible-inventory --host H` JSON document. */
+/* `ansible-inventory --host H` JSON document; H is a pattern that must
+ * select exactly one host. Returns 0, -GF_ENOTFOUND (no host) or -GF_EINVAL. */
 int gf_inventory_host_json(const struct gf_inventory *inv, const char *host, struct gf_buf *b,
                            struct gf_error *err);
 
