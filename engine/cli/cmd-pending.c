@@ -18,9 +18,3 @@ const struct gf_cmd gf_cmd_reset = {
     .name = "reset", .summary = "reset nodes to their state before gpuforge",
     .usage = "gpuforge reset -i INVENTORY [--yes]\n", .exec = not_yet, .implemented = 0,
 };
-
-const struct gf_cmd gf_cmd_bundle = {
-    .name = "bundle", .summary = "build, sign, verify and push air-gap bundles",
-    .usage = "gpuforge bundle build|keygen|verify|inspect|push ...\n", .exec = not_yet,
-    .implemented = 0,
-};
