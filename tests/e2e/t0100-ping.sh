@@ -43,15 +43,15 @@ expect_success 'inject faults: stop sshd on node4, blackhole node5' '
 
 expect_code 3 'ping: 3 ok, 2 UNREACHABLE, exit 3, within the connect timeout' '
     start=$(date +%s)
-    "$GF" ping -i "$INV" -T 5 >out 2>err; rc=$?
+    "$GF" ping -i "$INV" >out 2>err; rc=$?
     end=$(date +%s)
     cat out err
     echo "elapsed: $((end - start)) s"
     test "$(grep -c " | ok | " out)" = 3 || exit 1
     grep -q "^node4 | UNREACHABLE | .*refused" out || exit 1
     grep -q "^node5 | UNREACHABLE | .*" out || exit 1
-    # the blackholed host costs one connect timeout (5 s), not more
-    test $((end - start)) -lt 15 || exit 1
+    # the blackholed host costs one connect timeout (default 10 s), not more
+    test $((end - start)) -lt 20 || exit 1
     exit $rc
 '
 
