@@ -1,0 +1,227 @@
+/* command.c - the `command` module (argv run without a shell: words are
+ * split as shlex does and quoted one by one) and the runner it shares with
+ * `shell` and `raw`: creates/removes, chdir, stdin, rc/stdout/stderr. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "module.h"
+
+static const struct gf_param command_params[] = {
+    { "_raw_params", GF_P_STR, 0, "cmd", NULL },
+    { "argv", GF_P_LIST, 0, NULL, NULL },
+    { "chdir", GF_P_PATH, 0, NULL, NULL },
+    { "creates", GF_P_PATH, 0, NULL, NULL },
+    { "removes", GF_P_PATH, 0, NULL, NULL },
+    { "stdin", GF_P_STR, 0, NULL, NULL },
+    { "stdin_add_newline", GF_P_BOOL, 0, NULL, NULL },
+    { "strip_empty_ends", GF_P_BOOL, 0, NULL, NULL },
+    { "executable", GF_P_PATH, 0, NULL, NULL },
+    { NULL, 0, 0, NULL, NULL },
+};
+
+/* Splits s into words as Python's shlex.split (POSIX mode) does. Returns 0,
+ * or -1 on an unterminated quote. */
+static int shlex_split(const char *s, struct gf_vec *out)
+{
+    struct gf_buf w = GF_BUF_INIT;
+    int in_word = 0;
+
+    for (const char *p = s;; p++) {
+        if (*p == '\0' || isspace((unsigned char)*p)) {
+            if (in_word)
+                gf_vec_push(out, gf_buf_detach(&w, NULL));
+            in_word = 0;
+            if (*p == '\0')
+                return 0;
+            continue;
+        }
+        in_word = 1;
+        if (*p == '\'') {
+            const char *e = strchr(p + 1, '\'');
+            if (e == NULL)
+                goto bad;
+            gf_buf_add(&w, p + 1, (size_t)(e - p - 1));
+            p = e;
+        } else if (*p == '"') {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1] && strchr("\"\\", p[1]))
+                    p++;
+                gf_buf_addc(&w, *p);
+            }
+            if (*p != '"')
+                goto bad;
+        } else if (*p == '\\' && p[1]) {
+            gf_buf_addc(&w, *++p);
+        } else {
+            gf_buf_addc(&w, *p);
+        }
+    }
+bad:
+    gf_buf_release(&w);
+    return -1;
+}
+
+static struct gf_val *lines_of(const char *s, size_t n)
+{
+    struct gf_val *l = gf_val_list();
+
+    for (size_t i = 0; i < n;) {
+        const char *e = memchr(s + i, '\n', n - i);
+        size_t len = e ? (size_t)(e - (s + i)) : n - i;
+        gf_val_list_push(l, gf_val_strn(s + i, len));
+        i += len + 1;
+    }
+    return l;
+}
+
+static size_t strip_end(const char *s, size_t n)
+{
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    return n;
+}
+
+/* Asks the node whether path exists: 1 yes, 0 no, -1 unreachable. */
+static int remote_exists(struct gf_modctx *ctx, const char *path, struct gf_modres *res)
+{
+    struct gf_buf cmd = GF_BUF_INIT;
+    struct gf_result r;
+
+    gf_result_init(&r, 4096);
+    gf_buf_adds(&cmd, "test -e ");
+    gf_sh_quote(&cmd, path);
+    gf_mod_sh(ctx, cmd.buf, NULL, 0, &r);
+    int rc = r.status == GF_ST_UNREACHABLE ? -1 : r.rc == 0;
+    if (rc < 0)
+        gf_modres_fail(res, "%s", r.msg ? r.msg : "unreachable");
+    gf_result_release(&r);
+    gf_buf_release(&cmd);
+    return rc;
+}
+
+int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res,
+                       int mode)
+{
+    struct gf_buf cmd = GF_BUF_INIT, input = GF_BUF_INIT;
+    const char *raw = gf_arg_str(args, "_raw_params", NULL);
+    const struct gf_val *argv = gf_val_map_get(args, "argv");
+    const char *chdir_ = gf_arg_str(args, "chdir", NULL);
+    const char *creates = gf_arg_str(args, "creates", NULL);
+    const char *removes = gf_arg_str(args, "removes", NULL);
+    struct gf_result r;
+    int rc = 0;
+
+    gf_result_init(&r, 1u << 20);
+    if ((raw == NULL) == (argv == NULL || argv->type != GF_VAL_LIST)) {
+        gf_modres_fail(res, mode == 0 ? "no command given (free form or argv, not both)"
+                                      : "no command given");
+        goto out;
+    }
+    if (creates || removes) {
+        int e = remote_exists(ctx, creates ? creates : removes, res);
+        if (e < 0)
+            goto out;
+        if ((creates && e == 1) || (removes && e == 0)) {
+            char *msg = gf_xasprintf("Did not run command since '%s' %s",
+                                     creates ? creates : removes,
+                                     creates ? "exists" : "does not exist");
+            gf_val_map_set(res->data, "msg", gf_val_str(msg));
+            free(msg);
+            gf_val_map_set(res->data, "rc", gf_val_int(0));
+            goto out;
+        }
+    }
+    if (ctx->check) {
+        res->skipped = 1;
+        gf_val_map_set(res->data, "msg", gf_val_str("Command would have run if not in check mode"));
+        goto out;
+    }
+    if (chdir_) {
+        gf_buf_adds(&cmd, "cd ");
+        gf_sh_quote(&cmd, chdir_);
+        gf_buf_adds(&cmd, " && ");
+    }
+    if (mode == 0) {
+        struct gf_vec words = GF_VEC_INIT;
+        if (argv && argv->type == GF_VAL_LIST) {
+            for (size_t i = 0; i < argv->u.list.n; i++) {
+                struct gf_buf t = GF_BUF_INIT;
+                gf_val_to_text(argv->u.list.v[i], &t);
+                gf_vec_push(&words, gf_buf_detach(&t, NULL));
+            }
+        } else if (shlex_split(raw, &words) < 0) {
+            gf_vec_release(&words, free);
+            gf_modres_fail(res, "cannot split the command: unbalanced quotes");
+            goto out;
+        }
+        gf_buf_adds(&cmd, "exec");
+        for (size_t i = 0; i < words.n; i++) {
+            gf_buf_addc(&cmd, ' ');
+            gf_sh_quote(&cmd, words.v[i]);
+        }
+        gf_vec_release(&words, free);
+    } else if (mode == 1) {
+        const char *exe = gf_arg_str(args, "executable", "/bin/sh");
+        gf_sh_quote(&cmd, exe);
+        gf_buf_adds(&cmd, " -c ");
+        gf_sh_quote(&cmd, raw);
+    } else {
+        gf_buf_adds(&cmd, raw);
+    }
+    const char *in = gf_arg_str(args, "stdin", NULL);
+    if (in) {
+        gf_buf_adds(&input, in);
+        if (gf_arg_bool(args, "stdin_add_newline", 1))
+            gf_buf_addc(&input, '\n');
+    }
+    int64_t t0 = gf_now_us();
+    gf_mod_sh(ctx, cmd.buf, input.len ? input.buf : NULL, input.len, &r);
+    if (r.status == GF_ST_UNREACHABLE) {
+        rc = -GF_ECONNECT;
+        gf_modres_fail(res, "%s", r.msg ? r.msg : "unreachable");
+        gf_val_map_set(res->data, "unreachable", gf_val_bool(1));
+        goto out;
+    }
+    size_t on = r.out.len, en = r.err.len;
+    if (gf_arg_bool(args, "strip_empty_ends", 1)) {
+        on = strip_end(r.out.buf, on);
+        en = strip_end(r.err.buf, en);
+    }
+    res->changed = 1;
+    gf_val_map_set(res->data, "cmd", mode == 0 && argv ? gf_val_ref((struct gf_val *)argv)
+                                                       : gf_val_str(raw ? raw : ""));
+    gf_val_map_set(res->data, "rc", gf_val_int(r.rc));
+    gf_val_map_set(res->data, "stdout", gf_val_strn(r.out.buf, on));
+    gf_val_map_set(res->data, "stderr", gf_val_strn(r.err.buf, en));
+    gf_val_map_set(res->data, "stdout_lines", lines_of(r.out.buf, on));
+    gf_val_map_set(res->data, "stderr_lines", lines_of(r.err.buf, en));
+    char delta[64];
+    int64_t us = gf_now_us() - t0;
+    snprintf(delta, sizeof(delta), "0:00:%02lld.%06lld", (long long)(us / 1000000),
+             (long long)(us % 1000000));
+    gf_val_map_set(res->data, "delta", gf_val_str(delta));
+    if (r.rc != 0) {
+        res->failed = 1;
+        gf_val_map_set(res->data, "msg", gf_val_str(r.msg ? r.msg : "non-zero return code"));
+    }
+out:
+    gf_result_release(&r);
+    gf_buf_release(&cmd);
+    gf_buf_release(&input);
+    return rc;
+}
+
+static int command_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
+{
+    return gf_mod_command_run(ctx, args, res, 0);
+}
+
+const struct gf_module gf_module_command = {
+    .name = "command",
+    .aliases = (const char *const[]){ "ansible.builtin.command", "ansible.legacy.command", NULL },
+    .params = command_params,
+    .free_form = "_raw_params",
+    .run = command_run,
+};

@@ -1,0 +1,207 @@
+/* copy.c - the `copy` module (content or a controller file to the node) and
+ * the atomic, checksum-idempotent file writer it shares with `template`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "module.h"
+
+static const struct gf_param copy_params[] = {
+    { "src", GF_P_PATH, 0, NULL, NULL },
+    { "content", GF_P_RAW, 0, NULL, NULL },
+    { "dest", GF_P_PATH, 1, NULL, NULL },
+    { "mode", GF_P_MODE, 0, NULL, NULL },
+    { "owner", GF_P_STR, 0, NULL, NULL },
+    { "group", GF_P_STR, 0, NULL, NULL },
+    { "force", GF_P_BOOL, 0, "thirsty", NULL },
+    { "backup", GF_P_BOOL, 0, NULL, NULL },
+    { NULL, 0, 0, NULL, NULL },
+};
+
+/* Bigger payloads are probed first so a converged file is not re-sent. */
+#define INLINE_MAX 65536
+
+static void hex_digest(const EVP_MD *md, const char *data, size_t len, char *out)
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+
+    EVP_Digest(data, len, d, &n, md, NULL);
+    for (unsigned int i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+/* The script prints one line "GF <changed> <path>" or "GFERR <msg>" or
+ * "GFNEED" (probe: content must be sent). It reads stdin only to write. */
+static const char put_script[] =
+    "d=$gf_dest; if [ -n \"$gf_base\" ] && [ -d \"$d\" ]; then d=\"${d%/}/$gf_base\"; fi\n"
+    "if [ -e \"$d\" ] && [ ! -f \"$d\" ]; then echo \"GFERR $d exists and is not a regular file\"; exit 1; fi\n"
+    "cur=; [ -f \"$d\" ] && cur=$(sha256sum <\"$d\" | cut -c1-64)\n"
+    "if [ -n \"$cur\" ] && [ \"$gf_force\" = 0 ]; then echo \"GF 0 $d\"; exit 0; fi\n"
+    "wmode=$gf_mode\n"
+    "if [ -n \"$wmode\" ]; then case $wmode in *[!0-7]*)\n"
+    "  tm=$(mktemp) && chmod \"$(stat -c %a \"$d\" 2>/dev/null || echo 644)\" \"$tm\" &&\n"
+    "  chmod \"$wmode\" \"$tm\" && wmode=$(stat -c %a \"$tm\"); rm -f \"$tm\";;\n"
+    "  *) wmode=$(printf %o \"$((0$wmode))\");; esac; fi\n"
+    "ch=0; [ \"$cur\" = \"$gf_sum\" ] || ch=1\n"
+    "if [ -f \"$d\" ]; then set -- $(stat -c '%a %U %u %G %g' \"$d\")\n"
+    "  [ -z \"$wmode\" ] || [ \"$wmode\" = \"$1\" ] || ch=1\n"
+    "  [ -z \"$gf_owner\" ] || [ \"$gf_owner\" = \"$2\" ] || [ \"$gf_owner\" = \"$3\" ] || ch=1\n"
+    "  [ -z \"$gf_group\" ] || [ \"$gf_group\" = \"$4\" ] || [ \"$gf_group\" = \"$5\" ] || ch=1; fi\n"
+    "if [ $ch = 0 ] || [ \"$gf_check\" = 1 ]; then echo \"GF $ch $d\"; exit 0; fi\n"
+    "if [ \"$cur\" != \"$gf_sum\" ]; then\n"
+    "  [ \"$gf_probe\" = 1 ] && { echo GFNEED; exit 0; }\n"
+    "  dir=$(dirname \"$d\"); [ -d \"$dir\" ] || { echo \"GFERR destination directory $dir does not exist\"; exit 1; }\n"
+    "  um=$(umask); umask 077\n"
+    "  t=$(mktemp \"$dir/.gf-tmp-XXXXXX\") || { echo \"GFERR cannot create a file in $dir\"; exit 1; }\n"
+    "  trap 'rm -f \"$t\"' EXIT INT TERM HUP\n"
+    "  cat >\"$t\" || { echo \"GFERR write failed (disk full?)\"; exit 1; }\n"
+    "  [ \"$(sha256sum <\"$t\" | cut -c1-64)\" = \"$gf_sum\" ] || { echo \"GFERR content corrupted in transfer\"; exit 1; }\n"
+    "  if [ -n \"$wmode\" ]; then chmod \"$wmode\" \"$t\"; elif [ -f \"$d\" ]; then chmod \"$(stat -c %a \"$d\")\" \"$t\";\n"
+    "  else chmod \"$(printf %o \"$((0666 & ~0$um))\")\" \"$t\"; fi\n"
+    "  if [ -f \"$d\" ] && [ \"$(id -u)\" = 0 ]; then chown --reference=\"$d\" \"$t\"; fi\n"
+    "  [ -z \"$gf_owner\" ] || chown \"$gf_owner\" \"$t\" || { echo \"GFERR chown $gf_owner failed\"; exit 1; }\n"
+    "  [ -z \"$gf_group\" ] || chgrp \"$gf_group\" \"$t\" || { echo \"GFERR chgrp $gf_group failed\"; exit 1; }\n"
+    "  if [ \"$gf_backup\" = 1 ] && [ -f \"$d\" ]; then b=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\";\n"
+    "    cp -p \"$d\" \"$b\" && echo \"GFBACKUP $b\"; fi\n"
+    "  sync \"$t\" 2>/dev/null; mv -f \"$t\" \"$d\" || { echo \"GFERR rename to $d failed\"; exit 1; }\n"
+    "  trap - EXIT INT TERM HUP; sync \"$dir\" 2>/dev/null\n"
+    "else\n"
+    "  [ -z \"$wmode\" ] || chmod \"$wmode\" \"$d\" || { echo \"GFERR chmod failed\"; exit 1; }\n"
+    "  [ -z \"$gf_owner\" ] || chown \"$gf_owner\" \"$d\" || { echo \"GFERR chown $gf_owner failed\"; exit 1; }\n"
+    "  [ -z \"$gf_group\" ] || chgrp \"$gf_group\" \"$d\" || { echo \"GFERR chgrp $gf_group failed\"; exit 1; }\n"
+    "fi\n"
+    "echo \"GF 1 $d\"\n";
+
+static void setvar(struct gf_buf *b, const char *name, const char *value)
+{
+    gf_buf_addf(b, "%s=", name);
+    gf_sh_quote(b, value ? value : "");
+    gf_buf_addc(b, '\n');
+}
+
+/* Finds the line starting with tag in out; returns it (borrowed) or NULL. */
+static const char *find_line(const char *out, const char *tag)
+{
+    size_t n = strlen(tag);
+
+    for (const char *p = out; p && *p;) {
+        if (strncmp(p, tag, n) == 0)
+            return p + n;
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    return NULL;
+}
+
+static struct gf_val *line_val(const char *p)
+{
+    return gf_val_strn(p, strcspn(p, "\n"));
+}
+
+int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basename,
+                    const char *data, size_t len, const struct gf_val *args,
+                    struct gf_modres *res)
+{
+    char sum[EVP_MAX_MD_SIZE * 2 + 1], sha1[EVP_MAX_MD_SIZE * 2 + 1];
+    struct gf_buf script = GF_BUF_INIT;
+    struct gf_result r;
+    int rc = 0, probe = len > INLINE_MAX;
+
+    hex_digest(EVP_sha256(), data, len, sum);
+    hex_digest(EVP_sha1(), data, len, sha1);
+    for (int pass = 0; pass < 2; pass++) {
+        gf_buf_reset(&script);
+        setvar(&script, "gf_dest", dest);
+        setvar(&script, "gf_base", basename);
+        setvar(&script, "gf_sum", sum);
+        setvar(&script, "gf_mode", gf_arg_str(args, "mode", NULL));
+        setvar(&script, "gf_owner", gf_arg_str(args, "owner", NULL));
+        setvar(&script, "gf_group", gf_arg_str(args, "group", NULL));
+        setvar(&script, "gf_force", gf_arg_bool(args, "force", 1) ? "1" : "0");
+        setvar(&script, "gf_backup", gf_arg_bool(args, "backup", 0) ? "1" : "0");
+        setvar(&script, "gf_check", ctx->check ? "1" : "0");
+        setvar(&script, "gf_probe", probe ? "1" : "0");
+        gf_buf_adds(&script, put_script);
+        gf_result_init(&r, 65536);
+        gf_mod_sh(ctx, script.buf, probe ? NULL : data, probe ? 0 : len, &r);
+        if (r.status == GF_ST_UNREACHABLE) {
+            gf_modres_fail(res, "%s", r.msg ? r.msg : "unreachable");
+            rc = -GF_ECONNECT;
+            break;
+        }
+        if (probe && find_line(r.out.buf, "GFNEED")) {
+            probe = 0;
+            gf_result_release(&r);
+            continue;
+        }
+        const char *e = find_line(r.out.buf, "GFERR ");
+        const char *ok = find_line(r.out.buf, "GF ");
+        if (e || ok == NULL || r.rc != 0) {
+            res->failed = 1;
+            gf_val_map_set(res->data, "msg", e ? line_val(e)
+                           : gf_val_str(r.msg ? r.msg : r.err.len ? r.err.buf : "write failed"));
+            break;
+        }
+        res->changed = ok[0] == '1';
+        gf_val_map_set(res->data, "dest", line_val(ok + 2));
+        gf_val_map_set(res->data, "checksum", gf_val_str(sha1));
+        gf_val_map_set(res->data, "size", gf_val_int((long long)len));
+        const char *bk = find_line(r.out.buf, "GFBACKUP ");
+        if (bk)
+            gf_val_map_set(res->data, "backup_file", line_val(bk));
+        break;
+    }
+    gf_result_release(&r);
+    gf_buf_release(&script);
+    return rc;
+}
+
+static int copy_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
+{
+    const char *src = gf_arg_str(args, "src", NULL);
+    const struct gf_val *content = gf_val_map_get(args, "content");
+    const char *dest = gf_arg_str(args, "dest", NULL);
+    struct gf_buf data = GF_BUF_INIT;
+    struct gf_error err = GF_ERROR_INIT;
+    int rc = 0;
+
+    if ((src == NULL) == (content == NULL))
+        return gf_modres_fail(res, "give exactly one of 'src' and 'content'");
+    if (content) {
+        if (content->type == GF_VAL_MAP || content->type == GF_VAL_LIST)
+            gf_json_dump(content, -1, 0, &data); /* Ansible writes JSON for data content */
+        else
+            gf_val_to_text(content, &data);
+        rc = gf_mod_put_file(ctx, dest, NULL, data.buf, data.len, args, res);
+    } else {
+        char *path = gf_mod_find_src(ctx, "files", src);
+        if (path == NULL) {
+            gf_modres_fail(res, "could not find src '%s'", src);
+        } else if (gf_is_dir(path)) {
+            gf_modres_fail(res, "src '%s' is a directory: directory copies are not supported "
+                           "yet (use a bundle or unarchive)", src);
+        } else if (gf_read_file(path, &data, 0, &err) < 0) {
+            gf_modres_fail(res, "%s", err.msg);
+        } else {
+            const char *base = strrchr(path, '/');
+            base = base ? base + 1 : path;
+            rc = gf_mod_put_file(ctx, dest, base, data.buf, data.len, args, res);
+            gf_val_map_set(res->data, "src", gf_val_str(path));
+        }
+        free(path);
+    }
+    gf_error_clear(&err);
+    gf_buf_release(&data);
+    return rc;
+}
+
+const struct gf_module gf_module_copy = {
+    .name = "copy",
+    .aliases = (const char *const[]){ "ansible.builtin.copy", NULL },
+    .params = copy_params,
+    .supports_check = 1,
+    .run = copy_run,
+};

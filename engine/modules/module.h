@@ -1,0 +1,121 @@
+/*
+ * module.h - the module layer's interface. One file per module, each
+ * exporting a `const struct gf_module` with a parameter table; the engine
+ * validates parameters from the table (unknown, missing, wrong type) before
+ * run() is called, and resolves FQCN aliases (ansible.builtin.copy) through
+ * the same table. Modules run entirely on the controller and reach the node
+ * only through short shell commands on the host's persistent session.
+ *
+ * STATUS: the first modules (command, shell, raw, debug, set_fact, assert,
+ * fail, ping, copy, file, stat, template) compile but no playbook runner
+ * calls them yet and they have no tests; nothing reaches them from the CLI.
+ */
+#ifndef GF_MODULE_H
+#define GF_MODULE_H
+
+#include "../core/core.h"
+#include "../exec/exec.h"
+#include "../playbook/template.h"
+
+enum gf_ptype {
+    GF_P_STR,
+    GF_P_BOOL,
+    GF_P_INT,
+    GF_P_LIST,  /* a list, or a comma-separated string */
+    GF_P_DICT,
+    GF_P_RAW,   /* any value */
+    GF_P_PATH,  /* a string; ~ is not expanded on the controller */
+    GF_P_MODE,  /* octal string or int, or symbolic (u+x): kept as text */
+};
+
+struct gf_param {
+    const char *name;
+    enum gf_ptype type;
+    int required;
+    const char *aliases;   /* comma-separated, or NULL */
+    const char *choices;   /* comma-separated, or NULL */
+};
+
+/* What a module reports, Ansible's result dictionary plus flags. */
+struct gf_modres {
+    int changed;
+    int failed;
+    int skipped;
+    struct gf_val *data;   /* map: module-specific keys (rc, stdout, msg, ...) */
+    struct gf_buf diff;    /* unified-style diff text when diff mode is on */
+};
+
+/* Everything a module may use. */
+struct gf_modctx {
+    const char *host;              /* inventory_hostname */
+    struct gf_session *session;    /* the host's session (NULL for controller-only modules) */
+    const struct gf_target *target;
+    int become;                    /* this task runs with sudo */
+    int check;                     /* --check: change nothing on the node */
+    int diff;                      /* --diff */
+    const struct gf_tpl_scope *scope; /* variables, for template */
+    struct gf_tpl_cache *tpl_cache;
+    const char *search_dirs[4];    /* for src: role files/templates, playbook dir; NULL-ended */
+    const char *file;              /* task position, for errors */
+    int line, col;
+    struct gf_val *facts_out;      /* map: set_fact / setup put facts here (per host) */
+};
+
+struct gf_module {
+    const char *name;              /* "copy" */
+    const char *const *aliases;    /* NULL-ended, e.g. {"ansible.builtin.copy", NULL} */
+    const struct gf_param *params; /* ends with a zeroed entry */
+    const char *free_form;         /* name of the parameter a "k=v" string's free text goes to */
+    int controller_only;           /* debug, set_fact, assert, fail, pause: no session needed */
+    int free_params;               /* any other key is accepted as is (set_fact) */
+    int supports_check;            /* safe in --check (else skipped there) */
+    /* Runs with validated args (map). Returns 0, or -GF_E* for engine errors
+     * (res->failed with a msg is a normal task failure and returns 0). */
+    int (*run)(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res);
+};
+
+/* Finds a module by name or alias; NULL when unknown. */
+const struct gf_module *gf_module_find(const char *name);
+/* The known module name closest to name (edit distance), for errors. */
+const char *gf_module_suggest(const char *name);
+/* Checks args (a map, templated) against m's table: unknown or missing
+ * parameters, wrong types, bad choices. Returns a new map with aliases
+ * resolved and values converted (caller unrefs), or NULL with err set. */
+struct gf_val *gf_module_check_args(const struct gf_module *m, const struct gf_val *args,
+                                    struct gf_error *err);
+
+/* ---- helpers for modules ---- */
+void gf_modres_init(struct gf_modres *r);
+void gf_modres_release(struct gf_modres *r);
+/* Marks the result failed with msg. Returns 0 (a failure is not an engine error). */
+int gf_modres_fail(struct gf_modres *r, const char *fmt, ...) GF_PRINTF(2, 3);
+/* Runs a shell command on the node (with become when ctx->become). The
+ * result's status tells ok/failed/unreachable. Returns as gf_session_run. */
+int gf_mod_sh(struct gf_modctx *ctx, const char *cmd, const char *input, size_t len,
+              struct gf_result *r);
+/* Convenience getters on validated args (borrowed; defaults when absent). */
+const char *gf_arg_str(const struct gf_val *args, const char *name, const char *def);
+int gf_arg_bool(const struct gf_val *args, const char *name, int def);
+long long gf_arg_int(const struct gf_val *args, const char *name, long long def);
+/* Ansible's boolean(): true for true/yes/on/1 (strings any case), bools, ints. */
+int gf_val_bool_ansible(const struct gf_val *v, int *out);
+/* Finds a controller-side source file: absolute, or in ctx->search_dirs
+ * (each tried with and without the sub-directory sub, e.g. "files").
+ * Returns a malloc'd path or NULL. */
+char *gf_mod_find_src(const struct gf_modctx *ctx, const char *sub, const char *src);
+
+/* Shared by command, shell and raw: mode 0 = command (argv, no shell),
+ * 1 = shell, 2 = raw. */
+int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res,
+                       int mode);
+/* Shared by copy and template: puts data at dest atomically (temp file in
+ * the same directory, fsync, rename, fsync of the directory) unless the
+ * content and attributes already match. args holds mode, owner, group,
+ * force, backup. Fills res (changed, dest, checksum, ...). */
+int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basename,
+                    const char *data, size_t len, const struct gf_val *args,
+                    struct gf_modres *res);
+
+extern const struct gf_module *const gf_modules[];
+
+#endif

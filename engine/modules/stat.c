@@ -1,0 +1,96 @@
+/* stat.c - the `stat` module: facts about a path on the node (type, mode,
+ * owner, size, mtime, SHA-1 checksum of regular files, link target). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "module.h"
+
+static const struct gf_param stat_params[] = {
+    { "path", GF_P_PATH, 1, "dest,name", NULL },
+    { "follow", GF_P_BOOL, 0, NULL, NULL },
+    { "get_checksum", GF_P_BOOL, 0, NULL, NULL },
+    { "checksum_algorithm", GF_P_STR, 0, "checksum,checksum_algo", "sha1,sha256" },
+    { NULL, 0, 0, NULL, NULL },
+};
+
+static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
+{
+    const char *path = gf_arg_str(args, "path", NULL);
+    const char *algo = gf_arg_str(args, "checksum_algorithm", "sha1");
+    struct gf_buf cmd = GF_BUF_INIT;
+    struct gf_result r;
+    int rc = 0;
+
+    gf_buf_adds(&cmd, "p=");
+    gf_sh_quote(&cmd, path);
+    gf_buf_addf(&cmd, "\nif [ -e \"$p\" ] || [ -L \"$p\" ]; then stat %s -c '%%F|%%a|%%u|%%g|%%U|%%G|%%s|%%Y|%%h|%%i' "
+                "\"$p\" || exit 1\n", gf_arg_bool(args, "follow", 0) ? "-L" : "");
+    if (gf_arg_bool(args, "get_checksum", 1))
+        gf_buf_addf(&cmd, "[ -f \"$p\" ] && [ -r \"$p\" ] && %ssum <\"$p\" | cut -d' ' -f1 || echo\n",
+                    algo);
+    else
+        gf_buf_adds(&cmd, "echo\n");
+    gf_buf_adds(&cmd, "[ -L \"$p\" ] && readlink -- \"$p\"; else echo GFABSENT; fi\n");
+    gf_result_init(&r, 65536);
+    gf_mod_sh(ctx, cmd.buf, NULL, 0, &r);
+    struct gf_val *st = gf_val_map();
+    if (r.status == GF_ST_UNREACHABLE) {
+        gf_modres_fail(res, "%s", r.msg ? r.msg : "unreachable");
+        rc = -GF_ECONNECT;
+    } else if (r.rc != 0) {
+        gf_modres_fail(res, "stat of '%s' failed: %s", path, r.err.buf);
+    } else if (strncmp(r.out.buf, "GFABSENT", 8) == 0) {
+        gf_val_map_set(st, "exists", gf_val_bool(0));
+    } else {
+        char *f[10] = { 0 }, *save = NULL;
+        char *line = r.out.buf, *nl = strchr(line, '\n');
+        char *sum = nl ? nl + 1 : NULL, *lnk = NULL;
+        if (nl)
+            *nl = '\0';
+        if (sum && (nl = strchr(sum, '\n'))) {
+            *nl = '\0';
+            lnk = nl + 1;
+            lnk[strcspn(lnk, "\n")] = '\0';
+        }
+        f[0] = strtok_r(line, "|", &save);
+        for (int i = 1; i < 10 && f[i - 1]; i++)
+            f[i] = strtok_r(NULL, "|", &save);
+        if (f[9] == NULL) {
+            gf_modres_fail(res, "unexpected stat output for '%s'", path);
+        } else {
+            char mode[16];
+            snprintf(mode, sizeof(mode), "%04o", (unsigned)strtoul(f[1], NULL, 8));
+            gf_val_map_set(st, "exists", gf_val_bool(1));
+            gf_val_map_set(st, "path", gf_val_str(path));
+            gf_val_map_set(st, "isdir", gf_val_bool(strcmp(f[0], "directory") == 0));
+            gf_val_map_set(st, "isreg", gf_val_bool(strncmp(f[0], "regular", 7) == 0));
+            gf_val_map_set(st, "islnk", gf_val_bool(strcmp(f[0], "symbolic link") == 0));
+            gf_val_map_set(st, "mode", gf_val_str(mode));
+            gf_val_map_set(st, "uid", gf_val_int(atoll(f[2])));
+            gf_val_map_set(st, "gid", gf_val_int(atoll(f[3])));
+            gf_val_map_set(st, "pw_name", gf_val_str(f[4]));
+            gf_val_map_set(st, "gr_name", gf_val_str(f[5]));
+            gf_val_map_set(st, "size", gf_val_int(atoll(f[6])));
+            gf_val_map_set(st, "mtime", gf_val_float((double)atoll(f[7])));
+            gf_val_map_set(st, "nlink", gf_val_int(atoll(f[8])));
+            gf_val_map_set(st, "inode", gf_val_int(atoll(f[9])));
+            if (sum && *sum)
+                gf_val_map_set(st, "checksum", gf_val_str(sum));
+            if (lnk && *lnk)
+                gf_val_map_set(st, "lnk_source", gf_val_str(lnk));
+        }
+    }
+    gf_val_map_set(res->data, "stat", st);
+    gf_result_release(&r);
+    gf_buf_release(&cmd);
+    return rc;
+}
+
+const struct gf_module gf_module_stat = {
+    .name = "stat",
+    .aliases = (const char *const[]){ "ansible.builtin.stat", NULL },
+    .params = stat_params,
+    .supports_check = 1,
+    .run = stat_run,
+};
