@@ -254,6 +254,12 @@ int gf_startswith(const char *s, const char *prefix);
 int gf_endswith(const char *s, const char *suffix);
 /* Sorts strings in place by strcmp. */
 void gf_sort_strings(char **v, size_t n);
+/* Splits s into words as Python's shlex.split (POSIX mode) does, which is
+ * how Ansible splits command lines and ssh arguments: quotes group, a
+ * backslash escapes any character outside quotes and only '"' or '\\' inside
+ * double quotes; no expansions. Appends malloc'd words to out (caller frees
+ * them). Returns 0, or -GF_EINVAL on an unterminated quote. */
+int gf_shlex_split(const char *s, struct gf_vec *out);
 /* Returns 1 when s is valid UTF-8. */
 int gf_utf8_valid(const char *s, size_t n);
 

@@ -1,4 +1,5 @@
 /* util.c - files, clocks, strings and UTF-8 checks. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,4 +121,44 @@ int gf_utf8_valid(const char *str, size_t n)
         i += k + 1;
     }
     return 1;
+}
+
+int gf_shlex_split(const char *s, struct gf_vec *out)
+{
+    struct gf_buf w = GF_BUF_INIT;
+    int in_word = 0;
+
+    for (const char *p = s;; p++) {
+        if (*p == '\0' || isspace((unsigned char)*p)) {
+            if (in_word)
+                gf_vec_push(out, gf_buf_detach(&w, NULL));
+            in_word = 0;
+            if (*p == '\0')
+                return 0;
+            continue;
+        }
+        in_word = 1;
+        if (*p == '\'') {
+            const char *e = strchr(p + 1, '\'');
+            if (e == NULL)
+                goto bad;
+            gf_buf_add(&w, p + 1, (size_t)(e - p - 1));
+            p = e;
+        } else if (*p == '"') {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1] && strchr("\"\\", p[1]))
+                    p++;
+                gf_buf_addc(&w, *p);
+            }
+            if (*p != '"')
+                goto bad;
+        } else if (*p == '\\' && p[1]) {
+            gf_buf_addc(&w, *++p);
+        } else {
+            gf_buf_addc(&w, *p);
+        }
+    }
+bad:
+    gf_buf_release(&w);
+    return -GF_EINVAL;
 }

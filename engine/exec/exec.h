@@ -104,6 +104,8 @@ int gf_session_run(struct gf_session *s, const char *cmd, const char *input, siz
 
 /* Appends a POSIX-shell single-quoted form of s to b. */
 void gf_sh_quote(struct gf_buf *b, const char *s);
+/* Appends the line NAME='value' (value NULL: empty) to a shell script. */
+void gf_sh_assign(struct gf_buf *b, const char *name, const char *value);
 
 /* Runs fn(i, ctx) for i in [0, n) on at most `forks` threads; a slow item
  * never delays others. Returns after all are done. */

@@ -660,6 +660,13 @@ void gf_sh_quote(struct gf_buf *b, const char *s)
     gf_buf_addc(b, '\'');
 }
 
+void gf_sh_assign(struct gf_buf *b, const char *name, const char *value)
+{
+    gf_buf_addf(b, "%s=", name);
+    gf_sh_quote(b, value ? value : "");
+    gf_buf_addc(b, '\n');
+}
+
 /* Replaces every occurrence of secret in b with ********. */
 static void mask_secret(struct gf_buf *b, const char *secret)
 {

@@ -1,7 +1,6 @@
 /* target.c - turns a host's inventory variables (and the command line's
  * defaults) into connection settings: address, port, user, keys, host-key
  * policy, jump host or proxy command, and become. */
-#include <ctype.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,50 +99,6 @@ static char *expand_home(const char *p)
     return gf_xstrdup(p);
 }
 
-/* Splits s into words the way a POSIX shell would for quoting (no
- * expansions). Returns 0 or -GF_EINVAL on unbalanced quotes. */
-static int split_words(const char *s, struct gf_vec *out)
-{
-    struct gf_buf w = GF_BUF_INIT;
-    int in_word = 0;
-
-    for (const char *p = s;; p++) {
-        if (*p == '\0' || isspace((unsigned char)*p)) {
-            if (in_word)
-                gf_vec_push(out, gf_buf_detach(&w, NULL));
-            in_word = 0;
-            if (*p == '\0')
-                break;
-            continue;
-        }
-        in_word = 1;
-        if (*p == '\'') {
-            const char *e = strchr(p + 1, '\'');
-            if (e == NULL)
-                goto bad;
-            gf_buf_add(&w, p + 1, (size_t)(e - p - 1));
-            p = e;
-        } else if (*p == '"') {
-            for (p++; *p && *p != '"'; p++) {
-                if (*p == '\\' && p[1] && strchr("\"\\$`", p[1]))
-                    p++;
-                gf_buf_addc(&w, *p);
-            }
-            if (*p != '"')
-                goto bad;
-        } else if (*p == '\\' && p[1]) {
-            gf_buf_addc(&w, *++p);
-        } else {
-            gf_buf_addc(&w, *p);
-        }
-    }
-    gf_buf_release(&w);
-    return 0;
-bad:
-    gf_buf_release(&w);
-    return -GF_EINVAL;
-}
-
 static void set_str(char **dst, const char *v)
 {
     free(*dst);
@@ -207,7 +162,7 @@ static int apply_ssh_args(struct gf_target *t, const char *args, const char *var
     struct gf_vec w = GF_VEC_INIT;
     int rc = 0;
 
-    if (split_words(args, &w) < 0) {
+    if (gf_shlex_split(args, &w) < 0) {
         rc = gf_error_set(err, GF_EINVAL, NULL, 0, 0, "host '%s': %s: unbalanced quotes",
                           t->name, var);
         goto out;

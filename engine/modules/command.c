@@ -1,7 +1,6 @@
 /* command.c - the `command` module (argv run without a shell: words are
  * split as shlex does and quoted one by one) and the runner it shares with
  * `shell` and `raw`: creates/removes, chdir, stdin, rc/stdout/stderr. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,48 +19,6 @@ static const struct gf_param command_params[] = {
     { "executable", GF_P_PATH, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
-
-/* Splits s into words as Python's shlex.split (POSIX mode) does. Returns 0,
- * or -1 on an unterminated quote. */
-static int shlex_split(const char *s, struct gf_vec *out)
-{
-    struct gf_buf w = GF_BUF_INIT;
-    int in_word = 0;
-
-    for (const char *p = s;; p++) {
-        if (*p == '\0' || isspace((unsigned char)*p)) {
-            if (in_word)
-                gf_vec_push(out, gf_buf_detach(&w, NULL));
-            in_word = 0;
-            if (*p == '\0')
-                return 0;
-            continue;
-        }
-        in_word = 1;
-        if (*p == '\'') {
-            const char *e = strchr(p + 1, '\'');
-            if (e == NULL)
-                goto bad;
-            gf_buf_add(&w, p + 1, (size_t)(e - p - 1));
-            p = e;
-        } else if (*p == '"') {
-            for (p++; *p && *p != '"'; p++) {
-                if (*p == '\\' && p[1] && strchr("\"\\", p[1]))
-                    p++;
-                gf_buf_addc(&w, *p);
-            }
-            if (*p != '"')
-                goto bad;
-        } else if (*p == '\\' && p[1]) {
-            gf_buf_addc(&w, *++p);
-        } else {
-            gf_buf_addc(&w, *p);
-        }
-    }
-bad:
-    gf_buf_release(&w);
-    return -1;
-}
 
 static struct gf_val *lines_of(const char *s, size_t n)
 {
@@ -151,7 +108,7 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
                 gf_val_to_text(argv->u.list.v[i], &t);
                 gf_vec_push(&words, gf_buf_detach(&t, NULL));
             }
-        } else if (shlex_split(raw, &words) < 0) {
+        } else if (gf_shlex_split(raw, &words) < 0) {
             gf_vec_release(&words, free);
             gf_modres_fail(res, "cannot split the command: unbalanced quotes");
             goto out;

@@ -75,13 +75,6 @@ static const char put_script[] =
     "fi\n"
     "echo \"GF 1 $d\"\n";
 
-static void setvar(struct gf_buf *b, const char *name, const char *value)
-{
-    gf_buf_addf(b, "%s=", name);
-    gf_sh_quote(b, value ? value : "");
-    gf_buf_addc(b, '\n');
-}
-
 /* Finds the line starting with tag in out; returns it (borrowed) or NULL. */
 static const char *find_line(const char *out, const char *tag)
 {
@@ -114,16 +107,16 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
     hex_digest(EVP_sha1(), data, len, sha1);
     for (int pass = 0; pass < 2; pass++) {
         gf_buf_reset(&script);
-        setvar(&script, "gf_dest", dest);
-        setvar(&script, "gf_base", basename);
-        setvar(&script, "gf_sum", sum);
-        setvar(&script, "gf_mode", gf_arg_str(args, "mode", NULL));
-        setvar(&script, "gf_owner", gf_arg_str(args, "owner", NULL));
-        setvar(&script, "gf_group", gf_arg_str(args, "group", NULL));
-        setvar(&script, "gf_force", gf_arg_bool(args, "force", 1) ? "1" : "0");
-        setvar(&script, "gf_backup", gf_arg_bool(args, "backup", 0) ? "1" : "0");
-        setvar(&script, "gf_check", ctx->check ? "1" : "0");
-        setvar(&script, "gf_probe", probe ? "1" : "0");
+        gf_sh_assign(&script, "gf_dest", dest);
+        gf_sh_assign(&script, "gf_base", basename);
+        gf_sh_assign(&script, "gf_sum", sum);
+        gf_sh_assign(&script, "gf_mode", gf_arg_str(args, "mode", NULL));
+        gf_sh_assign(&script, "gf_owner", gf_arg_str(args, "owner", NULL));
+        gf_sh_assign(&script, "gf_group", gf_arg_str(args, "group", NULL));
+        gf_sh_assign(&script, "gf_force", gf_arg_bool(args, "force", 1) ? "1" : "0");
+        gf_sh_assign(&script, "gf_backup", gf_arg_bool(args, "backup", 0) ? "1" : "0");
+        gf_sh_assign(&script, "gf_check", ctx->check ? "1" : "0");
+        gf_sh_assign(&script, "gf_probe", probe ? "1" : "0");
         gf_buf_adds(&script, put_script);
         gf_result_init(&r, 65536);
         gf_mod_sh(ctx, script.buf, probe ? NULL : data, probe ? 0 : len, &r);

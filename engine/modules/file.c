@@ -61,13 +61,6 @@ static const char file_script[] =
     "fi\n"
     "echo \"GF $ch $st\"\n";
 
-static void setvar(struct gf_buf *b, const char *name, const char *value)
-{
-    gf_buf_addf(b, "%s=", name);
-    gf_sh_quote(b, value ? value : "");
-    gf_buf_addc(b, '\n');
-}
-
 static int file_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
 {
     struct gf_buf script = GF_BUF_INIT;
@@ -75,15 +68,15 @@ static int file_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
     const char *path = gf_arg_str(args, "path", NULL);
     int rc = 0;
 
-    setvar(&script, "gf_path", path);
-    setvar(&script, "gf_state", gf_arg_str(args, "state", NULL));
-    setvar(&script, "gf_src", gf_arg_str(args, "src", NULL));
-    setvar(&script, "gf_mode", gf_arg_str(args, "mode", NULL));
-    setvar(&script, "gf_owner", gf_arg_str(args, "owner", NULL));
-    setvar(&script, "gf_group", gf_arg_str(args, "group", NULL));
-    setvar(&script, "gf_recurse", gf_arg_bool(args, "recurse", 0) ? "1" : "0");
-    setvar(&script, "gf_force", gf_arg_bool(args, "force", 0) ? "1" : "0");
-    setvar(&script, "gf_check", ctx->check ? "1" : "0");
+    gf_sh_assign(&script, "gf_path", path);
+    gf_sh_assign(&script, "gf_state", gf_arg_str(args, "state", NULL));
+    gf_sh_assign(&script, "gf_src", gf_arg_str(args, "src", NULL));
+    gf_sh_assign(&script, "gf_mode", gf_arg_str(args, "mode", NULL));
+    gf_sh_assign(&script, "gf_owner", gf_arg_str(args, "owner", NULL));
+    gf_sh_assign(&script, "gf_group", gf_arg_str(args, "group", NULL));
+    gf_sh_assign(&script, "gf_recurse", gf_arg_bool(args, "recurse", 0) ? "1" : "0");
+    gf_sh_assign(&script, "gf_force", gf_arg_bool(args, "force", 0) ? "1" : "0");
+    gf_sh_assign(&script, "gf_check", ctx->check ? "1" : "0");
     gf_buf_adds(&script, file_script);
     gf_result_init(&r, 65536);
     gf_mod_sh(ctx, script.buf, NULL, 0, &r);

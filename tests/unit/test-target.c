@@ -114,3 +114,19 @@ TEST(sh_quote_is_safe)
     ASSERT_STREQ(b.buf, "'a'\\''b $(x) `y`'");
     gf_buf_release(&b);
 }
+
+TEST(shlex_split_like_python)
+{
+    struct gf_vec w = GF_VEC_INIT;
+
+    /* checked against Python 3: shlex.split(r'''a 'b c' "d \"e\" \$f" g\ h''') */
+    ASSERT_EQ(gf_shlex_split("a 'b c' \"d \\\"e\\\" \\$f\" g\\ h", &w), 0);
+    ASSERT_EQ(w.n, 4);
+    ASSERT_STREQ(w.v[0], "a");
+    ASSERT_STREQ(w.v[1], "b c");
+    ASSERT_STREQ(w.v[2], "d \"e\" \\$f");
+    ASSERT_STREQ(w.v[3], "g h");
+    gf_vec_release(&w, free);
+    ASSERT(gf_shlex_split("a 'b", &w) < 0);
+    gf_vec_release(&w, free);
+}
