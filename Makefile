@@ -67,6 +67,9 @@ demo: gpuforge
 deps:
 	tests/deps.sh
 
+bench: gpuforge
+	QUICK=$(QUICK) tests/bench/bench.sh
+
 clean:
 	rm -rf $(B) gpuforge
 
