@@ -52,6 +52,8 @@ void gf_buf_adds(struct gf_buf *b, const char *s);
 void gf_buf_addc(struct gf_buf *b, char c);
 void gf_buf_addf(struct gf_buf *b, const char *fmt, ...) GF_PRINTF(2, 3);
 void gf_buf_vaddf(struct gf_buf *b, const char *fmt, va_list ap) GF_PRINTF(2, 0);
+/* Appends code point cp encoded as UTF-8 (1 to 4 bytes). */
+void gf_buf_add_utf8(struct gf_buf *b, unsigned long cp);
 void gf_buf_reset(struct gf_buf *b);
 void gf_buf_setlen(struct gf_buf *b, size_t len);
 /* Frees the contents; the buffer is reusable (GF_BUF_INIT state). */

@@ -183,7 +183,7 @@ static int jstring(struct jp *j, struct gf_buf *b)
         }
         if (cp >= 0xd800 && cp <= 0xdfff) /* a lone surrogate has no UTF-8 form */
             return -1;
-        inv_utf8_put(b, (unsigned)cp);
+        gf_buf_add_utf8(b, (unsigned)cp);
     }
     if (j->p >= j->end)
         return -1;

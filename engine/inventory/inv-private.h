@@ -120,8 +120,6 @@ int inv_parse_yaml(struct inv_src *src, const struct gf_val *root, const char *d
 /* ---- Python's character classes over UTF-8 ---- */
 /* Decodes one UTF-8 sequence at s (valid UTF-8 assumed); returns its length. */
 size_t inv_utf8_next(const char *s, unsigned *cp);
-/* Appends code point cp to b as UTF-8. */
-void inv_utf8_put(struct gf_buf *b, unsigned cp);
 /* str.isspace() */
 int inv_py_space(unsigned cp);
 /* str.strip() on the n bytes at s: returns the stripped length, its

@@ -43,25 +43,6 @@ size_t inv_utf8_next(const char *str, unsigned *cp)
     return 1;
 }
 
-void inv_utf8_put(struct gf_buf *b, unsigned cp)
-{
-    if (cp < 0x80) {
-        gf_buf_addc(b, (char)cp);
-    } else if (cp < 0x800) {
-        gf_buf_addc(b, (char)(0xc0 | cp >> 6));
-        gf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-        gf_buf_addc(b, (char)(0xe0 | cp >> 12));
-        gf_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    } else {
-        gf_buf_addc(b, (char)(0xf0 | cp >> 18));
-        gf_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    }
-}
-
 int inv_py_space(unsigned c)
 {
     return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||

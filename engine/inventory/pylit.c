@@ -287,7 +287,7 @@ static enum tk lex_string(struct lexer *l, const char *q)
             if (bytes)
                 gf_buf_addc(&v->s, (char)(cp & 0xff));
             else
-                inv_utf8_put(&v->s, cp);
+                gf_buf_add_utf8(&v->s, cp);
         } else if (e == 'x') {
             long cp = hexn(p + 2, 2);
             if (cp < 0)
@@ -295,14 +295,14 @@ static enum tk lex_string(struct lexer *l, const char *q)
             if (bytes)
                 gf_buf_addc(&v->s, (char)cp);
             else
-                inv_utf8_put(&v->s, (unsigned)cp);
+                gf_buf_add_utf8(&v->s, (unsigned)cp);
             p += 4;
         } else if (!bytes && (e == 'u' || e == 'U')) {
             long cp = hexn(p + 2, e == 'u' ? 4 : 8);
             if (cp < 0 || cp > 0x10ffff)
                 goto bad;
             surrogate |= cp >= 0xd800 && cp <= 0xdfff;
-            inv_utf8_put(&v->s, (unsigned)cp);
+            gf_buf_add_utf8(&v->s, (unsigned)cp);
             p += e == 'u' ? 6 : 10;
         } else if (!bytes && e == 'N') {
             goto bad;

@@ -97,25 +97,6 @@ static struct gf_val *jp_fail(struct jp *p, const char *what)
     return NULL;
 }
 
-static void put_cp(struct gf_buf *b, unsigned long cp)
-{
-    if (cp < 0x80) {
-        gf_buf_addc(b, (char)cp);
-    } else if (cp < 0x800) {
-        gf_buf_addc(b, (char)(0xc0 | (cp >> 6)));
-        gf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-        gf_buf_addc(b, (char)(0xe0 | (cp >> 12)));
-        gf_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    } else {
-        gf_buf_addc(b, (char)(0xf0 | (cp >> 18)));
-        gf_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    }
-}
-
 static int hex4(const char *s, unsigned long *v)
 {
     *v = 0;
@@ -182,7 +163,7 @@ static int jp_string(struct jp *p, struct gf_buf *b)
             } else if (cp >= 0xd800 && cp < 0xe000) {
                 cp = 0xfffd; /* a lone surrogate cannot be UTF-8 */
             }
-            put_cp(b, cp);
+            gf_buf_add_utf8(b, cp);
             break;
         }
         default:
@@ -588,7 +569,7 @@ static int decode_text(const char *enc, const char *s, size_t n, struct gf_buf *
                 i += 2;
             }
         }
-        put_cp(out, cp);
+        gf_buf_add_utf8(out, cp);
     }
     return 0;
 }

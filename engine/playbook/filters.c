@@ -232,18 +232,10 @@ static size_t get_cp(const char *s, size_t n, size_t i, unsigned long *cp)
 static void put_cp(struct gf_buf *b, const char *orig, size_t len, unsigned long cp,
                    unsigned long mapped)
 {
-    if (mapped == cp) {
-        gf_buf_add(b, orig, len);
-    } else if (mapped < 0x80) {
-        gf_buf_addc(b, (char)mapped);
-    } else if (mapped < 0x800) {
-        gf_buf_addc(b, (char)(0xc0 | (mapped >> 6)));
-        gf_buf_addc(b, (char)(0x80 | (mapped & 0x3f)));
-    } else {
-        gf_buf_addc(b, (char)(0xe0 | (mapped >> 12)));
-        gf_buf_addc(b, (char)(0x80 | ((mapped >> 6) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | (mapped & 0x3f)));
-    }
+    if (mapped == cp)
+        gf_buf_add(b, orig, len); /* unchanged: keep the bytes as they were */
+    else
+        gf_buf_add_utf8(b, mapped);
 }
 
 /* mode: 0 lower, 1 upper, 2 capitalize (first upper, rest lower), 3 Python str.title,

@@ -405,25 +405,6 @@ static int hexval(char c)
     return -1;
 }
 
-static void put_utf8(struct gf_buf *b, unsigned long cp)
-{
-    if (cp < 0x80) {
-        gf_buf_addc(b, (char)cp);
-    } else if (cp < 0x800) {
-        gf_buf_addc(b, (char)(0xc0 | (cp >> 6)));
-        gf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-        gf_buf_addc(b, (char)(0xe0 | (cp >> 12)));
-        gf_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    } else {
-        gf_buf_addc(b, (char)(0xf0 | (cp >> 18)));
-        gf_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-        gf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    }
-}
-
 /* Decodes the body of a string literal (Python's unicode-escape rules:
  * unknown escapes keep their backslash) into b. */
 static void unescape(const char *s, size_t n, struct gf_buf *b)
@@ -457,7 +438,7 @@ static void unescape(const char *s, size_t n, struct gf_buf *b)
                 while (k < 3 && i < n && s[i] >= '0' && s[i] <= '7')
                     v = v * 8 + (unsigned)(s[i++] - '0'), k++;
                 i--;
-                put_utf8(b, v);
+                gf_buf_add_utf8(b, v);
             } else {
                 gf_buf_addc(b, '\\');
                 gf_buf_addc(b, c);
@@ -472,7 +453,7 @@ static void unescape(const char *s, size_t n, struct gf_buf *b)
                 gf_buf_addc(b, '\\');
                 gf_buf_addc(b, c);
             } else {
-                put_utf8(b, v);
+                gf_buf_add_utf8(b, v);
                 i += (size_t)w;
             }
         }
