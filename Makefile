@@ -41,6 +41,10 @@ all: gpuforge
 gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# the same binary inside the build directory, for side-by-side builds (B=...)
+$(B)/gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 $(B)/libgpuforge.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

@@ -64,6 +64,7 @@ int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **ar
                  const struct option *extra, int (*on_extra)(struct gf_cli *, int, const char *))
 {
     struct option opts[64];
+    char shortopts[64] = "+i:l:f:u:kbKT:a:v";
     size_t n = 0;
     long v;
     int rc, ask_pass = 0, ask_become = 0;
@@ -73,15 +74,25 @@ int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **ar
     c->dashdash = -1;
     for (size_t i = 0; i < GF_ARRAY_LEN(common_opts); i++)
         opts[n++] = common_opts[i];
-    for (; extra && extra->name && n < GF_ARRAY_LEN(opts) - 1; extra++)
+    for (; extra && extra->name && n < GF_ARRAY_LEN(opts) - 1; extra++) {
         opts[n++] = *extra;
+        /* a command's own short options: entries whose val is a letter */
+        size_t len = strlen(shortopts);
+        if (extra->flag == NULL && extra->val > ' ' && extra->val < 127 &&
+            len + 3 < sizeof(shortopts)) {
+            shortopts[len++] = (char)extra->val;
+            if (extra->has_arg == required_argument)
+                shortopts[len++] = ':';
+            shortopts[len] = '\0';
+        }
+    }
     memset(&opts[n], 0, sizeof(opts[n]));
 
     optind = 1;
     opterr = 0;
     for (;;) {
         int longidx = -1;
-        int o = getopt_long(argc, argv, "+i:l:f:u:kbKT:a:v", opts, &longidx);
+        int o = getopt_long(argc, argv, shortopts, opts, &longidx);
         if (o == -1) {
             if (optind >= argc)
                 break;

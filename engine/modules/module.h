@@ -116,6 +116,17 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
                     const char *data, size_t len, const struct gf_val *args,
                     struct gf_modres *res);
 
+/* Parses module arguments given as one "k=v k2='v 2' free text" string, as
+ * Ansible does: for a module with free_form only the command keys (chdir,
+ * creates, removes, ...) are split off; other words form _raw_params.
+ * Returns 0 and *out (a map; caller unrefs), or -GF_EPARSE with err and
+ * *bad_off (may be NULL) the offset of the unterminated quote or block. */
+int gf_parse_kv(const char *s, const struct gf_module *m, struct gf_val **out, int *bad_off,
+                struct gf_error *err);
+/* The result of a module as Ansible shows it: res->data plus "changed",
+ * and "failed"/"skipped" when set. New map; caller unrefs. */
+struct gf_val *gf_modres_dict(const struct gf_modres *res);
+
 extern const struct gf_module *const gf_modules[];
 
 #endif

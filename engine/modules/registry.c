@@ -10,11 +10,17 @@
 extern const struct gf_module gf_module_command, gf_module_shell, gf_module_raw,
     gf_module_debug, gf_module_set_fact, gf_module_assert, gf_module_fail, gf_module_ping,
     gf_module_copy, gf_module_file, gf_module_stat, gf_module_template;
+/* MODULES-A */
+/* MODULES-B */
+/* MODULES-C */
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
     &gf_module_set_fact, &gf_module_assert, &gf_module_fail, &gf_module_ping,
     &gf_module_copy, &gf_module_file, &gf_module_stat, &gf_module_template,
+    /* MODULES-A */
+    /* MODULES-B */
+    /* MODULES-C */
     NULL,
 };
 
@@ -301,4 +307,16 @@ char *gf_mod_find_src(const struct gf_modctx *ctx, const char *sub, const char *
         free(p);
     }
     return NULL;
+}
+
+struct gf_val *gf_modres_dict(const struct gf_modres *res)
+{
+    struct gf_val *d = gf_val_map_merge(res->data, NULL);
+
+    gf_val_map_set(d, "changed", gf_val_bool(res->changed));
+    if (res->failed)
+        gf_val_map_set(d, "failed", gf_val_bool(1));
+    if (res->skipped)
+        gf_val_map_set(d, "skipped", gf_val_bool(1));
+    return d;
 }

@@ -31,7 +31,7 @@ static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
                     algo);
     else
         gf_buf_adds(&cmd, "echo\n");
-    gf_buf_adds(&cmd, "[ -L \"$p\" ] && readlink -- \"$p\"; else echo GFABSENT; fi\n");
+    gf_buf_adds(&cmd, "if [ -L \"$p\" ]; then readlink -- \"$p\"; fi; else echo GFABSENT; fi\n");
     gf_result_init(&r, 65536);
     gf_mod_sh(ctx, cmd.buf, NULL, 0, &r);
     struct gf_val *st = gf_val_map();
