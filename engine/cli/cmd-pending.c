@@ -9,11 +9,6 @@ static int not_yet(int argc, char **argv)
     return GF_EXIT_USAGE;
 }
 
-const struct gf_cmd gf_cmd_run = {
-    .name = "run", .summary = "run playbooks against an inventory",
-    .usage = "gpuforge run -i INVENTORY PLAYBOOK...\n", .exec = not_yet, .implemented = 0,
-};
-
 const struct gf_cmd gf_cmd_reset = {
     .name = "reset", .summary = "reset nodes to their state before gpuforge",
     .usage = "gpuforge reset -i INVENTORY [--yes]\n", .exec = not_yet, .implemented = 0,

@@ -173,6 +173,7 @@ struct gf_val {
     enum gf_val_type type;
     unsigned refs;
     int line, col;      /* source position, 0 when unknown */
+    int kline, kcol;    /* position of the mapping key it was loaded under, or 0 */
     unsigned flags;     /* GF_VAL_*; 0 from every constructor */
     union {
         int b;

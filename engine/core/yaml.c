@@ -274,6 +274,10 @@ static int add_node(struct loader *l, struct gf_val *v, size_t nodes, yaml_mark_
         return rc;
     }
     gf_map_set(&f->explicit_keys, key, (void *)1);
+    if (v->refs == 1 && v->kline == 0) { /* an alias's value is shared: keep its first key */
+        v->kline = f->key_line;
+        v->kcol = f->key_col;
+    }
     gf_val_map_set(f->val, key, v);
     free(key);
     return 0;

@@ -102,6 +102,12 @@ double gf_session_connect_ms(const struct gf_session *s);
 int gf_session_run(struct gf_session *s, const char *cmd, const char *input, size_t input_len,
                    int become, struct gf_result *r);
 
+/* gf_session_run with the sudo target user given (NULL: root) instead of
+ * the target's, for tasks that set become_user. */
+int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
+                      size_t input_len, const char *become_user, int become,
+                      struct gf_result *r);
+
 /* Appends a POSIX-shell single-quoted form of s to b. */
 void gf_sh_quote(struct gf_buf *b, const char *s);
 /* Appends the line NAME='value' (value NULL: empty) to a shell script. */

@@ -732,6 +732,14 @@ static int write_all(ssh_channel ch, const char *data, size_t len)
 int gf_session_run(struct gf_session *s, const char *cmd, const char *input, size_t input_len,
                    int become, struct gf_result *r)
 {
+    return gf_session_run_as(s, cmd, input, input_len, become ? s->t->become_user : NULL,
+                             become, r);
+}
+
+int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
+                      size_t input_len, const char *become_user, int become,
+                      struct gf_result *r)
+{
     const struct gf_target *t = s->t;
     const struct gf_exec_opts *o = s->opts;
     struct gf_buf full = GF_BUF_INIT, errbuf = GF_BUF_INIT;
@@ -750,7 +758,7 @@ int gf_session_run(struct gf_session *s, const char *cmd, const char *input, siz
         struct gf_buf inner = GF_BUF_INIT;
         gf_buf_addf(&inner, "echo %s >&2; %s", ready, cmd);
         gf_buf_addf(&full, "sudo -H %s -p '%s' -u ", pw ? "-S" : "-n", marker);
-        gf_sh_quote(&full, t->become_user ? t->become_user : "root");
+        gf_sh_quote(&full, become_user ? become_user : "root");
         gf_buf_adds(&full, " -- /bin/sh -c ");
         gf_sh_quote(&full, inner.buf);
         gf_buf_release(&inner);

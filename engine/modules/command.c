@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "module.h"
 
@@ -40,6 +41,19 @@ static size_t strip_end(const char *s, size_t n)
     return n;
 }
 
+/* "2026-11-23 12:23:54.652469" in local time, as Ansible's start/end. */
+static struct gf_val *stamp(int64_t us)
+{
+    time_t sec = (time_t)(us / 1000000);
+    struct tm tm;
+    char b[64];
+
+    localtime_r(&sec, &tm);
+    size_t n = strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(b + n, sizeof(b) - n, ".%06lld", (long long)(us % 1000000));
+    return gf_val_str(b);
+}
+
 /* Asks the node whether path exists: 1 yes, 0 no, -1 unreachable. */
 static int remote_exists(struct gf_modctx *ctx, const char *path, struct gf_modres *res)
 {
@@ -68,6 +82,7 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
     const char *creates = gf_arg_str(args, "creates", NULL);
     const char *removes = gf_arg_str(args, "removes", NULL);
     struct gf_result r;
+    struct gf_val *cmdv = NULL; /* the command as Ansible reports it: argv for command */
     int rc = 0;
 
     gf_result_init(&r, 1u << 20);
@@ -114,9 +129,11 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
             goto out;
         }
         gf_buf_adds(&cmd, "exec");
+        cmdv = gf_val_list();
         for (size_t i = 0; i < words.n; i++) {
             gf_buf_addc(&cmd, ' ');
             gf_sh_quote(&cmd, words.v[i]);
+            gf_val_list_push(cmdv, gf_val_str(words.v[i]));
         }
         gf_vec_release(&words, free);
     } else if (mode == 1) {
@@ -147,23 +164,26 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
         en = strip_end(r.err.buf, en);
     }
     res->changed = 1;
-    gf_val_map_set(res->data, "cmd", mode == 0 && argv ? gf_val_ref((struct gf_val *)argv)
-                                                       : gf_val_str(raw ? raw : ""));
+    gf_val_map_set(res->data, "cmd", cmdv ? gf_val_ref(cmdv) : gf_val_str(raw ? raw : ""));
     gf_val_map_set(res->data, "rc", gf_val_int(r.rc));
     gf_val_map_set(res->data, "stdout", gf_val_strn(r.out.buf, on));
     gf_val_map_set(res->data, "stderr", gf_val_strn(r.err.buf, en));
     gf_val_map_set(res->data, "stdout_lines", lines_of(r.out.buf, on));
     gf_val_map_set(res->data, "stderr_lines", lines_of(r.err.buf, en));
     char delta[64];
-    int64_t us = gf_now_us() - t0;
-    snprintf(delta, sizeof(delta), "0:00:%02lld.%06lld", (long long)(us / 1000000),
+    int64_t t1 = gf_now_us(), us = t1 - t0;
+    snprintf(delta, sizeof(delta), "%lld:%02lld:%02lld.%06lld", (long long)(us / 3600000000LL),
+             (long long)(us / 60000000 % 60), (long long)(us / 1000000 % 60),
              (long long)(us % 1000000));
     gf_val_map_set(res->data, "delta", gf_val_str(delta));
+    gf_val_map_set(res->data, "start", stamp(t0));
+    gf_val_map_set(res->data, "end", stamp(t1));
     if (r.rc != 0) {
         res->failed = 1;
         gf_val_map_set(res->data, "msg", gf_val_str(r.msg ? r.msg : "non-zero return code"));
     }
 out:
+    gf_val_unref(cmdv);
     gf_result_release(&r);
     gf_buf_release(&cmd);
     gf_buf_release(&input);

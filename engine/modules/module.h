@@ -59,6 +59,8 @@ struct gf_modctx {
     const char *file;              /* task position, for errors */
     int line, col;
     struct gf_val *facts_out;      /* map: set_fact / setup put facts here (per host) */
+    const char *become_user;       /* sudo to this user (NULL: the target's, else root) */
+    const char *env;               /* shell text ("export K='v'; ") run before each command */
 };
 
 struct gf_module {
@@ -83,6 +85,11 @@ const char *gf_module_suggest(const char *name);
  * resolved and values converted (caller unrefs), or NULL with err set. */
 struct gf_val *gf_module_check_args(const struct gf_module *m, const struct gf_val *args,
                                     struct gf_error *err);
+
+/* The same check on arguments not templated yet (at load time): values that
+ * are templates pass any type check. */
+struct gf_val *gf_module_check_args_static(const struct gf_module *m, const struct gf_val *args,
+                                           struct gf_error *err);
 
 /* ---- helpers for modules ---- */
 void gf_modres_init(struct gf_modres *r);

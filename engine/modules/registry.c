@@ -123,12 +123,15 @@ static struct gf_val *text_val(struct gf_buf *b)
 }
 
 static struct gf_val *convert(const struct gf_module *m, const struct gf_param *p,
-                              const struct gf_val *v, struct gf_error *err)
+                              const struct gf_val *v, int lenient, struct gf_error *err)
 {
     struct gf_buf b = GF_BUF_INIT;
     int bv;
 
     if (v->type == GF_VAL_NULL)
+        return gf_val_ref((struct gf_val *)v);
+    /* before templating, a template may become any type */
+    if (lenient && v->type == GF_VAL_STR && gf_tpl_is_template(v->u.str.s, v->u.str.len))
         return gf_val_ref((struct gf_val *)v);
     switch (p->type) {
     case GF_P_RAW:
@@ -188,8 +191,23 @@ static struct gf_val *convert(const struct gf_module *m, const struct gf_param *
     return NULL;
 }
 
+static struct gf_val *check_args(const struct gf_module *m, const struct gf_val *args,
+                                 int lenient, struct gf_error *err);
+
 struct gf_val *gf_module_check_args(const struct gf_module *m, const struct gf_val *args,
                                     struct gf_error *err)
+{
+    return check_args(m, args, 0, err);
+}
+
+struct gf_val *gf_module_check_args_static(const struct gf_module *m, const struct gf_val *args,
+                                           struct gf_error *err)
+{
+    return check_args(m, args, 1, err);
+}
+
+static struct gf_val *check_args(const struct gf_module *m, const struct gf_val *args,
+                                 int lenient, struct gf_error *err)
 {
     struct gf_val *out = gf_val_map();
 
@@ -214,10 +232,11 @@ struct gf_val *gf_module_check_args(const struct gf_module *m, const struct gf_v
             gf_buf_release(&names);
             goto fail;
         }
-        struct gf_val *cv = convert(m, p, v, err);
+        struct gf_val *cv = convert(m, p, v, lenient, err);
         if (cv == NULL)
             goto fail;
-        if (p->choices && cv->type == GF_VAL_STR && !list_has(p->choices, cv->u.str.s)) {
+        if (p->choices && cv->type == GF_VAL_STR && !list_has(p->choices, cv->u.str.s) &&
+            !(lenient && gf_tpl_is_template(cv->u.str.s, cv->u.str.len))) {
             gf_error_set(err, GF_EINVAL, NULL, 0, 0,
                          "module '%s': parameter '%s' must be one of %s, not '%s'", m->name,
                          p->name, p->choices, cv->u.str.s);
@@ -268,7 +287,16 @@ int gf_modres_fail(struct gf_modres *r, const char *fmt, ...)
 int gf_mod_sh(struct gf_modctx *ctx, const char *cmd, const char *input, size_t len,
               struct gf_result *r)
 {
-    return gf_session_run(ctx->session, cmd, input, len, ctx->become, r);
+    const char *user = ctx->become_user ? ctx->become_user
+                       : ctx->target ? ctx->target->become_user : NULL;
+
+    if (ctx->env && *ctx->env) {
+        char *full = gf_xasprintf("%s%s", ctx->env, cmd);
+        int rc = gf_session_run_as(ctx->session, full, input, len, user, ctx->become, r);
+        free(full);
+        return rc;
+    }
+    return gf_session_run_as(ctx->session, cmd, input, len, user, ctx->become, r);
 }
 
 const char *gf_arg_str(const struct gf_val *args, const char *name, const char *def)

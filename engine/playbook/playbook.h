@@ -5,8 +5,12 @@
  * inventory's hosts with the linear strategy, Ansible's variable precedence
  * and Ansible's output (task lines and PLAY RECAP).
  *
- * STATUS: design only. gf_playbook_load and gf_playbook_run are not
- * implemented yet; `gpuforge run` refuses with "not implemented yet".
+ * Loading resolves everything static: import_playbook, import_tasks,
+ * import_role, roles: and role dependencies are expanded in place; blocks,
+ * include_tasks and include_role keep their children. What a block or an
+ * import gives its children (when, tags, become, vars, ignore_errors, ...)
+ * is pushed down into each child at load time, so the executor reads one
+ * task at a time.
  */
 #ifndef GF_PLAYBOOK_H
 #define GF_PLAYBOOK_H
@@ -19,27 +23,32 @@
 
 enum gf_task_kind {
     GF_TASK_MODULE,
-    GF_TASK_BLOCK,
-    GF_TASK_FLUSH_HANDLERS, /* meta: flush_handlers */
+    GF_TASK_BLOCK,   /* block/rescue/always */
+    GF_TASK_INCLUDE, /* include_tasks / include_role: children run when its own when holds */
+    GF_TASK_META,    /* meta: flush_handlers, noop, end_play, end_host, clear_host_errors */
 };
 
 struct gf_role;
 
 struct gf_task {
     enum gf_task_kind kind;
-    char *name;                  /* NULL: the module's name is shown */
+    char *name;                  /* as written (templated at run time), or NULL */
+    char *action;                /* module name as written ("ansible.builtin.copy") */
     const struct gf_module *module;
     struct gf_val *args;         /* map, not templated yet */
-    struct gf_val *when;         /* list of conditions (own and inherited) */
-    struct gf_val *loop;         /* list or string to template; NULL */
+    struct gf_val *when;         /* list of conditions: inherited ones first */
+    int own_when;                /* the last own_when entries of when are this task's */
+    struct gf_val *loop;         /* list, or a string to template; NULL */
+    int loop_flatten;            /* with_items: flatten one level */
     char *loop_var;              /* "item" */
+    char *index_var;             /* loop_control.index_var or NULL */
     struct gf_val *loop_label;   /* loop_control.label or NULL */
     char *register_var;
     struct gf_vec notify;        /* char * */
     struct gf_vec listen;        /* char *, handlers only */
     struct gf_vec tags;          /* char *, own and inherited */
     int become;                  /* -1: inherit from the play */
-    char *become_user;
+    char *become_user;           /* NULL: inherit */
     int ignore_errors;
     int ignore_unreachable;
     struct gf_val *changed_when; /* list of conditions or NULL */
@@ -50,10 +59,14 @@ struct gf_task {
     int run_once;
     int no_log;
     int check_mode;              /* -1 inherit, 0 no, 1 yes */
+    int diff;                    /* -1 inherit, 0 no, 1 yes */
+    int any_errors_fatal;        /* -1 inherit */
     struct gf_val *environment;  /* map or NULL */
-    struct gf_val *vars;         /* block and task vars merged (map) */
-    struct gf_vec block, rescue, always; /* struct gf_task *, for blocks */
-    struct gf_role *role;
+    struct gf_val *vars;         /* block, include and task vars merged (map) or NULL */
+    char *meta;                  /* GF_TASK_META: the action */
+    struct gf_vec block, rescue, always; /* struct gf_task *: BLOCK (block) and INCLUDE */
+    struct gf_role *role;        /* the role the task comes from, or NULL */
+    char *dir;                   /* directory of the task's file (relative file lookups) */
     char *file;
     int line, col;
 };
@@ -63,25 +76,26 @@ struct gf_role {
     char *path;
     struct gf_val *defaults;     /* map */
     struct gf_val *vars;         /* map */
-    struct gf_vec tasks;         /* struct gf_task * */
-    struct gf_vec handlers;      /* struct gf_task * */
+    struct gf_val *params;       /* map of role parameters, or NULL */
 };
 
 struct gf_play {
     char *name;
     char *hosts;
     struct gf_val *vars;         /* vars and vars_files, merged */
-    int become;
+    int become;                  /* -1 unset */
     char *become_user;
     int gather_facts;
-    struct gf_val *serial;       /* int, "30%" or a list of them; NULL: all */
+    struct gf_val *serial;       /* list of ints and "N%" strings; NULL: all at once */
     int max_fail_percentage;     /* -1: unset */
     int any_errors_fatal;
     int strategy_free;
+    int check_mode, diff;        /* -1 unset */
     struct gf_val *environment;
     struct gf_vec sections[3];   /* pre_tasks; roles then tasks; post_tasks */
     struct gf_vec handlers;      /* struct gf_task * (roles' handlers included) */
     struct gf_vec roles;         /* struct gf_role *, in order (defaults/vars) */
+    struct gf_val *role_defaults, *role_vars; /* all roles' maps merged in order */
     char *file;
     int line, col;
 };
@@ -91,13 +105,30 @@ struct gf_playbook {
     char *dir;                   /* playbook_dir */
     struct gf_vec plays;         /* struct gf_play * */
     struct gf_vec roles;         /* struct gf_role *, owned */
+    struct gf_vec tasks;         /* struct gf_task *, every task, owned */
+    struct gf_vec files;         /* char *, every file read, for --list-files */
+    struct gf_tpl_cache *cache;
 };
 
-/* Loads a playbook (imports followed, roles resolved in DIR/roles and the
- * shipped roles/ directory). Returns 0 and *out (gf_playbook_free), or
- * -GF_EPARSE with err at file:line:col; nothing has run. */
-int gf_playbook_load(const char *path, struct gf_playbook **out, struct gf_error *err);
+/* Where roles are looked for after DIR/roles: colon-separated extra
+ * directories (GPUFORGE_ROLES_PATH, ANSIBLE_ROLES_PATH), then the project's
+ * shipped roles/ found beside the executable. */
+void gf_playbook_set_exe_dir(const char *dir);
+
+/* Loads a playbook (imports followed, roles resolved). extra_vars (may be
+ * NULL) are visible to templated import paths. Returns 0 and *out
+ * (gf_playbook_free), or -GF_EPARSE/-GF_EINVAL with err at file:line:col;
+ * nothing has run. */
+int gf_playbook_load(const char *path, const struct gf_val *extra_vars, struct gf_playbook **out,
+                     struct gf_error *err);
 void gf_playbook_free(struct gf_playbook *pb);
+
+/* Static checks done before anything runs, needing the inventory: module
+ * arguments that are not templated are validated against the module's
+ * table; variables that no source can define are reported. Returns 0 or
+ * -GF_E* with err at file:line:col. */
+int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
+                      const struct gf_val *extra_vars, struct gf_error *err);
 
 struct gf_run_opts {
     struct gf_exec_opts *exec;
@@ -105,8 +136,9 @@ struct gf_run_opts {
     const char *limit;
     struct gf_vec tags, skip_tags; /* char * */
     int check, diff;
-    int list_hosts, list_tasks, syntax_check;
+    int list_hosts, list_tasks, list_tags;
     const char *start_at_task;
+    int step;
     int json;                    /* one JSON event per line instead of text */
     const char *retry_file;      /* write failed/unreachable hosts here, or NULL */
 };

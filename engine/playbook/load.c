@@ -1,0 +1,1409 @@
+/* load.c - playbooks, plays, tasks, blocks and roles from Ansible-syntax YAML
+ * into the structures of playbook.h. Every problem is an error at the
+ * file:line:col of the offending key or value; nothing runs before loading
+ * has succeeded. Static constructs (import_*, roles:, role dependencies) are
+ * expanded here, and what a parent gives its children is pushed down. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "playbook.h"
+
+#define MAX_IMPORT_DEPTH 64
+
+static char *exe_dir;
+
+void gf_playbook_set_exe_dir(const char *dir)
+{
+    free(exe_dir);
+    exe_dir = dir ? gf_xstrdup(dir) : NULL;
+}
+
+struct ld {
+    struct gf_playbook *pb;
+    struct gf_error *err;
+    int depth;
+    struct gf_play *play;        /* the play being loaded */
+    struct gf_vec role_stack;    /* struct gf_role *: dependency cycle detection */
+    struct gf_map play_roles;    /* role path -> 1: roles: and dependencies run once */
+};
+
+/* What a block, import or role gives each task under it. */
+struct inh {
+    struct gf_val *when;         /* list */
+    struct gf_vec tags;          /* char *, borrowed */
+    int become;
+    const char *become_user;
+    int ignore_errors, ignore_unreachable, no_log, run_once, check_mode, diff, any_errors_fatal;
+    const char *delegate_to;
+    struct gf_val *vars;         /* map or NULL */
+    struct gf_val *environment;  /* map or NULL */
+    struct gf_role *role;
+    const char *dir;             /* directory of the file the tasks come from */
+    int handler;
+};
+
+static int perr(struct ld *l, const char *file, const struct gf_val *v, const char *fmt, ...)
+    GF_PRINTF(4, 5);
+static int perr(struct ld *l, const char *file, const struct gf_val *v, const char *fmt, ...)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    gf_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    int rc = gf_error_set(l->err, GF_EPARSE, file, v ? v->line : 0, v ? v->col : 0, "%s", b.buf);
+    gf_buf_release(&b);
+    return rc;
+}
+
+/* An error at the key a value was loaded under (the value's place when the
+ * key's is unknown). */
+static int kerr(struct ld *l, const char *file, const struct gf_val *v, const char *fmt, ...)
+    GF_PRINTF(4, 5);
+static int kerr(struct ld *l, const char *file, const struct gf_val *v, const char *fmt, ...)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    gf_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    int line = v->kline ? v->kline : v->line, col = v->kline ? v->kcol : v->col;
+    int rc = gf_error_set(l->err, GF_EPARSE, file, line, col, "%s", b.buf);
+    gf_buf_release(&b);
+    return rc;
+}
+
+static char *dir_of(const char *path)
+{
+    const char *s = strrchr(path, '/');
+
+    return s ? gf_xstrndup(path, s == path ? 1 : (size_t)(s - path)) : gf_xstrdup(".");
+}
+
+/* Loads a YAML file, remembering its name (errors point into it). */
+static int load_yaml(struct ld *l, const char *path, struct gf_val **out)
+{
+    gf_vec_push(&l->pb->files, gf_xstrdup(path));
+    return gf_yaml_load_file(path, out, l->err);
+}
+
+static int is_tpl(const struct gf_val *v)
+{
+    return v && v->type == GF_VAL_STR && gf_tpl_is_template(v->u.str.s, v->u.str.len);
+}
+
+static int get_bool(struct ld *l, const char *file, const struct gf_val *v, const char *key,
+                    int *out)
+{
+    if (is_tpl(v))
+        return perr(l, file, v, "'%s' must be a boolean: templated values are not supported "
+                    "here", key);
+    if (gf_val_bool_ansible(v, out) < 0)
+        return perr(l, file, v, "'%s' must be a boolean, not %s", key, gf_val_typename(v));
+    return 0;
+}
+
+static int get_str(struct ld *l, const char *file, const struct gf_val *v, const char *key,
+                   char **out)
+{
+    if (v->type == GF_VAL_LIST || v->type == GF_VAL_MAP || v->type == GF_VAL_NULL)
+        return perr(l, file, v, "'%s' must be a string, not %s", key, gf_val_typename(v));
+    struct gf_buf b = GF_BUF_INIT;
+    gf_val_to_text(v, &b);
+    free(*out);
+    *out = gf_buf_detach(&b, NULL);
+    return 0;
+}
+
+static int get_int(struct ld *l, const char *file, const struct gf_val *v, const char *key,
+                   int *out)
+{
+    if (v->type == GF_VAL_INT && v->u.i >= 0 && v->u.i <= INT_MAX)
+        return *out = (int)v->u.i, 0;
+    if (v->type == GF_VAL_STR) {
+        char *end;
+        long n = strtol(v->u.str.s, &end, 10);
+        if (*v->u.str.s && *end == '\0' && n >= 0 && n <= INT_MAX)
+            return *out = (int)n, 0;
+    }
+    return perr(l, file, v, "'%s' must be a non-negative integer", key);
+}
+
+static int get_map(struct ld *l, const char *file, const struct gf_val *v, const char *key)
+{
+    if (v->type != GF_VAL_MAP && v->type != GF_VAL_NULL)
+        return perr(l, file, v, "'%s' must be a mapping, not %s", key, gf_val_typename(v));
+    return 0;
+}
+
+/* A list of conditions from a string, bool or list. */
+static int get_conds(struct ld *l, const char *file, struct gf_val *v, const char *key,
+                     struct gf_val **out)
+{
+    struct gf_val *list = gf_val_list();
+
+    if (v->type == GF_VAL_LIST) {
+        for (size_t i = 0; i < v->u.list.n; i++) {
+            struct gf_val *c = v->u.list.v[i];
+            if (c->type == GF_VAL_LIST || c->type == GF_VAL_MAP) {
+                gf_val_unref(list);
+                return perr(l, file, c, "'%s' entries must be conditions, not %s", key,
+                            gf_val_typename(c));
+            }
+            gf_val_list_push(list, gf_val_ref(c));
+        }
+    } else if (v->type == GF_VAL_MAP) {
+        gf_val_unref(list);
+        return perr(l, file, v, "'%s' must be a condition or a list of them", key);
+    } else if (v->type != GF_VAL_NULL) {
+        gf_val_list_push(list, gf_val_ref(v));
+    }
+    gf_val_unref(*out);
+    *out = list;
+    return 0;
+}
+
+/* Tags from "a,b", a scalar, or a list. Appended as malloc'd strings. */
+static int get_tags(struct ld *l, const char *file, const struct gf_val *v, struct gf_vec *out)
+{
+    if (v->type == GF_VAL_LIST) {
+        for (size_t i = 0; i < v->u.list.n; i++)
+            if (get_tags(l, file, v->u.list.v[i], out) < 0)
+                return -GF_EPARSE;
+        return 0;
+    }
+    if (v->type == GF_VAL_MAP)
+        return perr(l, file, v, "'tags' must be a string or a list");
+    struct gf_buf b = GF_BUF_INIT;
+    gf_val_to_text(v, &b);
+    for (char *s = b.buf, *save = NULL, *t; (t = strtok_r(s, ",", &save)); s = NULL) {
+        while (*t == ' ')
+            t++;
+        size_t n = strlen(t);
+        while (n && t[n - 1] == ' ')
+            t[--n] = '\0';
+        if (n && !gf_vec_contains(out, t)) {
+            int dup = 0;
+            for (size_t i = 0; i < out->n; i++)
+                dup |= strcmp(out->v[i], t) == 0;
+            if (!dup)
+                gf_vec_push(out, gf_xstrdup(t));
+        }
+    }
+    gf_buf_release(&b);
+    return 0;
+}
+
+static const char *const task_keys[] = {
+    "name", "when", "loop", "with_items", "with_list", "with_dict", "loop_control", "register",
+    "notify", "listen", "tags", "become", "become_user", "become_method", "ignore_errors",
+    "ignore_unreachable", "changed_when", "failed_when", "until", "retries", "delay",
+    "delegate_to", "run_once", "no_log", "environment", "vars", "check_mode", "diff",
+    "any_errors_fatal", "args", "action", "collections", "block", "rescue", "always",
+    "debugger", "throttle", "timeout", "local_action", "delegate_facts", "module_defaults",
+    "connection", "remote_user", "become_flags", "port", "with_fileglob", "with_sequence",
+    "with_together", "with_nested", "with_subelements", "loop_with", "async", "poll",
+    "apply", NULL,
+};
+
+/* Task keywords Ansible has that gpuforge refuses rather than ignores. */
+static const char *const refused_keys[] = {
+    "debugger", "throttle", "timeout", "local_action", "delegate_facts", "module_defaults",
+    "connection", "remote_user", "become_flags", "port", "with_fileglob", "with_sequence",
+    "with_together", "with_nested", "with_subelements", "async", "poll", "apply", NULL,
+};
+
+static int in_list(const char *const *list, const char *s)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *const include_actions[] = {
+    "import_tasks", "include_tasks", "import_role", "include_role", "include",
+    "ansible.builtin.import_tasks", "ansible.builtin.include_tasks",
+    "ansible.builtin.import_role", "ansible.builtin.include_role", NULL,
+};
+
+static const char *short_action(const char *a)
+{
+    return gf_startswith(a, "ansible.builtin.") ? a + 16 : gf_startswith(a, "ansible.legacy.")
+           ? a + 15 : a;
+}
+
+static void task_free(void *p)
+{
+    struct gf_task *t = p;
+
+    free(t->name);
+    free(t->action);
+    gf_val_unref(t->args);
+    gf_val_unref(t->when);
+    gf_val_unref(t->loop);
+    free(t->loop_var);
+    free(t->index_var);
+    gf_val_unref(t->loop_label);
+    free(t->register_var);
+    gf_vec_release(&t->notify, free);
+    gf_vec_release(&t->listen, free);
+    gf_vec_release(&t->tags, free);
+    free(t->become_user);
+    gf_val_unref(t->changed_when);
+    gf_val_unref(t->failed_when);
+    gf_val_unref(t->until);
+    free(t->delegate_to);
+    gf_val_unref(t->environment);
+    gf_val_unref(t->vars);
+    free(t->meta);
+    gf_vec_release(&t->block, NULL);
+    gf_vec_release(&t->rescue, NULL);
+    gf_vec_release(&t->always, NULL);
+    free(t->dir);
+    free(t->file);
+    free(t);
+}
+
+static struct gf_task *task_new(struct ld *l, const char *file, const struct gf_val *v,
+                                const struct inh *in)
+{
+    struct gf_task *t = gf_xcalloc(1, sizeof(*t));
+
+    gf_vec_push(&l->pb->tasks, t);
+    t->file = gf_xstrdup(file);
+    t->line = v->line;
+    t->col = v->col;
+    t->dir = gf_xstrdup(in->dir);
+    t->role = in->role;
+    t->when = gf_val_list();
+    for (size_t i = 0; in->when && i < in->when->u.list.n; i++)
+        gf_val_list_push(t->when, gf_val_ref(in->when->u.list.v[i]));
+    for (size_t i = 0; i < in->tags.n; i++)
+        gf_vec_push(&t->tags, gf_xstrdup(in->tags.v[i]));
+    t->become = in->become;
+    t->become_user = in->become_user ? gf_xstrdup(in->become_user) : NULL;
+    t->ignore_errors = in->ignore_errors;
+    t->ignore_unreachable = in->ignore_unreachable;
+    t->no_log = in->no_log;
+    t->run_once = in->run_once;
+    t->check_mode = in->check_mode;
+    t->diff = in->diff;
+    t->any_errors_fatal = in->any_errors_fatal;
+    t->delegate_to = in->delegate_to ? gf_xstrdup(in->delegate_to) : NULL;
+    t->vars = in->vars ? gf_val_ref(in->vars) : NULL;
+    t->environment = in->environment ? gf_val_ref(in->environment) : NULL;
+    t->retries = -1;
+    t->delay = 5;
+    return t;
+}
+
+static int parse_tasks(struct ld *l, const char *file, struct gf_val *list, const struct inh *in,
+                       struct gf_vec *out);
+static int load_role(struct ld *l, const char *file, struct gf_val *where, const char *name,
+                     struct gf_val *params, const char *tasks_from, const struct inh *in,
+                     int dedup, struct gf_vec *out);
+
+/* Finds a task file named by an import: relative to the including file's
+ * directory, then the role's tasks/ directory, then the playbook's. */
+static char *find_tasks_file(struct ld *l, const char *dir, const char *name)
+{
+    if (name[0] == '/')
+        return gf_is_file(name) ? gf_xstrdup(name) : NULL;
+    char *p = gf_xasprintf("%s/%s", dir, name);
+    if (gf_is_file(p))
+        return p;
+    free(p);
+    p = gf_xasprintf("%s/%s", l->pb->dir, name);
+    if (gf_is_file(p))
+        return p;
+    free(p);
+    return NULL;
+}
+
+/* Loads a list of tasks from path into out with the inheritance in. */
+static int load_tasks_file(struct ld *l, const char *path, const struct inh *in,
+                           struct gf_vec *out)
+{
+    struct gf_val *doc = NULL;
+    int rc;
+
+    if (++l->depth > MAX_IMPORT_DEPTH) {
+        l->depth--;
+        return gf_error_set(l->err, GF_EPARSE, path, 0, 0, "imports nested deeper than %d "
+                            "(an import loop?)", MAX_IMPORT_DEPTH);
+    }
+    if ((rc = load_yaml(l, path, &doc)) == 0) {
+        const char *fname = l->pb->files.v[l->pb->files.n - 1];
+        struct inh sub = *in;
+        char *dir = dir_of(path);
+        sub.dir = dir;
+        if (doc == NULL)
+            rc = 0; /* an empty file has no tasks */
+        else if (doc->type != GF_VAL_LIST)
+            rc = perr(l, fname, doc, "a task file must hold a list of tasks, not %s",
+                      gf_val_typename(doc));
+        else
+            rc = parse_tasks(l, fname, doc, &sub, out);
+        free(dir);
+    }
+    gf_val_unref(doc);
+    l->depth--;
+    return rc;
+}
+
+/* Applies the keywords every task-like entry accepts (when, tags, become,
+ * vars, ...) to t, and builds the inheritance its children get. */
+static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struct gf_task *t)
+{
+    for (size_t i = 0; i < v->u.map.n; i++) {
+        const char *k = v->u.map.ents[i].key;
+        struct gf_val *x = v->u.map.ents[i].val;
+        int rc = 0, b;
+
+        if (in_list(refused_keys, k))
+            return kerr(l, file, x, "task keyword '%s' is not supported by gpuforge", k);
+        if (!strcmp(k, "name")) {
+            rc = get_str(l, file, x, k, &t->name);
+        } else if (!strcmp(k, "when")) {
+            struct gf_val *own = NULL;
+            if ((rc = get_conds(l, file, x, k, &own)) == 0) {
+                for (size_t j = 0; j < own->u.list.n; j++)
+                    gf_val_list_push(t->when, gf_val_ref(own->u.list.v[j]));
+                t->own_when = (int)own->u.list.n;
+            }
+            gf_val_unref(own);
+        } else if (!strcmp(k, "loop") || !strcmp(k, "with_items") || !strcmp(k, "with_list") ||
+                   !strcmp(k, "with_dict")) {
+            if (t->loop)
+                return kerr(l, file, x, "only one of loop and with_* may be given");
+            if (x->type != GF_VAL_LIST && x->type != GF_VAL_STR && x->type != GF_VAL_MAP)
+                return kerr(l, file, x, "'%s' must be a list or a template giving one", k);
+            if (!strcmp(k, "with_dict")) {
+                char *expr = NULL;
+                if (x->type != GF_VAL_STR)
+                    return kerr(l, file, x, "'with_dict' must be a template giving a dict");
+                /* with_dict is loop over the dict's items */
+                const char *s = x->u.str.s;
+                size_t n = strlen(s);
+                if (gf_startswith(s, "{{") && gf_endswith(s, "}}") && n > 4)
+                    expr = gf_xasprintf("{{ (%.*s) | dict2items }}", (int)(n - 4), s + 2);
+                else
+                    expr = gf_xasprintf("{{ %s | dict2items }}", s);
+                t->loop = gf_val_str(expr);
+                t->loop->line = x->line, t->loop->col = x->col;
+                free(expr);
+            } else {
+                t->loop = gf_val_ref(x);
+                t->loop_flatten = !strcmp(k, "with_items");
+            }
+        } else if (!strcmp(k, "loop_control")) {
+            if ((rc = get_map(l, file, x, k)))
+                return rc;
+            for (size_t j = 0; x->type == GF_VAL_MAP && j < x->u.map.n; j++) {
+                const char *lk = x->u.map.ents[j].key;
+                struct gf_val *lv = x->u.map.ents[j].val;
+                if (!strcmp(lk, "loop_var"))
+                    rc = get_str(l, file, lv, lk, &t->loop_var);
+                else if (!strcmp(lk, "index_var"))
+                    rc = get_str(l, file, lv, lk, &t->index_var);
+                else if (!strcmp(lk, "label"))
+                    t->loop_label = gf_val_ref(lv);
+                else if (!strcmp(lk, "pause") || !strcmp(lk, "extended"))
+                    rc = kerr(l, file, lv, "loop_control '%s' is not supported by gpuforge", lk);
+                else
+                    rc = kerr(l, file, lv, "unknown loop_control key '%s'", lk);
+                if (rc)
+                    return rc;
+            }
+        } else if (!strcmp(k, "register")) {
+            if ((rc = get_str(l, file, x, k, &t->register_var)) == 0) {
+                const char *s = t->register_var;
+                int ok = *s && !(*s >= '0' && *s <= '9');
+                for (; *s; s++)
+                    ok &= *s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                          (*s >= '0' && *s <= '9');
+                if (!ok)
+                    rc = perr(l, file, x, "'register' needs a variable name, not '%s'",
+                              t->register_var);
+            }
+        } else if (!strcmp(k, "notify") || !strcmp(k, "listen")) {
+            struct gf_vec *dst = !strcmp(k, "notify") ? &t->notify : &t->listen;
+            if (x->type == GF_VAL_LIST) {
+                for (size_t j = 0; j < x->u.list.n; j++) {
+                    char *s = NULL;
+                    if ((rc = get_str(l, file, x->u.list.v[j], k, &s)))
+                        return rc;
+                    gf_vec_push(dst, s);
+                }
+            } else {
+                char *s = NULL;
+                if ((rc = get_str(l, file, x, k, &s)))
+                    return rc;
+                gf_vec_push(dst, s);
+            }
+        } else if (!strcmp(k, "tags")) {
+            rc = get_tags(l, file, x, &t->tags);
+        } else if (!strcmp(k, "become")) {
+            if ((rc = get_bool(l, file, x, k, &b)) == 0)
+                t->become = b;
+        } else if (!strcmp(k, "become_user")) {
+            rc = get_str(l, file, x, k, &t->become_user);
+        } else if (!strcmp(k, "become_method")) {
+            if (x->type != GF_VAL_STR || strcmp(x->u.str.s, "sudo"))
+                rc = perr(l, file, x, "only become_method 'sudo' is supported");
+        } else if (!strcmp(k, "ignore_errors")) {
+            if ((rc = get_bool(l, file, x, k, &b)) == 0)
+                t->ignore_errors = b;
+        } else if (!strcmp(k, "ignore_unreachable")) {
+            if ((rc = get_bool(l, file, x, k, &b)) == 0)
+                t->ignore_unreachable = b;
+        } else if (!strcmp(k, "changed_when")) {
+            rc = get_conds(l, file, x, k, &t->changed_when);
+        } else if (!strcmp(k, "failed_when")) {
+            rc = get_conds(l, file, x, k, &t->failed_when);
+        } else if (!strcmp(k, "until")) {
+            rc = get_conds(l, file, x, k, &t->until);
+        } else if (!strcmp(k, "retries")) {
+            rc = get_int(l, file, x, k, &t->retries);
+        } else if (!strcmp(k, "delay")) {
+            rc = get_int(l, file, x, k, &t->delay);
+        } else if (!strcmp(k, "delegate_to")) {
+            rc = get_str(l, file, x, k, &t->delegate_to);
+        } else if (!strcmp(k, "run_once")) {
+            if ((rc = get_bool(l, file, x, k, &b)) == 0)
+                t->run_once = b;
+        } else if (!strcmp(k, "no_log")) {
+            if ((rc = get_bool(l, file, x, k, &b)) == 0)
+                t->no_log = b;
+        } else if (!strcmp(k, "check_mode")) {
+            if ((rc = get_bool(l, file, x, k, &b)) == 0)
+                t->check_mode = b;
+        } else if (!strcmp(k, "diff")) {
+            if ((rc = get_bool(l, file, x, k, &b)) == 0)
+                t->diff = b;
+        } else if (!strcmp(k, "any_errors_fatal")) {
+            if ((rc = get_bool(l, file, x, k, &b)) == 0)
+                t->any_errors_fatal = b;
+        } else if (!strcmp(k, "environment")) {
+            if ((rc = get_map(l, file, x, k)) == 0) {
+                struct gf_val *m = gf_val_map_merge(t->environment, x);
+                gf_val_unref(t->environment);
+                t->environment = m;
+            }
+        } else if (!strcmp(k, "vars")) {
+            if ((rc = get_map(l, file, x, k)) == 0) {
+                struct gf_val *m = gf_val_map_merge(t->vars, x);
+                gf_val_unref(t->vars);
+                t->vars = m;
+            }
+        } else if (!strcmp(k, "collections")) {
+            /* FQCN names are resolved from the module table; nothing to do */
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void inh_from_task(struct inh *sub, const struct inh *in, struct gf_task *t)
+{
+    *sub = *in;
+    sub->when = t->when;
+    sub->tags.v = t->tags.v;
+    sub->tags.n = t->tags.n;
+    sub->tags.alloc = 0;
+    sub->become = t->become;
+    sub->become_user = t->become_user;
+    sub->ignore_errors = t->ignore_errors;
+    sub->ignore_unreachable = t->ignore_unreachable;
+    sub->no_log = t->no_log;
+    sub->run_once = t->run_once;
+    sub->check_mode = t->check_mode;
+    sub->diff = t->diff;
+    sub->any_errors_fatal = t->any_errors_fatal;
+    sub->delegate_to = t->delegate_to;
+    sub->vars = t->vars;
+    sub->environment = t->environment;
+}
+
+/* The "file" of an import/include: a string, or a mapping with file:/name:. */
+static int include_target(struct ld *l, const char *file, struct gf_val *x, const char *action,
+                          char **name, char **tasks_from, struct gf_val **params)
+{
+    int role = strstr(action, "role") != NULL;
+
+    if (x->type == GF_VAL_STR && !role)
+        return get_str(l, file, x, action, name);
+    if (x->type != GF_VAL_MAP)
+        return perr(l, file, x, "'%s' needs %s", action,
+                    role ? "a mapping with 'name'" : "a file name");
+    for (size_t i = 0; i < x->u.map.n; i++) {
+        const char *k = x->u.map.ents[i].key;
+        struct gf_val *v = x->u.map.ents[i].val;
+        int rc;
+        if ((!role && !strcmp(k, "file")) || (role && !strcmp(k, "name")))
+            rc = get_str(l, file, v, k, name);
+        else if (role && !strcmp(k, "tasks_from"))
+            rc = get_str(l, file, v, k, tasks_from);
+        else if (role && !strcmp(k, "vars"))
+            rc = get_map(l, file, v, k), *params = v;
+        else if (role && (!strcmp(k, "public") || !strcmp(k, "allow_duplicates")))
+            rc = 0;
+        else
+            rc = kerr(l, file, v, "'%s' does not take '%s'%s", action, k,
+                      role ? " (supported: name, tasks_from, vars)" : " (supported: file)");
+        if (rc)
+            return rc;
+    }
+    if (*name == NULL)
+        return perr(l, file, x, "'%s' needs %s", action, role ? "'name'" : "'file'");
+    return 0;
+}
+
+static int parse_include(struct ld *l, const char *file, struct gf_val *v, const struct inh *in,
+                         const char *action, struct gf_val *x, struct gf_vec *out)
+{
+    struct gf_task *t = task_new(l, file, v, in);
+    char *name = NULL, *tasks_from = NULL;
+    struct gf_val *params = NULL;
+    const char *a = short_action(action);
+    int dynamic = gf_startswith(a, "include"), rc;
+    struct inh sub;
+
+    if (!strcmp(a, "include"))
+        return kerr(l, file, x, "'include' was removed from Ansible: use import_tasks or "
+                    "include_tasks");
+    t->action = gf_xstrdup(action);
+    if ((rc = task_keywords(l, file, v, t)))
+        return rc;
+    if ((rc = include_target(l, file, x, a, &name, &tasks_from, &params)))
+        goto out;
+    if (is_tpl(x) || (name && gf_tpl_is_template(name, strlen(name)))) {
+        rc = perr(l, file, x, "templated file names in '%s' are not supported", a);
+        goto out;
+    }
+    if (t->loop) {
+        rc = perr(l, file, v, "loops over '%s' are not supported by gpuforge", a);
+        goto out;
+    }
+    /* an include's own when is checked once, when it is reached; the
+     * children inherit only the conditions from above it */
+    inh_from_task(&sub, in, t);
+    struct gf_val *inherited = NULL;
+    if (dynamic) {
+        inherited = gf_val_list();
+        for (size_t i = 0; in->when && i < in->when->u.list.n; i++)
+            gf_val_list_push(inherited, gf_val_ref(in->when->u.list.v[i]));
+        sub.when = inherited;
+    }
+    struct gf_vec *dst = dynamic ? &t->block : out;
+    if (strstr(a, "role")) {
+        rc = load_role(l, file, x, name, params, tasks_from, &sub, 0, dst);
+    } else {
+        char *path = find_tasks_file(l, in->dir, name);
+        if (path == NULL)
+            rc = perr(l, file, x, "task file '%s' not found (looked in %s and %s)", name,
+                      in->dir, l->pb->dir);
+        else
+            rc = load_tasks_file(l, path, &sub, dst);
+        free(path);
+    }
+    gf_val_unref(inherited);
+    if (rc == 0 && dynamic) {
+        t->kind = GF_TASK_INCLUDE;
+        t->meta = gf_xstrdup(name); /* what "included: ..." names */
+        gf_vec_push(out, t);
+    }
+out:
+    free(name);
+    free(tasks_from);
+    return rc;
+}
+
+static int parse_task(struct ld *l, const char *file, struct gf_val *v, const struct inh *in,
+                      struct gf_vec *out)
+{
+    const char *action = NULL;
+    struct gf_val *actval = NULL, *extra_args = NULL;
+    int rc;
+
+    if (v->type != GF_VAL_MAP)
+        return perr(l, file, v, "a task must be a mapping, not %s", gf_val_typename(v));
+    if (v->u.map.n == 0)
+        return perr(l, file, v, "empty task");
+    /* find the action: the one key that is not a keyword */
+    for (size_t i = 0; i < v->u.map.n; i++) {
+        const char *k = v->u.map.ents[i].key;
+        struct gf_val *x = v->u.map.ents[i].val;
+        if (!strcmp(k, "block") || !strcmp(k, "rescue") || !strcmp(k, "always"))
+            continue;
+        if (!strcmp(k, "action")) {
+            if (x->type != GF_VAL_STR)
+                return kerr(l, file, x, "'action' must be a string 'module k=v ...'");
+            if (action)
+                return kerr(l, file, x, "conflicting action statements: %s, action", action);
+            action = "action";
+            actval = x;
+            continue;
+        }
+        if (!strcmp(k, "args")) {
+            if (x->type != GF_VAL_MAP)
+                return kerr(l, file, x, "'args' must be a mapping");
+            extra_args = x;
+            continue;
+        }
+        if (in_list(task_keys, k))
+            continue;
+        if (action)
+            return kerr(l, file, x, "conflicting action statements: %s, %s", action, k);
+        action = k;
+        actval = x;
+    }
+    if (gf_val_map_get(v, "block")) {
+        if (action)
+            return kerr(l, file, actval, "'%s' cannot be used in a block: a block holds tasks "
+                        "under 'block'", action);
+        struct gf_task *t = task_new(l, file, v, in);
+        struct inh sub;
+        t->kind = GF_TASK_BLOCK;
+        if ((rc = task_keywords(l, file, v, t)))
+            return rc;
+        inh_from_task(&sub, in, t);
+        static const char *const parts[] = { "block", "rescue", "always" };
+        struct gf_vec *dst[] = { &t->block, &t->rescue, &t->always };
+        for (int p = 0; p < 3; p++) {
+            struct gf_val *x = gf_val_map_get(v, parts[p]);
+            if (x == NULL || x->type == GF_VAL_NULL)
+                continue;
+            if (x->type != GF_VAL_LIST)
+                return perr(l, file, x, "'%s' must be a list of tasks", parts[p]);
+            if ((rc = parse_tasks(l, file, x, &sub, dst[p])))
+                return rc;
+        }
+        gf_vec_push(out, t);
+        return 0;
+    }
+    if (gf_val_map_get(v, "rescue") || gf_val_map_get(v, "always"))
+        return perr(l, file, v, "'rescue' and 'always' need a 'block'");
+    if (action == NULL)
+        return perr(l, file, v, "no module/action detected in task");
+
+    char *modname = NULL;
+    struct gf_val *args = NULL;
+    if (!strcmp(action, "action")) {
+        const char *s = actval->u.str.s;
+        size_t n = strcspn(s, " \t\n");
+        modname = gf_xstrndup(s, n);
+        actval = gf_val_str(s + n);
+        const struct gf_val *orig = gf_val_map_get(v, "action");
+        actval->line = orig->line;
+        actval->col = orig->col + (int)n;
+    } else {
+        modname = gf_xstrdup(action);
+        gf_val_ref(actval);
+    }
+    if (in_list(include_actions, modname)) {
+        rc = parse_include(l, file, v, in, modname, actval, out);
+        goto out;
+    }
+    const char *sa = short_action(modname);
+    if (!strcmp(sa, "meta")) {
+        static const char *const metas[] = { "flush_handlers", "noop", "end_play", "end_host",
+                                             "clear_host_errors", "refresh_inventory", NULL };
+        struct gf_task *t = task_new(l, file, v, in);
+        t->kind = GF_TASK_META;
+        t->action = gf_xstrdup(modname);
+        if ((rc = task_keywords(l, file, v, t)))
+            goto out;
+        if (actval->type != GF_VAL_STR || !in_list(metas, actval->u.str.s) ||
+            !strcmp(actval->u.str.s, "refresh_inventory")) {
+            rc = perr(l, file, actval, "meta action must be one of flush_handlers, noop, "
+                      "end_play, end_host, clear_host_errors");
+            goto out;
+        }
+        t->meta = gf_xstrdup(actval->u.str.s);
+        gf_vec_push(out, t);
+        rc = 0;
+        goto out;
+    }
+    const struct gf_module *m = gf_module_find(modname);
+    if (m == NULL) {
+        const char *near = gf_module_suggest(modname);
+        rc = kerr(l, file, actval, "unknown module '%s'%s%s%s", modname,
+                  near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        goto out;
+    }
+    struct gf_task *t = task_new(l, file, v, in);
+    t->kind = GF_TASK_MODULE;
+    t->module = m;
+    t->action = gf_xstrdup(modname);
+    if ((rc = task_keywords(l, file, v, t)))
+        goto out;
+    if (actval->type == GF_VAL_STR) {
+        int bad = 0;
+        if (gf_parse_kv(actval->u.str.s, m, &args, &bad, l->err) < 0) {
+            rc = gf_error_set(l->err, GF_EPARSE, file, actval->line, actval->col + bad, "%s",
+                              l->err->msg);
+            goto out;
+        }
+    } else if (actval->type == GF_VAL_MAP) {
+        args = gf_val_map_merge(actval, NULL);
+    } else if (actval->type == GF_VAL_NULL) {
+        args = gf_val_map();
+    } else {
+        rc = perr(l, file, actval, "arguments of '%s' must be a mapping or 'k=v' text", modname);
+        goto out;
+    }
+    if (extra_args) {
+        struct gf_val *m2 = gf_val_map_merge(args, extra_args);
+        gf_val_unref(args);
+        args = m2;
+    }
+    args->line = actval->line;
+    args->col = actval->col;
+    t->args = args;
+    args = NULL;
+    if (!m->free_form && gf_val_map_get(t->args, "_raw_params")) {
+        rc = perr(l, file, actval, "module '%s' takes key=value arguments, not free text '%s'",
+                  m->name, gf_val_map_get(t->args, "_raw_params")->u.str.s);
+        goto out;
+    }
+    if (in->handler == 0 && t->listen.n) {
+        rc = perr(l, file, v, "'listen' is for handlers only");
+        goto out;
+    }
+    gf_vec_push(out, t);
+    rc = 0;
+out:
+    gf_val_unref(args);
+    gf_val_unref(actval);
+    free(modname);
+    return rc;
+}
+
+static int parse_tasks(struct ld *l, const char *file, struct gf_val *list, const struct inh *in,
+                       struct gf_vec *out)
+{
+    if (list->type == GF_VAL_NULL)
+        return 0;
+    if (list->type != GF_VAL_LIST)
+        return perr(l, file, list, "expected a list of tasks, not %s", gf_val_typename(list));
+    for (size_t i = 0; i < list->u.list.n; i++) {
+        int rc = parse_task(l, file, list->u.list.v[i], in, out);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- roles ---- */
+
+static char *role_dir(struct ld *l, const char *name)
+{
+    struct gf_vec dirs = GF_VEC_INIT;
+    char *found = NULL;
+
+    if (name[0] == '/' || gf_startswith(name, "./") || gf_startswith(name, "../")) {
+        char *p = name[0] == '/' ? gf_xstrdup(name) : gf_xasprintf("%s/%s", l->pb->dir, name);
+        if (gf_is_dir(p))
+            return p;
+        free(p);
+        return NULL;
+    }
+    gf_vec_push(&dirs, gf_xasprintf("%s/roles", l->pb->dir));
+    static const char *const envs[] = { "GPUFORGE_ROLES_PATH", "ANSIBLE_ROLES_PATH" };
+    for (size_t e = 0; e < 2; e++) {
+        const char *v = getenv(envs[e]);
+        char *copy = v ? gf_xstrdup(v) : NULL;
+        for (char *s = copy, *save = NULL, *d; copy && (d = strtok_r(s, ":", &save)); s = NULL)
+            gf_vec_push(&dirs, gf_xstrdup(d));
+        free(copy);
+    }
+    if (exe_dir) {
+        gf_vec_push(&dirs, gf_xasprintf("%s/roles", exe_dir));
+        gf_vec_push(&dirs, gf_xasprintf("%s/../share/gpuforge/roles", exe_dir));
+    }
+    gf_vec_push(&dirs, gf_xstrdup(l->pb->dir));
+    for (size_t i = 0; i < dirs.n && !found; i++) {
+        char *p = gf_xasprintf("%s/%s", (char *)dirs.v[i], name);
+        if (gf_is_dir(p))
+            found = p;
+        else
+            free(p);
+    }
+    gf_vec_release(&dirs, free);
+    return found;
+}
+
+/* DIR/SUB/NAME with .yml, .yaml or no extension; NULL when none exists. */
+static char *role_file(const char *dir, const char *sub, const char *name)
+{
+    static const char *const exts[] = { ".yml", ".yaml", "" };
+
+    for (size_t i = 0; i < 3; i++) {
+        char *p = gf_xasprintf("%s/%s/%s%s", dir, sub, name, exts[i]);
+        if (gf_is_file(p))
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+static int role_map_file(struct ld *l, const char *dir, const char *sub, struct gf_val **out)
+{
+    char *p = role_file(dir, sub, "main");
+    struct gf_val *doc = NULL;
+    int rc = 0;
+
+    *out = gf_val_map();
+    if (p == NULL)
+        return 0;
+    if ((rc = load_yaml(l, p, &doc)) == 0 && doc) {
+        if (doc->type != GF_VAL_MAP)
+            rc = perr(l, l->pb->files.v[l->pb->files.n - 1], doc, "%s/main.yml must hold a "
+                      "mapping of variables", sub);
+        else {
+            gf_val_unref(*out);
+            *out = gf_val_ref(doc);
+        }
+    }
+    gf_val_unref(doc);
+    free(p);
+    return rc;
+}
+
+/* A role reference in roles: or dependencies: a name, or a mapping with
+ * role:/name: and parameters. */
+static int role_ref(struct ld *l, const char *file, struct gf_val *x, char **name,
+                    struct gf_val **params, struct gf_val **when, struct gf_vec *tags)
+{
+    if (x->type == GF_VAL_STR)
+        return get_str(l, file, x, "role", name);
+    if (x->type != GF_VAL_MAP)
+        return perr(l, file, x, "a role must be a name or a mapping with 'role'");
+    *params = gf_val_map();
+    for (size_t i = 0; i < x->u.map.n; i++) {
+        const char *k = x->u.map.ents[i].key;
+        struct gf_val *v = x->u.map.ents[i].val;
+        int rc = 0;
+        if (!strcmp(k, "role") || !strcmp(k, "name"))
+            rc = get_str(l, file, v, k, name);
+        else if (!strcmp(k, "vars")) {
+            if ((rc = get_map(l, file, v, k)) == 0 && v->type == GF_VAL_MAP) {
+                struct gf_val *m = gf_val_map_merge(*params, v);
+                gf_val_unref(*params);
+                *params = m;
+            }
+        }
+        else if (!strcmp(k, "when"))
+            rc = get_conds(l, file, v, k, when);
+        else if (!strcmp(k, "tags"))
+            rc = get_tags(l, file, v, tags);
+        else if (!strcmp(k, "become") || !strcmp(k, "become_user") || !strcmp(k, "delegate_to"))
+            rc = kerr(l, file, v, "'%s' on a role reference is not supported by gpuforge", k);
+        else
+            gf_val_map_set(*params, k, gf_val_ref(v)); /* a role parameter */
+        if (rc)
+            return rc;
+    }
+    if (*name == NULL)
+        return perr(l, file, x, "role reference without 'role'");
+    return 0;
+}
+
+static void role_free(void *p)
+{
+    struct gf_role *r = p;
+
+    free(r->name);
+    free(r->path);
+    gf_val_unref(r->defaults);
+    gf_val_unref(r->vars);
+    gf_val_unref(r->params);
+    free(r);
+}
+
+static int load_role(struct ld *l, const char *file, struct gf_val *where, const char *name,
+                     struct gf_val *params, const char *tasks_from, const struct inh *in,
+                     int dedup, struct gf_vec *out)
+{
+    char *dir = role_dir(l, name);
+    int rc = 0;
+
+    if (dir == NULL)
+        return perr(l, file, where, "role '%s' not found (looked in %s/roles, "
+                    "GPUFORGE_ROLES_PATH and the shipped roles)", name, l->pb->dir);
+    int has_params = params && params->type == GF_VAL_MAP && params->u.map.n;
+    if (dedup && !has_params && tasks_from == NULL) {
+        if (gf_map_get(&l->play_roles, dir)) {
+            free(dir);
+            return 0;
+        }
+        gf_map_set(&l->play_roles, dir, (void *)1);
+    }
+    for (size_t i = 0; i < l->role_stack.n; i++)
+        if (!strcmp(((struct gf_role *)l->role_stack.v[i])->path, dir)) {
+            free(dir);
+            return perr(l, file, where, "role '%s' depends on itself", name);
+        }
+    struct gf_role *r = gf_xcalloc(1, sizeof(*r));
+    gf_vec_push(&l->pb->roles, r);
+    r->name = gf_xstrdup(strrchr(name, '/') ? strrchr(name, '/') + 1 : name);
+    r->path = dir;
+    r->params = has_params ? gf_val_ref(params) : NULL;
+    if ((rc = role_map_file(l, dir, "defaults", &r->defaults)) ||
+        (rc = role_map_file(l, dir, "vars", &r->vars)))
+        return rc;
+    gf_vec_push(&l->play->roles, r);
+    gf_vec_push(&l->role_stack, r);
+
+    /* dependencies first */
+    char *meta = role_file(dir, "meta", "main");
+    if (meta) {
+        struct gf_val *doc = NULL;
+        if ((rc = load_yaml(l, meta, &doc)) == 0 && doc && doc->type == GF_VAL_MAP) {
+            const char *mf = l->pb->files.v[l->pb->files.n - 1];
+            struct gf_val *deps = gf_val_map_get(doc, "dependencies");
+            for (size_t i = 0; deps && deps->type == GF_VAL_LIST && i < deps->u.list.n && !rc;
+                 i++) {
+                char *dn = NULL;
+                struct gf_val *dp = NULL, *dw = NULL;
+                struct gf_vec dtags = GF_VEC_INIT;
+                rc = role_ref(l, mf, deps->u.list.v[i], &dn, &dp, &dw, &dtags);
+                if (rc == 0) {
+                    struct inh sub = *in;
+                    struct gf_val *w = gf_val_list();
+                    for (size_t j = 0; in->when && j < in->when->u.list.n; j++)
+                        gf_val_list_push(w, gf_val_ref(in->when->u.list.v[j]));
+                    for (size_t j = 0; dw && j < dw->u.list.n; j++)
+                        gf_val_list_push(w, gf_val_ref(dw->u.list.v[j]));
+                    sub.when = w;
+                    struct gf_vec tg = GF_VEC_INIT;
+                    for (size_t j = 0; j < in->tags.n; j++)
+                        gf_vec_push(&tg, in->tags.v[j]);
+                    for (size_t j = 0; j < dtags.n; j++)
+                        gf_vec_push(&tg, dtags.v[j]);
+                    sub.tags = tg;
+                    rc = load_role(l, mf, deps->u.list.v[i], dn, dp, NULL, &sub, 1, out);
+                    gf_vec_release(&tg, NULL);
+                    gf_val_unref(w);
+                }
+                free(dn);
+                gf_val_unref(dp);
+                gf_val_unref(dw);
+                gf_vec_release(&dtags, free);
+            }
+        } else if (rc == 0 && doc && doc->type != GF_VAL_MAP) {
+            rc = perr(l, l->pb->files.v[l->pb->files.n - 1], doc, "meta/main.yml must be a "
+                      "mapping");
+        }
+        gf_val_unref(doc);
+        free(meta);
+        if (rc)
+            return rc;
+    }
+
+    struct inh sub = *in;
+    sub.role = r;
+    struct gf_val *vars = NULL;
+    if (has_params) {
+        vars = gf_val_map_merge(in->vars, params);
+        sub.vars = vars;
+    }
+    char *tf = role_file(dir, "tasks", tasks_from ? tasks_from : "main");
+    if (tf == NULL && tasks_from)
+        rc = perr(l, file, where, "role '%s' has no tasks/%s.yml", name, tasks_from);
+    else if (tf)
+        rc = load_tasks_file(l, tf, &sub, out);
+    free(tf);
+    char *hf = rc ? NULL : role_file(dir, "handlers", "main");
+    if (hf) {
+        struct inh hs = sub;
+        hs.handler = 1;
+        hs.when = NULL;
+        hs.tags.n = 0;
+        rc = load_tasks_file(l, hf, &hs, &l->play->handlers);
+        free(hf);
+    }
+    gf_val_unref(vars);
+    l->role_stack.n--;
+    return rc;
+}
+
+/* ---- plays ---- */
+
+static const char *const play_keys[] = {
+    "name", "hosts", "vars", "vars_files", "become", "become_user", "become_method",
+    "gather_facts", "serial", "max_fail_percentage", "any_errors_fatal", "strategy",
+    "pre_tasks", "roles", "tasks", "post_tasks", "handlers", "environment", "tags",
+    "check_mode", "diff", "ignore_errors", "ignore_unreachable", "no_log", "collections",
+    "remote_user", "vars_prompt", "connection", "module_defaults", "order", "force_handlers",
+    "gather_subset", "gather_timeout", "run_once", "throttle", "port", "timeout", "fact_path",
+    "debugger", NULL,
+};
+static const char *const play_refused[] = {
+    "remote_user", "vars_prompt", "connection", "module_defaults", "order", "force_handlers",
+    "gather_timeout", "throttle", "port", "timeout", "fact_path", "debugger", "run_once", NULL,
+};
+
+static void play_free(void *p)
+{
+    struct gf_play *pl = p;
+
+    free(pl->name);
+    free(pl->hosts);
+    gf_val_unref(pl->vars);
+    free(pl->become_user);
+    gf_val_unref(pl->serial);
+    gf_val_unref(pl->environment);
+    for (int i = 0; i < 3; i++)
+        gf_vec_release(&pl->sections[i], NULL);
+    gf_vec_release(&pl->handlers, NULL);
+    gf_vec_release(&pl->roles, NULL);
+    gf_val_unref(pl->role_defaults);
+    gf_val_unref(pl->role_vars);
+    free(pl->file);
+    free(pl);
+}
+
+static int load_vars_files(struct ld *l, const char *file, struct gf_val *x, struct gf_play *pl)
+{
+    struct gf_val *list = x;
+
+    if (x->type == GF_VAL_STR) {
+        list = gf_val_list();
+        gf_val_list_push(list, gf_val_ref(x));
+    } else if (x->type != GF_VAL_LIST) {
+        return perr(l, file, x, "'vars_files' must be a list of file names");
+    } else {
+        gf_val_ref(list);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < list->u.list.n && !rc; i++) {
+        struct gf_val *f = list->u.list.v[i], *doc = NULL;
+        if (f->type != GF_VAL_STR || is_tpl(f)) {
+            rc = perr(l, file, f, "'vars_files' entries must be plain file names (templated "
+                      "names and lists of alternatives are not supported)");
+            break;
+        }
+        char *p = f->u.str.s[0] == '/' ? gf_xstrdup(f->u.str.s)
+                  : gf_xasprintf("%s/%s", l->pb->dir, f->u.str.s);
+        if (!gf_is_file(p))
+            rc = perr(l, file, f, "vars file '%s' not found", f->u.str.s);
+        else if ((rc = load_yaml(l, p, &doc)) == 0 && doc) {
+            if (doc->type != GF_VAL_MAP)
+                rc = perr(l, l->pb->files.v[l->pb->files.n - 1], doc,
+                          "a vars file must hold a mapping");
+            else {
+                struct gf_val *m = gf_val_map_merge(pl->vars, doc);
+                gf_val_unref(pl->vars);
+                pl->vars = m;
+            }
+        }
+        gf_val_unref(doc);
+        free(p);
+    }
+    gf_val_unref(list);
+    return rc;
+}
+
+static int parse_serial(struct ld *l, const char *file, struct gf_val *x, struct gf_play *pl)
+{
+    struct gf_val *list = gf_val_list();
+    struct gf_val *one = x->type == GF_VAL_LIST ? NULL : x;
+    size_t n = one ? 1 : x->u.list.n;
+
+    for (size_t i = 0; i < n; i++) {
+        struct gf_val *e = one ? one : x->u.list.v[i];
+        int ok = 0;
+        if (e->type == GF_VAL_INT && e->u.i >= 0)
+            ok = 1;
+        else if (e->type == GF_VAL_STR) {
+            char *end;
+            double d = strtod(e->u.str.s, &end);
+            ok = end != e->u.str.s && d >= 0 && (*end == '\0' || (end[0] == '%' && !end[1]));
+        }
+        if (!ok) {
+            gf_val_unref(list);
+            return perr(l, file, e, "'serial' takes numbers or percentages like \"30%%\"");
+        }
+        gf_val_list_push(list, gf_val_ref(e));
+    }
+    pl->serial = list;
+    return 0;
+}
+
+static int parse_play(struct ld *l, const char *file, struct gf_val *v)
+{
+    struct gf_play *pl = gf_xcalloc(1, sizeof(*pl));
+    struct gf_vec play_tags = GF_VEC_INIT;
+    int rc = 0, b;
+
+    gf_vec_push(&l->pb->plays, pl);
+    l->play = pl;
+    gf_map_release(&l->play_roles, NULL);
+    pl->file = gf_xstrdup(file);
+    pl->line = v->line;
+    pl->col = v->col;
+    pl->become = -1;
+    pl->gather_facts = 1;
+    pl->max_fail_percentage = -1;
+    pl->check_mode = pl->diff = -1;
+    pl->vars = gf_val_map();
+    struct inh in = { 0 };
+    in.become = -1;
+    in.check_mode = in.diff = in.any_errors_fatal = -1;
+    in.dir = l->pb->dir;
+
+    for (size_t i = 0; i < v->u.map.n && !rc; i++) {
+        const char *k = v->u.map.ents[i].key;
+        struct gf_val *x = v->u.map.ents[i].val;
+        if (!in_list(play_keys, k)) {
+            if (gf_module_find(k) || in_list(task_keys, k))
+                rc = kerr(l, file, x, "'%s' is not a play keyword: is this a task outside "
+                          "'tasks:'?", k);
+            else
+                rc = kerr(l, file, x, "unknown play keyword '%s'", k);
+        } else if (in_list(play_refused, k)) {
+            rc = kerr(l, file, x, "play keyword '%s' is not supported by gpuforge", k);
+        } else if (!strcmp(k, "name")) {
+            rc = get_str(l, file, x, k, &pl->name);
+        } else if (!strcmp(k, "hosts")) {
+            if (x->type == GF_VAL_LIST) {
+                struct gf_buf hb = GF_BUF_INIT;
+                for (size_t j = 0; j < x->u.list.n; j++) {
+                    if (j)
+                        gf_buf_addc(&hb, ',');
+                    gf_val_to_text(x->u.list.v[j], &hb);
+                }
+                pl->hosts = gf_buf_detach(&hb, NULL);
+            } else {
+                rc = get_str(l, file, x, k, &pl->hosts);
+            }
+        } else if (!strcmp(k, "vars")) {
+            if ((rc = get_map(l, file, x, k)) == 0) {
+                struct gf_val *m = gf_val_map_merge(pl->vars, x);
+                gf_val_unref(pl->vars);
+                pl->vars = m;
+            }
+        } else if (!strcmp(k, "vars_files")) {
+            rc = load_vars_files(l, file, x, pl);
+        } else if (!strcmp(k, "become")) {
+            if ((rc = get_bool(l, file, x, k, &b)) == 0)
+                pl->become = b;
+        } else if (!strcmp(k, "become_user")) {
+            rc = get_str(l, file, x, k, &pl->become_user);
+        } else if (!strcmp(k, "become_method")) {
+            if (x->type != GF_VAL_STR || strcmp(x->u.str.s, "sudo"))
+                rc = perr(l, file, x, "only become_method 'sudo' is supported");
+        } else if (!strcmp(k, "gather_facts")) {
+            rc = get_bool(l, file, x, k, &pl->gather_facts);
+        } else if (!strcmp(k, "gather_subset")) {
+            rc = 0; /* the setup module gathers its one set */
+        } else if (!strcmp(k, "serial")) {
+            rc = parse_serial(l, file, x, pl);
+        } else if (!strcmp(k, "max_fail_percentage")) {
+            double d = x->type == GF_VAL_INT ? (double)x->u.i : x->type == GF_VAL_FLOAT
+                       ? x->u.f : -1;
+            if (d < 0 || d > 100)
+                rc = perr(l, file, x, "'max_fail_percentage' must be a number in 0..100");
+            pl->max_fail_percentage = (int)d;
+        } else if (!strcmp(k, "any_errors_fatal")) {
+            rc = get_bool(l, file, x, k, &pl->any_errors_fatal);
+        } else if (!strcmp(k, "strategy")) {
+            if (x->type != GF_VAL_STR || (strcmp(x->u.str.s, "linear") &&
+                                          strcmp(x->u.str.s, "free")))
+                rc = perr(l, file, x, "'strategy' must be 'linear' or 'free'");
+            else
+                pl->strategy_free = !strcmp(x->u.str.s, "free");
+        } else if (!strcmp(k, "environment")) {
+            if ((rc = get_map(l, file, x, k)) == 0 && x->type == GF_VAL_MAP)
+                pl->environment = gf_val_ref(x);
+        } else if (!strcmp(k, "tags")) {
+            rc = get_tags(l, file, x, &play_tags);
+        } else if (!strcmp(k, "check_mode")) {
+            rc = get_bool(l, file, x, k, &pl->check_mode);
+        } else if (!strcmp(k, "diff")) {
+            rc = get_bool(l, file, x, k, &pl->diff);
+        } else if (!strcmp(k, "ignore_errors")) {
+            rc = get_bool(l, file, x, k, &in.ignore_errors);
+        } else if (!strcmp(k, "ignore_unreachable")) {
+            rc = get_bool(l, file, x, k, &in.ignore_unreachable);
+        } else if (!strcmp(k, "no_log")) {
+            rc = get_bool(l, file, x, k, &in.no_log);
+        }
+    }
+    if (rc == 0 && pl->hosts == NULL)
+        rc = perr(l, file, v, "the play needs 'hosts'");
+    in.tags = play_tags;
+    in.environment = pl->environment;
+    in.check_mode = pl->check_mode;
+    in.diff = pl->diff;
+    /* sections in Ansible's order: pre_tasks, roles, tasks, post_tasks */
+    struct gf_val *x;
+    if (rc == 0 && (x = gf_val_map_get(v, "pre_tasks")))
+        rc = parse_tasks(l, file, x, &in, &pl->sections[0]);
+    if (rc == 0 && (x = gf_val_map_get(v, "roles"))) {
+        if (x->type != GF_VAL_LIST && x->type != GF_VAL_NULL)
+            rc = perr(l, file, x, "'roles' must be a list");
+        for (size_t i = 0; rc == 0 && x->type == GF_VAL_LIST && i < x->u.list.n; i++) {
+            char *name = NULL;
+            struct gf_val *params = NULL, *w = NULL;
+            struct gf_vec rtags = GF_VEC_INIT;
+            rc = role_ref(l, file, x->u.list.v[i], &name, &params, &w, &rtags);
+            if (rc == 0) {
+                struct inh sub = in;
+                struct gf_vec tg = GF_VEC_INIT;
+                for (size_t j = 0; j < play_tags.n; j++)
+                    gf_vec_push(&tg, play_tags.v[j]);
+                for (size_t j = 0; j < rtags.n; j++)
+                    gf_vec_push(&tg, rtags.v[j]);
+                sub.tags = tg;
+                sub.when = w;
+                rc = load_role(l, file, x->u.list.v[i], name, params, NULL, &sub, 1,
+                               &pl->sections[1]);
+                gf_vec_release(&tg, NULL);
+            }
+            free(name);
+            gf_val_unref(params);
+            gf_val_unref(w);
+            gf_vec_release(&rtags, free);
+        }
+    }
+    if (rc == 0 && (x = gf_val_map_get(v, "tasks")))
+        rc = parse_tasks(l, file, x, &in, &pl->sections[1]);
+    if (rc == 0 && (x = gf_val_map_get(v, "post_tasks")))
+        rc = parse_tasks(l, file, x, &in, &pl->sections[2]);
+    if (rc == 0 && (x = gf_val_map_get(v, "handlers"))) {
+        struct inh hs = in;
+        hs.handler = 1;
+        hs.tags.n = 0;
+        rc = parse_tasks(l, file, x, &hs, &pl->handlers);
+    }
+    for (size_t i = 0; rc == 0 && i < pl->handlers.n; i++) {
+        struct gf_task *h = pl->handlers.v[i];
+        if (h->kind != GF_TASK_MODULE)
+            rc = gf_error_set(l->err, GF_EPARSE, h->file, h->line, h->col,
+                              "handlers must be single module tasks (blocks and includes are "
+                              "not supported as handlers)");
+    }
+    pl->role_defaults = gf_val_map();
+    pl->role_vars = gf_val_map();
+    for (size_t i = 0; i < pl->roles.n; i++) {
+        struct gf_role *r = pl->roles.v[i];
+        struct gf_val *d = gf_val_map_merge(pl->role_defaults, r->defaults);
+        struct gf_val *vv = gf_val_map_merge(pl->role_vars, r->vars);
+        gf_val_unref(pl->role_defaults);
+        gf_val_unref(pl->role_vars);
+        pl->role_defaults = d;
+        pl->role_vars = vv;
+    }
+    gf_vec_release(&play_tags, free);
+    return rc;
+}
+
+static int load_playbook_file(struct ld *l, const char *path, struct gf_val *where,
+                              const char *from)
+{
+    struct gf_val *doc = NULL;
+    int rc;
+
+    if (++l->depth > MAX_IMPORT_DEPTH)
+        return perr(l, from, where, "import_playbook nested deeper than %d (a loop?)",
+                    MAX_IMPORT_DEPTH);
+    if ((rc = load_yaml(l, path, &doc)))
+        return rc;
+    const char *file = l->pb->files.v[l->pb->files.n - 1];
+    if (doc == NULL || doc->type != GF_VAL_LIST) {
+        rc = perr(l, file, doc, "a playbook must be a list of plays");
+        gf_val_unref(doc);
+        return rc;
+    }
+    char *dir = dir_of(path);
+    for (size_t i = 0; i < doc->u.list.n && !rc; i++) {
+        struct gf_val *p = doc->u.list.v[i];
+        if (p->type != GF_VAL_MAP) {
+            rc = perr(l, file, p, "a play must be a mapping, not %s", gf_val_typename(p));
+            break;
+        }
+        struct gf_val *imp = gf_val_map_get(p, "import_playbook");
+        if (!imp)
+            imp = gf_val_map_get(p, "ansible.builtin.import_playbook");
+        if (imp) {
+            if (imp->type != GF_VAL_STR || is_tpl(imp)) {
+                rc = perr(l, file, imp, "'import_playbook' needs a plain file name");
+                break;
+            }
+            for (size_t j = 0; j < p->u.map.n; j++) {
+                const char *k = p->u.map.ents[j].key;
+                if (strcmp(k, "import_playbook") && strcmp(k, "ansible.builtin.import_playbook")
+                    && strcmp(k, "name"))
+                    rc = kerr(l, file, p->u.map.ents[j].val, "'%s' on import_playbook is not "
+                              "supported by gpuforge", k);
+            }
+            if (rc)
+                break;
+            char *ip = imp->u.str.s[0] == '/' ? gf_xstrdup(imp->u.str.s)
+                       : gf_xasprintf("%s/%s", dir, imp->u.str.s);
+            if (!gf_is_file(ip))
+                rc = perr(l, file, imp, "playbook '%s' not found", imp->u.str.s);
+            else
+                rc = load_playbook_file(l, ip, imp, file);
+            free(ip);
+            continue;
+        }
+        rc = parse_play(l, file, p);
+    }
+    free(dir);
+    gf_val_unref(doc);
+    l->depth--;
+    return rc;
+}
+
+int gf_playbook_load(const char *path, const struct gf_val *extra_vars, struct gf_playbook **out,
+                     struct gf_error *err)
+{
+    struct gf_playbook *pb = gf_xcalloc(1, sizeof(*pb));
+    struct ld l = { .pb = pb, .err = err };
+    int rc;
+
+    (void)extra_vars;
+    *out = NULL;
+    pb->path = gf_xstrdup(path);
+    char *d = dir_of(path);
+    char real[PATH_MAX];
+    pb->dir = realpath(d, real) ? gf_xstrdup(real) : gf_xstrdup(d);
+    free(d);
+    pb->cache = gf_tpl_cache_new();
+    if (!gf_is_file(path))
+        rc = gf_error_set(err, GF_ENOTFOUND, NULL, 0, 0, "playbook '%s' not found", path);
+    else
+        rc = load_playbook_file(&l, path, NULL, path);
+    gf_vec_release(&l.role_stack, NULL);
+    gf_map_release(&l.play_roles, NULL);
+    if (rc) {
+        gf_playbook_free(pb);
+        return rc;
+    }
+    *out = pb;
+    return 0;
+}
+
+void gf_playbook_free(struct gf_playbook *pb)
+{
+    if (pb == NULL)
+        return;
+    gf_vec_release(&pb->plays, play_free);
+    gf_vec_release(&pb->roles, role_free);
+    gf_vec_release(&pb->tasks, task_free);
+    gf_vec_release(&pb->files, free);
+    gf_tpl_cache_free(pb->cache);
+    free(pb->path);
+    free(pb->dir);
+    free(pb);
+}

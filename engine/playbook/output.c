@@ -1,0 +1,436 @@
+/* output.c - what a run prints: Ansible's default output (banners, one line
+ * per host and result, "...ignoring", diffs, the PLAY RECAP) with the same
+ * text and spacing, or with --json one JSON event per line. Lines are
+ * written whole (gf_out_write), so results of hosts never interleave. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run-priv.h"
+
+#define CENSORED "the output has been hidden due to the fact that 'no_log: true' was " \
+                 "specified for this result"
+
+static size_t text_width(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* "\nMSG ****..." up to column 80, as Ansible's banner on a non-terminal. */
+static void banner(const char *msg)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    size_t w = text_width(msg);
+    size_t stars = w < 76 ? 79 - w : 3;
+
+    gf_buf_addf(&b, "\n%s ", msg);
+    for (size_t i = 0; i < stars; i++)
+        gf_buf_addc(&b, '*');
+    gf_buf_addc(&b, '\n');
+    gf_out_write(b.buf, b.len);
+    gf_buf_release(&b);
+}
+
+static void event(struct gf_val *e)
+{
+    struct gf_buf b = GF_BUF_INIT;
+
+    gf_json_dump(e, -1, GF_JSON_COMPACT, &b);
+    gf_buf_addc(&b, '\n');
+    gf_out_write(b.buf, b.len);
+    gf_buf_release(&b);
+    gf_val_unref(e);
+}
+
+static struct gf_val *ev_new(const char *name)
+{
+    struct gf_val *e = gf_val_map();
+
+    gf_val_map_set(e, "event", gf_val_str(name));
+    return e;
+}
+
+void out_line(struct run *r, const char *fmt, ...)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    gf_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    if (r->o->json) {
+        struct gf_val *e = ev_new("message");
+        gf_val_map_set(e, "msg", gf_val_strn(b.buf, b.len));
+        event(e);
+    } else {
+        gf_buf_addc(&b, '\n');
+        gf_out_write(b.buf, b.len);
+    }
+    gf_buf_release(&b);
+}
+
+void out_warn(struct run *r, const char *fmt, ...)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    gf_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    if (r->o->json) {
+        struct gf_val *e = ev_new("warning");
+        gf_val_map_set(e, "msg", gf_val_strn(b.buf, b.len));
+        event(e);
+    } else {
+        fprintf(stderr, "[WARNING]: %s\n", b.buf);
+    }
+    gf_buf_release(&b);
+}
+
+void out_play(struct run *r, const char *name)
+{
+    if (r->o->json) {
+        struct gf_val *e = ev_new("play_start");
+        gf_val_map_set(e, "play", gf_val_str(name));
+        event(e);
+        return;
+    }
+    char *m = gf_xasprintf("PLAY [%s]", name);
+    banner(m);
+    free(m);
+}
+
+char *task_display_name(struct run *r, const struct gf_task *t, struct hstate *h)
+{
+    const char *raw = t->name ? t->name : t->action ? t->action : "meta";
+    char *name = NULL;
+
+    if (t->name && gf_tpl_is_template(t->name, strlen(t->name)) && h) {
+        struct vctx v;
+        struct gf_buf b = GF_BUF_INIT;
+        struct gf_error err = GF_ERROR_INIT;
+        vctx_init(&v, r, h, t);
+        if (gf_tpl_render(t->name, strlen(t->name), &v.scope, NULL, &b, &err) >= 0)
+            name = gf_buf_detach(&b, NULL);
+        gf_buf_release(&b);
+        gf_error_clear(&err);
+        vctx_release(&v);
+    }
+    if (name == NULL)
+        name = gf_xstrdup(raw);
+    if (t->role) {
+        char *full = gf_xasprintf("%s : %s", t->role->name, name);
+        free(name);
+        name = full;
+    }
+    return name;
+}
+
+void out_task(struct run *r, const struct gf_task *t, const char *kind, struct hstate *h)
+{
+    char *name = task_display_name(r, t, h);
+
+    if (r->o->json) {
+        struct gf_val *e = ev_new(strcmp(kind, "TASK") ? "handler_start" : "task_start");
+        gf_val_map_set(e, "task", gf_val_str(name));
+        gf_val_map_set(e, "action", gf_val_str(t->action ? t->action : "meta"));
+        gf_val_map_set(e, "file", gf_val_str(t->file));
+        gf_val_map_set(e, "line", gf_val_int(t->line));
+        event(e);
+    } else {
+        char *m = gf_xasprintf("%s [%s]", kind, name);
+        banner(m);
+        free(m);
+    }
+    free(name);
+}
+
+static int is_debug(const struct gf_task *t)
+{
+    return t->module && !strcmp(t->module->name, "debug");
+}
+
+/* The result as Ansible shows it: internal keys dropped; debug keeps only
+ * its message (or its var); no_log hides everything. New reference. */
+static struct gf_val *clean(const struct gf_task *t, const struct gf_val *res)
+{
+    struct gf_val *c = gf_val_map();
+
+    if (t->no_log) {
+        struct gf_val *ch = gf_val_map_get(res, "changed");
+        gf_val_map_set(c, "censored", gf_val_str(CENSORED));
+        gf_val_map_set(c, "changed", ch ? gf_val_ref(ch) : gf_val_bool(0));
+        return c;
+    }
+    int dbg = is_debug(t), has_msg = gf_val_map_get(res, "msg") != NULL;
+    for (size_t i = 0; res && i < res->u.map.n; i++) {
+        const char *k = res->u.map.ents[i].key;
+        /* Ansible shows a clean copy: no failed/skipped flags, no internals */
+        if (k[0] == '_' || !strcmp(k, "diff") || !strcmp(k, "invocation") ||
+            !strcmp(k, "exception") || !strcmp(k, "failed") || !strcmp(k, "skipped"))
+            continue;
+        if (dbg && has_msg && strcmp(k, "msg") && strcmp(k, "warnings"))
+            continue;
+        if (dbg && !has_msg && (!strcmp(k, "changed") || !strcmp(k, "failed") ||
+                                !strcmp(k, "skipped") || !strcmp(k, "skip_reason")))
+            continue;
+        gf_val_map_set(c, k, gf_val_ref(res->u.map.ents[i].val));
+    }
+    return c;
+}
+
+static void dump(const struct gf_task *t, const struct gf_val *res, struct gf_buf *b)
+{
+    struct gf_val *c = clean(t, res);
+    int indent = (is_debug(t) && !t->no_log) || gf_verbosity > 2 ? 4 : -1;
+
+    gf_json_dump(c, indent, GF_JSON_SORT, b);
+    gf_val_unref(c);
+}
+
+static void host_label(struct gf_buf *b, const struct hstate *h, const char *delegated)
+{
+    if (delegated && strcmp(delegated, h->host->name))
+        gf_buf_addf(b, "[%s -> %s]", h->host->name, delegated);
+    else
+        gf_buf_addf(b, "[%s]", h->host->name);
+}
+
+static void add_diff(struct gf_buf *b, const struct gf_val *res)
+{
+    const struct gf_val *d = gf_val_map_get(res, "_gf_diff");
+
+    if (d && d->type == GF_VAL_STR && d->u.str.len) {
+        gf_buf_add(b, d->u.str.s, d->u.str.len);
+        if (d->u.str.s[d->u.str.len - 1] != '\n')
+            gf_buf_addc(b, '\n');
+    }
+}
+
+static const char *status_word(const struct outcome *o)
+{
+    if (o->status == GF_ST_UNREACHABLE)
+        return "unreachable";
+    if (o->status == GF_ST_FAILED)
+        return o->ignored ? "ignored" : "failed";
+    if (o->skipped)
+        return "skipped";
+    return o->changed ? "changed" : "ok";
+}
+
+static void json_result(const char *ev, struct hstate *h, const struct gf_task *t,
+                        const char *status, const char *delegated, const struct gf_val *res,
+                        const struct gf_val *label)
+{
+    struct gf_val *e = ev_new(ev);
+
+    gf_val_map_set(e, "host", gf_val_str(h->host->name));
+    gf_val_map_set(e, "task", gf_val_str(t->name ? t->name : t->action ? t->action : "meta"));
+    gf_val_map_set(e, "status", gf_val_str(status));
+    if (delegated)
+        gf_val_map_set(e, "delegated_to", gf_val_str(delegated));
+    if (label)
+        gf_val_map_set(e, "item", gf_val_ref((struct gf_val *)label));
+    gf_val_map_set(e, "result", clean(t, res));
+    event(e);
+}
+
+void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
+                const struct outcome *o)
+{
+    struct gf_buf b = GF_BUF_INIT;
+
+    if (r->o->json) {
+        json_result("runner_result", h, t, status_word(o), o->delegated, o->result, NULL);
+        return;
+    }
+    if (o->looped && o->status != GF_ST_UNREACHABLE) {
+        if (o->ignored)
+            gf_out_write("...ignoring\n", 12);
+        return; /* the items were shown one by one */
+    }
+    add_diff(&b, o->result);
+    if (o->status == GF_ST_UNREACHABLE || o->status == GF_ST_FAILED) {
+        gf_buf_adds(&b, "fatal: ");
+        host_label(&b, h, o->delegated);
+        gf_buf_addf(&b, ": %s! => ", o->status == GF_ST_FAILED ? "FAILED" : "UNREACHABLE");
+        dump(t, o->result, &b);
+        gf_buf_addc(&b, '\n');
+        if (o->ignored || o->ignored_unreachable)
+            gf_buf_adds(&b, "...ignoring\n");
+    } else {
+        gf_buf_adds(&b, o->skipped ? "skipping: " : o->changed ? "changed: " : "ok: ");
+        host_label(&b, h, o->delegated);
+        if (gf_verbosity > 0 || (is_debug(t) && !o->skipped)) {
+            gf_buf_adds(&b, " => ");
+            dump(t, o->result, &b);
+        }
+        gf_buf_addc(&b, '\n');
+    }
+    gf_out_write(b.buf, b.len);
+    gf_buf_release(&b);
+}
+
+void out_item(struct run *r, struct hstate *h, const struct gf_task *t, const char *delegated,
+              const struct gf_val *label, const struct gf_val *ir, enum gf_status st,
+              int skipped, int changed)
+{
+    struct gf_buf b = GF_BUF_INIT, lb = GF_BUF_INIT;
+
+    if (t->no_log)
+        gf_buf_adds(&lb, "(censored due to no_log)");
+    else
+        gf_val_to_text(label, &lb);
+    if (r->o->json) {
+        const char *s = st == GF_ST_UNREACHABLE ? "unreachable" : st == GF_ST_FAILED
+                        ? "failed" : skipped ? "skipped" : changed ? "changed" : "ok";
+        struct gf_val *l = gf_val_strn(lb.buf, lb.len);
+        json_result("runner_item_result", h, t, s, delegated, ir, l);
+        gf_val_unref(l);
+        gf_buf_release(&lb);
+        return;
+    }
+    add_diff(&b, ir);
+    if (st != GF_ST_OK) {
+        gf_buf_adds(&b, "failed: ");
+        host_label(&b, h, delegated);
+        gf_buf_addf(&b, " (item=%s) => ", lb.buf ? lb.buf : "");
+        dump(t, ir, &b);
+    } else if (skipped) {
+        gf_buf_adds(&b, "skipping: ");
+        host_label(&b, h, delegated);
+        gf_buf_addf(&b, " => (item=%s) ", lb.buf ? lb.buf : "");
+        if (gf_verbosity > 0) {
+            gf_buf_adds(&b, " => ");
+            dump(t, ir, &b);
+        }
+    } else {
+        gf_buf_adds(&b, changed ? "changed: " : "ok: ");
+        host_label(&b, h, delegated);
+        gf_buf_addf(&b, " => (item=%s)", lb.buf ? lb.buf : "");
+        if (gf_verbosity > 0 || is_debug(t)) {
+            gf_buf_adds(&b, " => ");
+            dump(t, ir, &b);
+        }
+    }
+    gf_buf_addc(&b, '\n');
+    gf_out_write(b.buf, b.len);
+    gf_buf_release(&b);
+    gf_buf_release(&lb);
+}
+
+void out_retry(struct run *r, struct hstate *h, const struct gf_task *t, int attempt, int max)
+{
+    char *name = task_display_name(r, t, NULL);
+
+    if (r->o->json) {
+        struct gf_val *e = ev_new("retry");
+        gf_val_map_set(e, "host", gf_val_str(h->host->name));
+        gf_val_map_set(e, "task", gf_val_str(name));
+        gf_val_map_set(e, "retries_left", gf_val_int(max - attempt + 1));
+        event(e);
+    } else {
+        char *m = gf_xasprintf("FAILED - RETRYING: [%s]: %s (%d retries left).\n",
+                               h->host->name, name, max - attempt + 1);
+        gf_out_write(m, strlen(m));
+        free(m);
+    }
+    free(name);
+}
+
+void out_included(struct run *r, const struct gf_task *t, const char *file,
+                  const struct gf_vec *hosts)
+{
+    struct gf_buf b = GF_BUF_INIT;
+
+    if (r->o->json) {
+        struct gf_val *e = ev_new("included");
+        struct gf_val *l = gf_val_list();
+        for (size_t i = 0; i < hosts->n; i++)
+            gf_val_list_push(l, gf_val_str(((struct hstate *)hosts->v[i])->host->name));
+        gf_val_map_set(e, "file", gf_val_str(file));
+        gf_val_map_set(e, "hosts", l);
+        event(e);
+        return;
+    }
+    (void)t;
+    gf_buf_addf(&b, "included: %s for ", file);
+    for (size_t i = 0; i < hosts->n; i++)
+        gf_buf_addf(&b, "%s%s", i ? ", " : "", ((struct hstate *)hosts->v[i])->host->name);
+    gf_buf_addc(&b, '\n');
+    gf_out_write(b.buf, b.len);
+    gf_buf_release(&b);
+}
+
+void out_skip_host(struct run *r, struct hstate *h, const struct gf_task *t)
+{
+    if (r->o->json) {
+        struct gf_val *res = gf_val_map();
+        gf_val_map_set(res, "skipped", gf_val_bool(1));
+        json_result("runner_result", h, t, "skipped", NULL, res, NULL);
+        gf_val_unref(res);
+        return;
+    }
+    char *m = gf_xasprintf("skipping: [%s]\n", h->host->name);
+    gf_out_write(m, strlen(m));
+    free(m);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const struct hstate *x = *(const struct hstate *const *)a, *y = *(const struct hstate *const *)b;
+
+    return strcmp(x->host->name, y->host->name);
+}
+
+void out_recap(struct run *r)
+{
+    struct gf_vec hosts = GF_VEC_INIT;
+
+    for (size_t i = 0; i < r->nhs; i++)
+        if (r->hs[i].seen)
+            gf_vec_push(&hosts, &r->hs[i]);
+    if (hosts.n)
+        qsort(hosts.v, hosts.n, sizeof(void *), by_name);
+    if (r->o->json) {
+        struct gf_val *e = ev_new("stats"), *m = gf_val_map();
+        for (size_t i = 0; i < hosts.n; i++) {
+            struct hstate *h = hosts.v[i];
+            struct gf_val *s = gf_val_map();
+            gf_val_map_set(s, "ok", gf_val_int((long long)h->st.ok));
+            gf_val_map_set(s, "changed", gf_val_int((long long)h->st.changed));
+            gf_val_map_set(s, "unreachable", gf_val_int((long long)h->st.unreachable));
+            gf_val_map_set(s, "failed", gf_val_int((long long)h->st.failed));
+            gf_val_map_set(s, "skipped", gf_val_int((long long)h->st.skipped));
+            gf_val_map_set(s, "rescued", gf_val_int((long long)h->st.rescued));
+            gf_val_map_set(s, "ignored", gf_val_int((long long)h->st.ignored));
+            gf_val_map_set(m, h->host->name, s);
+        }
+        gf_val_map_set(e, "hosts", m);
+        event(e);
+        gf_vec_release(&hosts, NULL);
+        return;
+    }
+    banner("PLAY RECAP");
+    struct gf_buf b = GF_BUF_INIT;
+    for (size_t i = 0; i < hosts.n; i++) {
+        struct hstate *h = hosts.v[i];
+        char n[7][24];
+        size_t v[7] = { h->st.ok, h->st.changed, h->st.unreachable, h->st.failed,
+                        h->st.skipped, h->st.rescued, h->st.ignored };
+        for (int k = 0; k < 7; k++)
+            snprintf(n[k], sizeof(n[k]), "%zu", v[k]);
+        gf_buf_addf(&b, "%-26s : ok=%-4s changed=%-4s unreachable=%-4s failed=%-4s "
+                    "skipped=%-4s rescued=%-4s ignored=%-4s\n", h->host->name, n[0], n[1],
+                    n[2], n[3], n[4], n[5], n[6]);
+    }
+    gf_buf_addc(&b, '\n');
+    gf_out_write(b.buf, b.len);
+    gf_buf_release(&b);
+    gf_vec_release(&hosts, NULL);
+}

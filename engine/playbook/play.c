@@ -1,0 +1,790 @@
+/* play.c - plays in order, each over its hosts in serial batches: fact
+ * gathering, the task sections with the linear strategy, blocks with
+ * rescue/always, dynamic includes, meta actions, handlers, and the barrier
+ * after each task where results become host state (register, set_fact,
+ * facts, failures, notifications) and the stats of the recap. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run-priv.h"
+
+struct hstate *run_host_by_name(struct run *r, const char *name)
+{
+    struct gf_host *h = gf_inventory_host(r->inv, name);
+
+    return h ? &r->hs[h->index] : NULL;
+}
+
+static int host_active(const struct hstate *h)
+{
+    return h->in_play && !h->failed && !h->unreachable && !h->ended;
+}
+
+static void active_of(const struct gf_vec *in, struct gf_vec *out)
+{
+    for (size_t i = 0; i < in->n; i++)
+        if (host_active(in->v[i]))
+            gf_vec_push(out, in->v[i]);
+}
+
+static int has_tag(const struct gf_task *t, const char *tag)
+{
+    for (size_t i = 0; i < t->tags.n; i++)
+        if (!strcmp(t->tags.v[i], tag))
+            return 1;
+    return 0;
+}
+
+/* --tags / --skip-tags as Ansible: always, never, all, tagged, untagged. */
+static int tag_selected(const struct run *r, const struct gf_task *t)
+{
+    const struct gf_vec *sel = &r->o->tags, *skip = &r->o->skip_tags;
+
+    for (size_t i = 0; i < skip->n; i++) {
+        const char *s = skip->v[i];
+        if (!strcmp(s, "all") || (!strcmp(s, "tagged") && t->tags.n) ||
+            (!strcmp(s, "untagged") && !t->tags.n) || has_tag(t, s))
+            return 0;
+    }
+    if (sel->n == 0)
+        return !has_tag(t, "never");
+    if (has_tag(t, "always"))
+        return 1;
+    for (size_t i = 0; i < sel->n; i++) {
+        const char *s = sel->v[i];
+        if ((!strcmp(s, "all") && !has_tag(t, "never")) || (!strcmp(s, "tagged") && t->tags.n) ||
+            (!strcmp(s, "untagged") && !t->tags.n) || has_tag(t, s))
+            return 1;
+    }
+    return 0;
+}
+
+/* The magic variables of the current batch. */
+static void set_magic(struct run *r)
+{
+    struct gf_val *m = gf_val_map(), *groups = gf_val_map();
+    struct gf_val *ph = gf_val_list(), *pb = gf_val_list(), *all = gf_val_list();
+
+    for (size_t i = 0; i < r->inv->groups.n; i++) {
+        struct gf_group *g = r->inv->groups.ents[i].val;
+        struct gf_vec hosts = GF_VEC_INIT;
+        struct gf_val *l = gf_val_list();
+        gf_inventory_match(r->inv, g->name, &hosts, NULL);
+        for (size_t j = 0; j < hosts.n; j++)
+            gf_val_list_push(l, gf_val_str(((struct gf_host *)hosts.v[j])->name));
+        gf_vec_release(&hosts, NULL);
+        gf_val_map_set(groups, g->name, l);
+    }
+    for (size_t i = 0; i < r->batch.n; i++) {
+        struct hstate *h = r->batch.v[i];
+        gf_val_list_push(pb, gf_val_str(h->host->name));
+        if (!h->failed && !h->unreachable)
+            gf_val_list_push(ph, gf_val_str(h->host->name));
+    }
+    for (size_t i = 0; i < r->nhs; i++)
+        if (r->hs[i].in_play || r->hs[i].seen)
+            gf_val_list_push(all, gf_val_str(r->hs[i].host->name));
+    gf_val_map_set(m, "groups", groups);
+    gf_val_map_set(m, "play_hosts", gf_val_ref(ph));
+    gf_val_map_set(m, "ansible_play_hosts", ph);
+    gf_val_map_set(m, "ansible_play_batch", pb);
+    gf_val_map_set(m, "ansible_play_hosts_all", all);
+    gf_val_map_set(m, "ansible_check_mode", gf_val_bool(r->o->check));
+    gf_val_map_set(m, "ansible_diff_mode", gf_val_bool(r->o->diff));
+    gf_val_map_set(m, "playbook_dir", gf_val_str(r->pb->dir));
+    gf_val_map_set(m, "omit", gf_val_str("__omit_place_holder__gpuforge"));
+    gf_val_map_set(m, "ansible_play_name", gf_val_str(r->play->name ? r->play->name
+                                                                       : r->play->hosts));
+    struct gf_val *ver = gf_val_map();
+    gf_val_map_set(ver, "full", gf_val_str("2.14.0"));
+    gf_val_map_set(ver, "major", gf_val_int(2));
+    gf_val_map_set(ver, "minor", gf_val_int(14));
+    gf_val_map_set(ver, "revision", gf_val_int(0));
+    gf_val_map_set(ver, "string", gf_val_str("2.14.0 (gpuforge " GF_VERSION ")"));
+    gf_val_map_set(m, "ansible_version", ver);
+    gf_val_map_set(m, "gpuforge_version", gf_val_str(GF_VERSION));
+    gf_val_unref(r->magic);
+    r->magic = m;
+    r->gen++;
+}
+
+/* Handlers a notify name reaches: by name ("name" or "role : name") or
+ * by listen topic. */
+static void notify(struct run *r, struct hstate *h, const char *name)
+{
+    int found = 0;
+
+    for (size_t i = 0; i < r->play->handlers.n; i++) {
+        struct gf_task *ht = r->play->handlers.v[i];
+        int match = ht->name && !strcmp(ht->name, name);
+        if (!match && ht->name && ht->role) {
+            char *full = gf_xasprintf("%s : %s", ht->role->name, ht->name);
+            match = !strcmp(full, name);
+            free(full);
+        }
+        for (size_t j = 0; !match && j < ht->listen.n; j++)
+            match = !strcmp(ht->listen.v[j], name);
+        if (match) {
+            found = 1;
+            if (!gf_vec_contains(&h->notified, ht))
+                gf_vec_push(&h->notified, ht);
+        }
+    }
+    if (!found)
+        out_warn(r, "the handler '%s' was not found in the handlers nor in their listen "
+                 "topics", name);
+}
+
+static void set_host_var(struct hstate *h, const char *k, struct gf_val *v)
+{
+    struct gf_val *m = gf_val_map_merge(h->hvars, NULL);
+
+    gf_val_map_set(m, k, v);
+    gf_val_unref(h->hvars);
+    h->hvars = m;
+}
+
+/* The barrier: results become state. ran is the hosts that ran the task;
+ * for run_once, `to` is every host the result applies to. */
+static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, struct gf_vec *to,
+                  int *any_failed)
+{
+    for (size_t i = 0; i < ran->n; i++) {
+        struct hstate *h = ran->v[i];
+        struct outcome *o = &h->out;
+        h->seen = 1;
+        if (o->status == GF_ST_UNREACHABLE) {
+            if (o->ignored_unreachable) {
+                h->st.ignored++;
+            } else {
+                h->unreachable = 1;
+                h->st.unreachable++;
+            }
+        } else if (o->status == GF_ST_FAILED) {
+            if (o->ignored) {
+                h->st.ok++;
+                h->st.ignored++;
+                if (o->changed) /* Ansible counts changed for ignored failures only */
+                    h->st.changed++;
+            } else {
+                h->failed = 1;
+                h->st.failed++;
+                *any_failed = 1;
+            }
+        } else if (o->skipped) {
+            h->st.skipped++;
+        } else {
+            h->st.ok++;
+            if (o->changed)
+                h->st.changed++;
+        }
+        struct gf_vec *targets = to ? to : NULL;
+        size_t nt = to ? to->n : 1;
+        for (size_t k = 0; k < nt; k++) {
+            struct hstate *d = targets ? targets->v[k] : h;
+            if (t->register_var && o->result) {
+                o->result->flags |= GF_VAL_UNSAFE;
+                set_host_var(d, t->register_var, gf_val_ref(o->result));
+            }
+            for (size_t j = 0; o->set_facts && j < o->set_facts->u.map.n; j++)
+                set_host_var(d, o->set_facts->u.map.ents[j].key,
+                             gf_val_ref(o->set_facts->u.map.ents[j].val));
+            if (o->facts && o->facts->type == GF_VAL_MAP) {
+                struct gf_val *f = gf_val_map_merge(d->facts, o->facts);
+                f->flags |= GF_VAL_UNSAFE;
+                gf_val_unref(d->facts);
+                d->facts = f;
+                for (size_t j = 0; j < f->u.map.n; j++)
+                    f->u.map.ents[j].val = f->u.map.ents[j].val; /* shared, already data */
+                struct gf_val *af = gf_val_map();
+                for (size_t j = 0; j < f->u.map.n; j++) {
+                    const char *key = f->u.map.ents[j].key;
+                    gf_val_map_set(af, gf_startswith(key, "ansible_") ? key + 8 : key,
+                                   gf_val_ref(f->u.map.ents[j].val));
+                }
+                af->flags |= GF_VAL_UNSAFE;
+                gf_val_unref(d->ansible_facts);
+                d->ansible_facts = af;
+            }
+            if (o->changed && (o->status == GF_ST_OK || o->ignored))
+                for (size_t j = 0; j < t->notify.n; j++)
+                    notify(r, d, t->notify.v[j]);
+        }
+        gf_val_unref(o->result);
+        gf_val_unref(o->set_facts);
+        gf_val_unref(o->facts);
+        free(o->delegated);
+        memset(o, 0, sizeof(*o));
+    }
+    r->gen++;
+}
+
+struct taskjob {
+    struct run *r;
+    const struct gf_task *t;
+    struct gf_vec *hosts;
+};
+
+static void task_worker(size_t i, void *ctx)
+{
+    struct taskjob *j = ctx;
+
+    run_task_host(j->r, j->t, j->hosts->v[i]);
+}
+
+static int step_ask(struct run *r, const struct gf_task *t, struct hstate *h)
+{
+    char *name = task_display_name(r, t, h), line[64];
+    FILE *tty = fopen("/dev/tty", "r+");
+    int go = 1;
+
+    if (tty == NULL) {
+        free(name);
+        return 1;
+    }
+    fprintf(tty, "Perform task: TASK: %s (N)o/(y)es/(c)ontinue: ", name);
+    fflush(tty);
+    if (fgets(line, sizeof(line), tty)) {
+        if (line[0] == 'c' || line[0] == 'C')
+            r->step_all = 1;
+        else if (line[0] != 'y' && line[0] != 'Y')
+            go = 0;
+    } else {
+        go = 0;
+    }
+    fclose(tty);
+    free(name);
+    return go;
+}
+
+/* A module task over hosts, then the barrier. */
+static void run_module_task(struct run *r, const struct gf_task *t, struct gf_vec *hosts,
+                            int handler)
+{
+    struct gf_vec ran = GF_VEC_INIT;
+    int any_failed = 0;
+
+    if (!handler && !tag_selected(r, t))
+        return;
+    if (r->o->start_at_task && !r->started) {
+        char *name = task_display_name(r, t, hosts->v[0]);
+        int hit = !strcmp(name, r->o->start_at_task) ||
+                  (t->name && !strcmp(t->name, r->o->start_at_task));
+        free(name);
+        if (!hit)
+            return;
+        r->started = 1;
+    }
+    if (r->o->step && !r->step_all && !step_ask(r, t, hosts->v[0]))
+        return;
+    out_task(r, t, handler ? "RUNNING HANDLER" : "TASK", hosts->v[0]);
+    if (t->run_once)
+        gf_vec_push(&ran, hosts->v[0]);
+    else
+        for (size_t i = 0; i < hosts->n; i++)
+            gf_vec_push(&ran, hosts->v[i]);
+    struct taskjob j = { r, t, &ran };
+    gf_parallel(ran.n, r->o->exec->forks, task_worker, &j);
+    apply(r, t, &ran, t->run_once ? hosts : NULL, &any_failed);
+    gf_vec_release(&ran, NULL);
+    if (any_failed && (t->any_errors_fatal == 1 ||
+                       (t->any_errors_fatal < 0 && r->play->any_errors_fatal)))
+        r->end_play = 1;
+    if (r->play->max_fail_percentage >= 0 && r->batch.n) {
+        size_t nf = 0;
+        for (size_t i = 0; i < r->batch.n; i++)
+            nf += ((struct hstate *)r->batch.v[i])->failed ||
+                  ((struct hstate *)r->batch.v[i])->unreachable;
+        if ((double)nf * 100.0 / (double)r->batch.n > r->play->max_fail_percentage)
+            r->end_play = 1;
+    }
+}
+
+static void run_list(struct run *r, const struct gf_vec *tasks, const struct gf_vec *hosts);
+
+static void run_handlers(struct run *r, const struct gf_vec *hosts)
+{
+    for (int pass = 0; pass < 64; pass++) {
+        int ran = 0;
+        for (size_t i = 0; i < r->play->handlers.n && !r->end_play; i++) {
+            struct gf_task *ht = r->play->handlers.v[i];
+            struct gf_vec hs = GF_VEC_INIT;
+            for (size_t k = 0; k < hosts->n; k++) {
+                struct hstate *h = hosts->v[k];
+                for (size_t n = 0; n < h->notified.n; n++)
+                    if (h->notified.v[n] == ht) {
+                        h->notified.v[n] = h->notified.v[--h->notified.n];
+                        if (host_active(h))
+                            gf_vec_push(&hs, h);
+                        break;
+                    }
+            }
+            if (hs.n) {
+                run_module_task(r, ht, &hs, 1);
+                ran = 1;
+            }
+            gf_vec_release(&hs, NULL);
+        }
+        if (!ran)
+            break;
+    }
+}
+
+static void run_meta(struct run *r, const struct gf_task *t, struct gf_vec *act)
+{
+    if (!strcmp(t->meta, "flush_handlers")) {
+        run_handlers(r, &r->batch);
+        return;
+    }
+    if (!strcmp(t->meta, "noop"))
+        return;
+    for (size_t i = 0; i < act->n; i++) {
+        struct hstate *h = act->v[i];
+        struct vctx v;
+        struct gf_error err = GF_ERROR_INIT;
+        int ok = 1;
+        vctx_init(&v, r, h, t);
+        for (size_t c = 0; t->when && c < t->when->u.list.n && ok; c++) {
+            const struct gf_val *cv = t->when->u.list.v[c];
+            struct gf_buf b = GF_BUF_INIT;
+            gf_val_to_text(cv, &b);
+            struct gf_tpl_opts o = { 0, t->file, cv->line, cv->col, r->pb->cache };
+            if (cv->type == GF_VAL_BOOL)
+                ok = cv->u.b;
+            else if (gf_tpl_eval_cond(b.buf, b.len, &v.scope, &o, &ok, &err) < 0) {
+                gf_error_print(&err);
+                ok = 0;
+            }
+            gf_buf_release(&b);
+        }
+        gf_error_clear(&err);
+        vctx_release(&v);
+        if (!ok)
+            continue;
+        if (!strcmp(t->meta, "end_play"))
+            r->end_play = 1;
+        else if (!strcmp(t->meta, "end_host"))
+            h->ended = 1;
+        else if (!strcmp(t->meta, "clear_host_errors"))
+            for (size_t k = 0; k < r->batch.n; k++)
+                ((struct hstate *)r->batch.v[k])->failed = 0;
+    }
+    r->gen++;
+}
+
+static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *act)
+{
+    struct gf_vec yes = GF_VEC_INIT, no = GF_VEC_INIT;
+
+    if (!tag_selected(r, t))
+        return;
+    for (size_t i = 0; i < act->n; i++) {
+        struct hstate *h = act->v[i];
+        struct vctx v;
+        struct gf_error err = GF_ERROR_INIT;
+        int ok = 1;
+        vctx_init(&v, r, h, t);
+        for (size_t c = 0; t->when && c < t->when->u.list.n && ok; c++) {
+            const struct gf_val *cv = t->when->u.list.v[c];
+            struct gf_buf b = GF_BUF_INIT;
+            gf_val_to_text(cv, &b);
+            struct gf_tpl_opts o = { 0, t->file, cv->line, cv->col, r->pb->cache };
+            if (cv->type == GF_VAL_BOOL)
+                ok = cv->u.b;
+            else if (gf_tpl_eval_cond(b.buf, b.len, &v.scope, &o, &ok, &err) < 0) {
+                struct gf_buf m = GF_BUF_INIT;
+                gf_error_format(&err, &m);
+                out_line(r, "fatal: [%s]: FAILED! => {\"msg\": \"%s\"}", h->host->name, m.buf);
+                gf_buf_release(&m);
+                h->failed = 1;
+                h->st.failed++;
+                ok = -1;
+            }
+            gf_buf_release(&b);
+        }
+        gf_error_clear(&err);
+        vctx_release(&v);
+        h->seen = 1;
+        if (ok == 1)
+            gf_vec_push(&yes, h);
+        else if (ok == 0)
+            gf_vec_push(&no, h);
+    }
+    out_task(r, t, "TASK", act->n ? act->v[0] : NULL);
+    for (size_t i = 0; i < no.n; i++) {
+        out_skip_host(r, no.v[i], t);
+        ((struct hstate *)no.v[i])->st.skipped++;
+    }
+    if (yes.n) {
+        out_included(r, t, t->meta ? t->meta : "", &yes);
+        for (size_t i = 0; i < yes.n; i++)
+            ((struct hstate *)yes.v[i])->st.ok++;
+        run_list(r, &t->block, &yes);
+    }
+    gf_vec_release(&yes, NULL);
+    gf_vec_release(&no, NULL);
+}
+
+static void run_block(struct run *r, const struct gf_task *t, struct gf_vec *act)
+{
+    struct gf_vec entered = GF_VEC_INIT, failed = GF_VEC_INIT, always = GF_VEC_INIT;
+
+    for (size_t i = 0; i < act->n; i++)
+        gf_vec_push(&entered, act->v[i]);
+    run_list(r, &t->block, &entered);
+    if (t->rescue.n) {
+        for (size_t i = 0; i < entered.n; i++) {
+            struct hstate *h = entered.v[i];
+            if (h->failed && !h->unreachable) {
+                h->failed = 0;
+                if (h->st.failed)
+                    h->st.failed--;
+                h->st.rescued++;
+                gf_vec_push(&failed, h);
+            }
+        }
+        r->gen++;
+        if (failed.n && !r->end_play)
+            run_list(r, &t->rescue, &failed);
+    }
+    if (t->always.n) {
+        /* always runs for every host that entered, failed or not */
+        int *was = gf_xcalloc(entered.n + 1, sizeof(int));
+        for (size_t i = 0; i < entered.n; i++) {
+            struct hstate *h = entered.v[i];
+            was[i] = h->failed;
+            if (!h->unreachable && !h->ended)
+                gf_vec_push(&always, h);
+            h->failed = 0;
+        }
+        int end = r->end_play;
+        r->end_play = 0;
+        run_list(r, &t->always, &always);
+        r->end_play |= end;
+        for (size_t i = 0; i < entered.n; i++)
+            ((struct hstate *)entered.v[i])->failed |= was[i];
+        free(was);
+    }
+    gf_vec_release(&entered, NULL);
+    gf_vec_release(&failed, NULL);
+    gf_vec_release(&always, NULL);
+}
+
+static void run_list(struct run *r, const struct gf_vec *tasks, const struct gf_vec *hosts)
+{
+    for (size_t i = 0; i < tasks->n && !r->end_play; i++) {
+        const struct gf_task *t = tasks->v[i];
+        struct gf_vec act = GF_VEC_INIT;
+        active_of(hosts, &act);
+        if (act.n == 0) {
+            gf_vec_release(&act, NULL);
+            break;
+        }
+        switch (t->kind) {
+        case GF_TASK_MODULE: run_module_task(r, t, &act, 0); break;
+        case GF_TASK_BLOCK: run_block(r, t, &act); break;
+        case GF_TASK_INCLUDE: run_include(r, t, &act); break;
+        case GF_TASK_META: run_meta(r, t, &act); break;
+        }
+        gf_vec_release(&act, NULL);
+    }
+}
+
+/* Batch sizes from serial: numbers and percentages, the last repeating. */
+static size_t batch_size(const struct gf_play *pl, size_t k, size_t total)
+{
+    if (pl->serial == NULL || pl->serial->u.list.n == 0)
+        return total;
+    size_t n = pl->serial->u.list.n;
+    const struct gf_val *e = pl->serial->u.list.v[k < n ? k : n - 1];
+    size_t size;
+    if (e->type == GF_VAL_INT)
+        size = (size_t)e->u.i;
+    else {
+        double d = strtod(e->u.str.s, NULL);
+        size = strchr(e->u.str.s, '%') ? (size_t)(d * (double)total / 100.0) : (size_t)d;
+    }
+    if (size == 0)
+        size = 1; /* Ansible runs at least one host */
+    return size > total ? total : size;
+}
+
+static struct gf_task *setup_task(struct run *r, struct gf_play *pl)
+{
+    const struct gf_module *m = gf_module_find("setup");
+    struct gf_task *t;
+
+    if (m == NULL)
+        return NULL;
+    t = gf_xcalloc(1, sizeof(*t));
+    t->kind = GF_TASK_MODULE;
+    t->name = gf_xstrdup("Gathering Facts");
+    t->action = gf_xstrdup("gather_facts");
+    t->module = m;
+    t->args = gf_val_map();
+    t->when = gf_val_list();
+    t->become = -1;
+    t->check_mode = -1;
+    t->diff = -1;
+    t->any_errors_fatal = -1;
+    t->retries = -1;
+    gf_vec_push(&t->tags, gf_xstrdup("always"));
+    t->file = gf_xstrdup(pl->file);
+    t->dir = gf_xstrdup(r->pb->dir);
+    t->line = pl->line;
+    t->col = pl->col;
+    gf_vec_push(&r->pb->tasks, t); /* freed with the playbook */
+    return t;
+}
+
+static void run_batch(struct run *r, struct gf_play *pl, struct gf_vec *batch)
+{
+    gf_vec_release(&r->batch, NULL);
+    for (size_t i = 0; i < batch->n; i++) {
+        struct hstate *h = batch->v[i];
+        h->in_play = 1;
+        h->ended = 0;
+        h->seen = 1;
+        gf_vec_push(&r->batch, h);
+    }
+    set_magic(r);
+    if (pl->gather_facts) {
+        struct gf_task *st = setup_task(r, pl);
+        if (st == NULL) {
+            out_warn(r, "%s:%d:%d: fact gathering is not available in this build: set "
+                     "'gather_facts: false'", pl->file, pl->line, pl->col);
+            for (size_t i = 0; i < batch->n; i++) {
+                ((struct hstate *)batch->v[i])->failed = 1;
+                ((struct hstate *)batch->v[i])->st.failed++;
+            }
+        } else {
+            struct gf_vec act = GF_VEC_INIT;
+            active_of(batch, &act);
+            if (act.n)
+                run_module_task(r, st, &act, 0);
+            gf_vec_release(&act, NULL);
+        }
+    }
+    for (int s = 0; s < 3 && !r->end_play; s++) {
+        run_list(r, &pl->sections[s], batch);
+        if (!r->end_play)
+            run_handlers(r, batch);
+    }
+    for (size_t i = 0; i < batch->n; i++)
+        ((struct hstate *)batch->v[i])->in_play = 0;
+}
+
+static void run_play(struct run *r, struct gf_play *pl)
+{
+    struct gf_vec hosts = GF_VEC_INIT, sel = GF_VEC_INIT;
+    struct gf_error err = GF_ERROR_INIT;
+    const char *name = pl->name ? pl->name : pl->hosts;
+
+    r->play = pl;
+    r->end_play = 0;
+    out_play(r, name);
+    if (gf_inventory_match(r->inv, pl->hosts, &sel, &err) < 0) {
+        gf_error_print(&err);
+        gf_error_clear(&err);
+    }
+    if (r->o->limit) {
+        struct gf_vec lim = GF_VEC_INIT;
+        gf_inventory_match(r->inv, r->o->limit, &lim, NULL);
+        char *in = gf_xcalloc(r->nhs + 1, 1);
+        for (size_t i = 0; i < lim.n; i++)
+            in[((struct gf_host *)lim.v[i])->index] = 1;
+        for (size_t i = 0; i < sel.n; i++)
+            if (!in[((struct gf_host *)sel.v[i])->index])
+                sel.v[i] = NULL;
+        free(in);
+        gf_vec_release(&lim, NULL);
+    }
+    for (size_t i = 0; i < sel.n; i++) {
+        struct gf_host *gh = sel.v[i];
+        if (gh == NULL)
+            continue;
+        struct hstate *h = &r->hs[gh->index];
+        if (!h->failed && !h->unreachable)
+            gf_vec_push(&hosts, h);
+    }
+    gf_vec_release(&sel, NULL);
+    if (hosts.n == 0) {
+        out_line(r, "skipping: no hosts matched");
+        gf_vec_release(&hosts, NULL);
+        return;
+    }
+    for (size_t start = 0, k = 0; start < hosts.n && !r->end_play; k++) {
+        size_t n = batch_size(pl, k, hosts.n);
+        if (start + n > hosts.n)
+            n = hosts.n - start;
+        struct gf_vec batch = GF_VEC_INIT;
+        for (size_t i = start; i < start + n; i++)
+            gf_vec_push(&batch, hosts.v[i]);
+        run_batch(r, pl, &batch);
+        int left = 0;
+        for (size_t i = 0; i < batch.n; i++)
+            left |= !((struct hstate *)batch.v[i])->failed &&
+                    !((struct hstate *)batch.v[i])->unreachable;
+        gf_vec_release(&batch, NULL);
+        start += n;
+        if (!left && !r->o->json) {
+            out_line(r, "\nNO MORE HOSTS LEFT %s",
+                     "*************************************************************");
+            break;
+        }
+        if (!left)
+            break;
+    }
+    gf_vec_release(&hosts, NULL);
+}
+
+static void close_worker(size_t i, void *ctx)
+{
+    struct run *r = ctx;
+
+    if (r->hs[i].sess)
+        gf_session_close(r->hs[i].sess);
+    r->hs[i].sess = NULL;
+}
+
+static void list_task_names(struct run *r, const struct gf_vec *tasks, struct gf_buf *b)
+{
+    for (size_t i = 0; i < tasks->n; i++) {
+        const struct gf_task *t = tasks->v[i];
+        if (t->kind == GF_TASK_BLOCK) {
+            list_task_names(r, &t->block, b);
+            list_task_names(r, &t->rescue, b);
+            list_task_names(r, &t->always, b);
+            continue;
+        }
+        if (t->kind == GF_TASK_META || !tag_selected(r, t))
+            continue;
+        char *name = task_display_name(r, t, NULL);
+        gf_buf_addf(b, "      %s\tTAGS: [", name);
+        for (size_t k = 0; k < t->tags.n; k++)
+            gf_buf_addf(b, "%s%s", k ? ", " : "", (char *)t->tags.v[k]);
+        gf_buf_adds(b, "]\n");
+        free(name);
+        if (t->kind == GF_TASK_INCLUDE)
+            list_task_names(r, &t->block, b);
+    }
+}
+
+static int list_only(struct run *r)
+{
+    struct gf_buf b = GF_BUF_INIT;
+
+    gf_buf_addf(&b, "\nplaybook: %s\n", r->pb->path);
+    for (size_t p = 0; p < r->pb->plays.n; p++) {
+        struct gf_play *pl = r->pb->plays.v[p];
+        gf_buf_addf(&b, "\n  play #%zu (%s): %s\tTAGS: []\n", p + 1, pl->hosts,
+                    pl->name ? pl->name : pl->hosts);
+        if (r->o->list_hosts) {
+            struct gf_vec sel = GF_VEC_INIT, lim = GF_VEC_INIT;
+            gf_inventory_match(r->inv, pl->hosts, &sel, NULL);
+            if (r->o->limit)
+                gf_inventory_match(r->inv, r->o->limit, &lim, NULL);
+            struct gf_buf hb = GF_BUF_INIT;
+            size_t n = 0;
+            for (size_t i = 0; i < sel.n; i++) {
+                if (r->o->limit && !gf_vec_contains(&lim, sel.v[i]))
+                    continue;
+                gf_buf_addf(&hb, "      %s\n", ((struct gf_host *)sel.v[i])->name);
+                n++;
+            }
+            gf_buf_addf(&b, "    pattern: ['%s']\n    hosts (%zu):\n%s", pl->hosts, n,
+                        hb.buf ? hb.buf : "");
+            gf_buf_release(&hb);
+            gf_vec_release(&sel, NULL);
+            gf_vec_release(&lim, NULL);
+        }
+        if (r->o->list_tasks) {
+            gf_buf_adds(&b, "    tasks:\n");
+            for (int s = 0; s < 3; s++)
+                list_task_names(r, &pl->sections[s], &b);
+        }
+    }
+    gf_out_write(b.buf, b.len);
+    gf_buf_release(&b);
+    return 0;
+}
+
+int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
+                    const struct gf_run_opts *opts)
+{
+    struct run r = { 0 };
+    int rc = 0;
+
+    r.o = opts;
+    r.pb = pb;
+    r.inv = inv;
+    r.nhs = inv->order.n;
+    r.hs = gf_xcalloc(r.nhs + 1, sizeof(*r.hs));
+    pthread_mutex_init(&r.hv_lock, NULL);
+    if (opts->list_hosts || opts->list_tasks) {
+        rc = list_only(&r);
+        goto out;
+    }
+    for (size_t i = 0; i < r.nhs; i++) {
+        struct hstate *h = &r.hs[i];
+        struct gf_error err = GF_ERROR_INIT;
+        h->host = inv->order.v[i];
+        pthread_mutex_init(&h->lock, NULL);
+        h->inv_vars = gf_inventory_host_vars(inv, h->host, 1);
+        h->facts = gf_val_map();
+        h->ansible_facts = gf_val_map();
+        h->hvars = gf_val_map();
+        if (gf_target_from_vars(&h->target, h->host->name, h->inv_vars, opts->exec, &err) == 0) {
+            h->target_ok = 1;
+        } else {
+            struct gf_buf m = GF_BUF_INIT;
+            gf_error_format(&err, &m);
+            h->target_err = gf_buf_detach(&m, NULL);
+        }
+        gf_error_clear(&err);
+    }
+    for (size_t p = 0; p < pb->plays.n; p++)
+        run_play(&r, pb->plays.v[p]);
+    out_recap(&r);
+    int failed = 0, unreachable = 0;
+    FILE *retry = NULL;
+    for (size_t i = 0; i < r.nhs; i++) {
+        struct hstate *h = &r.hs[i];
+        failed |= h->st.failed > 0;
+        unreachable |= h->st.unreachable > 0;
+        if ((h->st.failed || h->st.unreachable) && opts->retry_file) {
+            if (retry == NULL && (retry = fopen(opts->retry_file, "w")) == NULL)
+                gf_warn("cannot write the retry file '%s'", opts->retry_file);
+            if (retry)
+                fprintf(retry, "%s\n", h->host->name);
+        }
+    }
+    if (retry)
+        fclose(retry);
+    rc = unreachable ? 3 : failed ? 2 : 0; /* the exit codes of engine/cli/cli.h */
+    gf_parallel(r.nhs, opts->exec->forks, close_worker, &r);
+out:
+    for (size_t i = 0; i < r.nhs; i++) {
+        struct hstate *h = &r.hs[i];
+        if (h->host == NULL)
+            continue;
+        gf_target_release(&h->target);
+        free(h->target_err);
+        gf_val_unref(h->inv_vars);
+        gf_val_unref(h->facts);
+        gf_val_unref(h->ansible_facts);
+        gf_val_unref(h->hvars);
+        gf_vec_release(&h->notified, NULL);
+        pthread_mutex_destroy(&h->lock);
+    }
+    free(r.hs);
+    gf_val_unref(r.magic);
+    gf_val_unref(r.hostvars);
+    for (size_t i = 0; i < r.old_hostvars.n; i++)
+        gf_val_unref(r.old_hostvars.v[i]);
+    gf_vec_release(&r.old_hostvars, NULL);
+    gf_vec_release(&r.batch, NULL);
+    pthread_mutex_destroy(&r.hv_lock);
+    return rc;
+}

@@ -1,0 +1,107 @@
+/*
+ * run-priv.h - internals shared by the executor's files: run.c (one task on
+ * one host, variables), play.c (plays, batches, blocks, handlers, the
+ * barrier between tasks) and output.c (Ansible's text output and the JSON
+ * event stream).
+ */
+#ifndef GF_RUN_PRIV_H
+#define GF_RUN_PRIV_H
+
+#include <pthread.h>
+
+#include "playbook.h"
+
+/* What one host did with one task, applied at the barrier. */
+struct outcome {
+    enum gf_status status;   /* OK, FAILED or UNREACHABLE */
+    int changed, skipped, looped;
+    int ignored;             /* failed, but ignore_errors */
+    int ignored_unreachable;
+    struct gf_val *result;   /* the result dict (register) */
+    struct gf_val *set_facts; /* set_fact: map */
+    struct gf_val *facts;    /* ansible_facts from other modules: map */
+    char *delegated;         /* delegate_to host, for display */
+};
+
+struct stats {
+    size_t ok, changed, unreachable, failed, skipped, rescued, ignored;
+};
+
+/* A host as the run sees it, across plays. */
+struct hstate {
+    struct gf_host *host;
+    struct gf_target target;
+    int target_ok;
+    char *target_err;
+    struct gf_session *sess;     /* opened on first use */
+    pthread_mutex_t lock;        /* held while a module uses sess */
+    struct gf_val *inv_vars;     /* inventory variables with magic ones */
+    struct gf_val *facts;        /* map: ansible_* facts */
+    struct gf_val *ansible_facts; /* the same without the prefix */
+    struct gf_val *hvars;        /* map: set_fact and register */
+    int unreachable;             /* out of the run */
+    int failed;                  /* out of the run (until clear_host_errors) */
+    int ended;                   /* meta: end_host, for this play */
+    int in_play;                 /* in the current batch */
+    int seen;                    /* was in some play: shown in the recap */
+    struct stats st;
+    struct gf_vec notified;      /* struct gf_task *: handlers to run */
+    struct outcome out;          /* the current task's */
+};
+
+struct run {
+    const struct gf_run_opts *o;
+    struct gf_playbook *pb;
+    struct gf_inventory *inv;
+    struct hstate *hs;           /* indexed like inv->order */
+    size_t nhs;
+    struct gf_play *play;
+    struct gf_val *magic;        /* groups, play_hosts, ansible_check_mode, omit, ... */
+    pthread_mutex_t hv_lock;
+    struct gf_val *hostvars;
+    struct gf_vec old_hostvars;
+    unsigned gen, hv_gen;
+    int end_play;                /* meta: end_play or any_errors_fatal */
+    int step_all;                /* --step answered "c" */
+    int started;                 /* --start-at-task found */
+    struct gf_vec batch;         /* struct hstate *: the current batch */
+    size_t batch_failed_base;
+};
+
+/* A host and task's variable scope (run.c). */
+struct vctx {
+    struct run *r;
+    struct hstate *h;
+    const struct gf_task *t;
+    struct gf_val *loopvars;     /* item, index_var */
+    struct gf_val *regtmp;       /* register name -> this result (changed_when, until) */
+    struct gf_val *role_path, *role_name;
+    struct gf_tpl_scope scope;
+};
+void vctx_init(struct vctx *v, struct run *r, struct hstate *h, const struct gf_task *t);
+void vctx_release(struct vctx *v);
+int tpl_val(struct vctx *v, const struct gf_val *x, struct gf_val **out, struct gf_error *err);
+struct gf_val *run_hostvars(struct run *r);
+struct hstate *run_host_by_name(struct run *r, const char *name);
+int task_check_mode(const struct run *r, const struct gf_task *t);
+void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h);
+
+/* output.c */
+void out_play(struct run *r, const char *name);
+void out_task(struct run *r, const struct gf_task *t, const char *kind, struct hstate *h);
+void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
+                const struct outcome *o);
+void out_item(struct run *r, struct hstate *h, const struct gf_task *t, const char *delegated,
+              const struct gf_val *label, const struct gf_val *ir, enum gf_status st,
+              int skipped, int changed);
+void out_retry(struct run *r, struct hstate *h, const struct gf_task *t, int attempt, int max);
+void out_line(struct run *r, const char *fmt, ...) GF_PRINTF(2, 3);
+void out_warn(struct run *r, const char *fmt, ...) GF_PRINTF(2, 3);
+void out_recap(struct run *r);
+void out_included(struct run *r, const struct gf_task *t, const char *file,
+                  const struct gf_vec *hosts);
+void out_skip_host(struct run *r, struct hstate *h, const struct gf_task *t);
+/* The name shown for a task: "role : name", templated when it can be. */
+char *task_display_name(struct run *r, const struct gf_task *t, struct hstate *h);
+
+#endif

@@ -1,0 +1,658 @@
+/* run.c - the executor: plays over their hosts in serial batches, tasks with
+ * the linear strategy (every host runs a task in parallel, the next task
+ * starts when all have finished), blocks with rescue/always, includes,
+ * handlers, loops, conditions, register/set_fact, and Ansible's variable
+ * precedence through one scope per host and task. Results are printed as
+ * each host finishes; state changes (registered results, facts, failures)
+ * are applied between tasks, by this thread alone. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run-priv.h"
+
+#define OMIT "__omit_place_holder__gpuforge"
+
+/* ---- variables ---- */
+
+/* Lookup for one host and task, highest precedence first. */
+static struct gf_val *vlookup(void *ctx, const char *name)
+{
+    struct vctx *v = ctx;
+    struct run *r = v->r;
+    struct hstate *h = v->h;
+    const struct gf_task *t = v->t;
+    struct gf_val *x;
+
+    if (v->loopvars && (x = gf_val_map_get(v->loopvars, name)))
+        return x;
+    if (v->regtmp && (x = gf_val_map_get(v->regtmp, name)))
+        return x;
+    if (r->o->extra_vars && (x = gf_val_map_get(r->o->extra_vars, name)))
+        return x;
+    if ((x = gf_val_map_get(h->hvars, name)))
+        return x;
+    if (t && t->vars && (x = gf_val_map_get(t->vars, name)))
+        return x;
+    if (t && t->role && (x = gf_val_map_get(t->role->vars, name)))
+        return x;
+    if (r->play && (x = gf_val_map_get(r->play->role_vars, name)))
+        return x;
+    if (r->play && (x = gf_val_map_get(r->play->vars, name)))
+        return x;
+    if ((x = gf_val_map_get(h->facts, name)))
+        return x;
+    if (!strcmp(name, "ansible_facts"))
+        return h->ansible_facts;
+    if ((x = gf_val_map_get(h->inv_vars, name)))
+        return x;
+    if (t && t->role && (x = gf_val_map_get(t->role->defaults, name)))
+        return x;
+    if (r->play && (x = gf_val_map_get(r->play->role_defaults, name)))
+        return x;
+    if ((x = gf_val_map_get(r->magic, name)))
+        return x;
+    if (!strcmp(name, "hostvars"))
+        return run_hostvars(r);
+    if (t && t->role) {
+        if (!strcmp(name, "role_path"))
+            return v->role_path ? v->role_path : (v->role_path = gf_val_str(t->role->path));
+        if (!strcmp(name, "role_name"))
+            return v->role_name ? v->role_name : (v->role_name = gf_val_str(t->role->name));
+    }
+    return NULL;
+}
+
+void vctx_init(struct vctx *v, struct run *r, struct hstate *h, const struct gf_task *t)
+{
+    memset(v, 0, sizeof(*v));
+    v->r = r;
+    v->h = h;
+    v->t = t;
+    v->scope.lookup = vlookup;
+    v->scope.ctx = v;
+}
+
+void vctx_release(struct vctx *v)
+{
+    gf_val_unref(v->loopvars);
+    gf_val_unref(v->regtmp);
+    gf_val_unref(v->role_path);
+    gf_val_unref(v->role_name);
+}
+
+/* hostvars: each host's inventory vars, facts and set_fact/register
+ * results, rebuilt when those changed since the last build (between tasks,
+ * so a build is never torn). */
+struct gf_val *run_hostvars(struct run *r)
+{
+    pthread_mutex_lock(&r->hv_lock);
+    if (r->hostvars == NULL || r->hv_gen != r->gen) {
+        struct gf_val *hv = gf_val_map();
+        for (size_t i = 0; i < r->nhs; i++) {
+            struct hstate *h = &r->hs[i];
+            struct gf_val *a = gf_val_map_merge(h->inv_vars, h->facts);
+            struct gf_val *b = gf_val_map_merge(a, h->hvars);
+            gf_val_map_set(b, "ansible_facts", gf_val_ref(h->ansible_facts));
+            gf_val_map_set(hv, h->host->name, b);
+            gf_val_unref(a);
+        }
+        gf_vec_push(&r->old_hostvars, r->hostvars); /* may still be borrowed: freed at the end */
+        r->hostvars = hv;
+        r->hv_gen = r->gen;
+    }
+    struct gf_val *out = r->hostvars;
+    pthread_mutex_unlock(&r->hv_lock);
+    return out;
+}
+
+/* ---- per-host state ---- */
+
+/* Returns the host's session, opening it on first use; NULL with the reason
+ * in *msg when the host cannot be reached. Called with h->lock held. */
+static struct gf_session *host_session(struct run *r, struct hstate *h, char **msg,
+                                       enum gf_status *st)
+{
+    struct gf_result res;
+
+    if (h->sess)
+        return h->sess;
+    if (!h->target_ok) {
+        *msg = gf_xstrdup(h->target_err ? h->target_err : "no connection settings");
+        *st = GF_ST_FAILED;
+        return NULL;
+    }
+    gf_result_init(&res, 4096);
+    h->sess = gf_session_open(&h->target, r->o->exec, &res);
+    if (h->sess == NULL) {
+        *msg = gf_xstrdup(res.msg ? res.msg : "cannot connect");
+        *st = res.status;
+    }
+    gf_result_release(&res);
+    return h->sess;
+}
+
+/* ---- conditions and templating ---- */
+
+static int eval_conds(struct vctx *v, const struct gf_val *conds, size_t from, int *out,
+                      const struct gf_val **failed_cond, struct gf_error *err)
+{
+    const struct gf_task *t = v->t;
+
+    *out = 1;
+    for (size_t i = from; conds && i < conds->u.list.n; i++) {
+        const struct gf_val *c = conds->u.list.v[i];
+        int res;
+        if (c->type == GF_VAL_BOOL) {
+            res = c->u.b;
+        } else if (c->type == GF_VAL_NULL) {
+            res = 0;
+        } else {
+            struct gf_buf b = GF_BUF_INIT;
+            gf_val_to_text(c, &b);
+            struct gf_tpl_opts o = { 0, t->file, c->line, c->col, v->r->pb->cache };
+            int rc = gf_tpl_eval_cond(b.buf, b.len, &v->scope, &o, &res, err);
+            gf_buf_release(&b);
+            if (rc < 0) {
+                if (failed_cond)
+                    *failed_cond = c;
+                return rc;
+            }
+        }
+        if (!res) {
+            *out = 0;
+            if (failed_cond)
+                *failed_cond = c;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* Templates v with the task's position for errors. */
+int tpl_val(struct vctx *v, const struct gf_val *x, struct gf_val **out, struct gf_error *err)
+{
+    struct gf_tpl_opts o = { 0, v->t ? v->t->file : NULL, x->line, x->col, v->r->pb->cache };
+
+    return gf_tpl_template_val(x, &v->scope, &o, out, err);
+}
+
+static void drop_omitted(struct gf_val *args)
+{
+    for (size_t i = 0; args && args->type == GF_VAL_MAP && i < args->u.map.n;) {
+        struct gf_val *x = args->u.map.ents[i].val;
+        if (x->type == GF_VAL_STR && strcmp(x->u.str.s, OMIT) == 0) {
+            gf_val_unref(gf_map_del(&args->u.map, args->u.map.ents[i].key));
+            continue;
+        }
+        i++;
+    }
+}
+
+/* The shell text that sets a task's environment before each command. */
+static char *env_text(struct vctx *v, struct gf_error *err, int *rc)
+{
+    const struct gf_task *t = v->t;
+    struct gf_val *env = NULL;
+    struct gf_buf b = GF_BUF_INIT;
+
+    *rc = 0;
+    if (t->environment == NULL || t->environment->u.map.n == 0)
+        return NULL;
+    if ((*rc = tpl_val(v, t->environment, &env, err)) < 0)
+        return NULL;
+    for (size_t i = 0; i < env->u.map.n; i++) {
+        const char *k = env->u.map.ents[i].key;
+        struct gf_buf val = GF_BUF_INIT;
+        int ok = *k && !(*k >= '0' && *k <= '9');
+        for (const char *p = k; *p; p++)
+            ok &= *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9');
+        if (!ok) {
+            *rc = gf_error_set(err, GF_EINVAL, t->file, t->line, t->col,
+                               "environment variable name '%s' is not valid", k);
+            break;
+        }
+        gf_val_to_text(env->u.map.ents[i].val, &val);
+        gf_buf_addf(&b, "export %s=", k);
+        gf_sh_quote(&b, val.buf ? val.buf : "");
+        gf_buf_adds(&b, "; ");
+        gf_buf_release(&val);
+    }
+    gf_val_unref(env);
+    if (*rc < 0) {
+        gf_buf_release(&b);
+        return NULL;
+    }
+    return gf_buf_detach(&b, NULL);
+}
+
+static int task_become(const struct run *r, const struct gf_task *t, const struct hstate *h)
+{
+    if (t->become >= 0)
+        return t->become;
+    if (r->play->become >= 0)
+        return r->play->become;
+    return h->target.become;
+}
+
+static const char *task_become_user(const struct run *r, const struct gf_task *t)
+{
+    if (t->become_user)
+        return t->become_user;
+    if (r->play->become_user)
+        return r->play->become_user;
+    return NULL;
+}
+
+int task_check_mode(const struct run *r, const struct gf_task *t)
+{
+    return t->check_mode >= 0 ? t->check_mode : r->o->check;
+}
+
+static int task_diff(const struct run *r, const struct gf_task *t)
+{
+    return t->diff >= 0 ? t->diff : r->o->diff;
+}
+
+/* ---- running one task on one host ---- */
+
+static void set_err_result(struct gf_modres *res, const struct gf_error *err)
+{
+    struct gf_buf m = GF_BUF_INIT;
+
+    gf_error_format(err, &m);
+    res->failed = 1;
+    gf_val_map_set(res->data, "msg", gf_val_strn(m.buf, m.len));
+    gf_buf_release(&m);
+}
+
+/* Runs the module once with args already templated; fills res. Returns the
+ * host status (OK, FAILED, UNREACHABLE). */
+static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const struct gf_val *targs,
+                                      struct gf_modres *res)
+{
+    struct run *r = v->r;
+    const struct gf_task *t = v->t;
+    struct gf_error err = GF_ERROR_INIT;
+    struct gf_val *args;
+    enum gf_status st = GF_ST_OK;
+    int rc = 0;
+
+    args = gf_module_check_args(t->module, targs, &err);
+    if (args == NULL) {
+        gf_error_set(&err, err.code, t->file, t->args ? t->args->line : t->line,
+                     t->args ? t->args->col : t->col, "%s", err.msg);
+        set_err_result(res, &err);
+        gf_error_clear(&err);
+        return GF_ST_FAILED;
+    }
+    char *env = env_text(v, &err, &rc);
+    if (rc < 0) {
+        set_err_result(res, &err);
+        gf_error_clear(&err);
+        gf_val_unref(args);
+        return GF_ST_FAILED;
+    }
+    const char *dirs_role = t->role ? t->role->path : NULL;
+    struct gf_modctx mc = {
+        .host = v->h->host->name,
+        .target = &eh->target,
+        .become = task_become(r, t, eh),
+        .become_user = task_become_user(r, t),
+        .check = task_check_mode(r, t),
+        .diff = task_diff(r, t),
+        .scope = &v->scope,
+        .tpl_cache = r->pb->cache,
+        .search_dirs = { dirs_role ? dirs_role : t->dir, dirs_role ? t->dir : r->pb->dir,
+                         r->pb->dir, NULL },
+        .file = t->file, .line = t->line, .col = t->col,
+        .env = env,
+    };
+    int locked = 0;
+    if (!t->module->controller_only) {
+        char *msg = NULL;
+        pthread_mutex_lock(&eh->lock);
+        locked = 1;
+        mc.session = host_session(r, eh, &msg, &st);
+        if (mc.session == NULL) {
+            res->failed = 1;
+            gf_val_map_set(res->data, "msg", gf_val_str(msg));
+            if (st != GF_ST_FAILED) {
+                st = GF_ST_UNREACHABLE;
+                gf_val_map_set(res->data, "unreachable", gf_val_bool(1));
+            }
+            free(msg);
+            goto out;
+        }
+    }
+    if (mc.check && !t->module->supports_check) {
+        res->skipped = 1;
+        gf_val_map_set(res->data, "msg", gf_val_str("this module does not support check mode"));
+        goto out;
+    }
+    rc = t->module->run(&mc, args, res);
+    if (rc == -GF_ECONNECT || gf_val_map_get(res->data, "unreachable")) {
+        st = GF_ST_UNREACHABLE;
+        res->failed = 1;
+        gf_val_map_set(res->data, "unreachable", gf_val_bool(1));
+        if (eh->sess) { /* the connection is gone: a later task reconnects */
+            gf_session_close(eh->sess);
+            eh->sess = NULL;
+        }
+    } else if (rc < 0 && !res->failed) {
+        gf_modres_fail(res, "module '%s' failed: %s", t->module->name, gf_strerror(-rc));
+    }
+    if (res->failed && st == GF_ST_OK)
+        st = GF_ST_FAILED;
+out:
+    if (locked)
+        pthread_mutex_unlock(&eh->lock);
+    free(env);
+    gf_val_unref(args);
+    return st;
+}
+
+/* One loop item (or the task without a loop): when, templating, the module,
+ * until/retries, changed_when/failed_when. Fills *out (the result dict) and
+ * returns the status; *skipped is set when `when` was false. */
+static enum gf_status run_item(struct vctx *v, struct hstate *eh, struct gf_val **out,
+                               int *skipped, int *changed)
+{
+    const struct gf_task *t = v->t;
+    struct gf_error err = GF_ERROR_INIT;
+    struct gf_modres res;
+    enum gf_status st = GF_ST_OK;
+    int ok;
+    const struct gf_val *fc = NULL;
+
+    *skipped = *changed = 0;
+    gf_modres_init(&res);
+    if (eval_conds(v, t->when, 0, &ok, &fc, &err) < 0) {
+        set_err_result(&res, &err);
+        st = GF_ST_FAILED;
+        goto done;
+    }
+    if (!ok) {
+        *skipped = 1;
+        res.skipped = 1;
+        struct gf_buf b = GF_BUF_INIT;
+        gf_val_to_text(fc, &b);
+        gf_val_map_set(res.data, "false_condition", gf_val_strn(b.buf, b.len));
+        gf_val_map_set(res.data, "skip_reason", gf_val_str("Conditional result was False"));
+        gf_buf_release(&b);
+        goto done;
+    }
+    int attempts = 0, max = t->until ? (t->retries >= 0 ? t->retries : 3) : 0;
+    for (;;) {
+        struct gf_val *targs = NULL;
+        attempts++;
+        if (tpl_val(v, t->args, &targs, &err) < 0) {
+            set_err_result(&res, &err);
+            st = GF_ST_FAILED;
+            goto done;
+        }
+        if (targs == t->args) { /* shared with the task: copy before editing */
+            gf_val_unref(targs);
+            targs = gf_val_map_merge(t->args, NULL);
+        }
+        drop_omitted(targs);
+        st = run_module_once(v, eh, targs, &res);
+        gf_val_unref(targs);
+        if (st == GF_ST_UNREACHABLE || t->until == NULL)
+            break;
+        /* until: the result is visible under the register name */
+        struct gf_val *d = gf_modres_dict(&res);
+        d->flags |= GF_VAL_UNSAFE;
+        gf_val_unref(v->regtmp);
+        v->regtmp = gf_val_map();
+        if (t->register_var)
+            gf_val_map_set(v->regtmp, t->register_var, d);
+        else
+            gf_val_unref(d);
+        int done;
+        if (eval_conds(v, t->until, 0, &done, NULL, &err) < 0) {
+            gf_modres_release(&res);
+            gf_modres_init(&res);
+            set_err_result(&res, &err);
+            st = GF_ST_FAILED;
+            goto done;
+        }
+        if (done || attempts > max) {
+            if (!done) {
+                res.failed = 1;
+                st = GF_ST_FAILED;
+                gf_val_map_set(res.data, "msg", gf_val_str("Retry limit reached"));
+            } else if (st == GF_ST_FAILED) { /* until decides, as in Ansible */
+                res.failed = 0;
+                st = GF_ST_OK;
+            }
+            break;
+        }
+        if (gf_verbosity >= 0)
+            out_retry(v->r, v->h, t, attempts, max);
+        gf_modres_release(&res);
+        gf_modres_init(&res);
+        sleep((unsigned)t->delay);
+    }
+    if (t->until)
+        gf_val_map_set(res.data, "attempts", gf_val_int(attempts));
+    if (st != GF_ST_UNREACHABLE && (t->changed_when || t->failed_when)) {
+        struct gf_val *d = gf_modres_dict(&res);
+        d->flags |= GF_VAL_UNSAFE;
+        gf_val_unref(v->regtmp);
+        v->regtmp = gf_val_map();
+        if (t->register_var)
+            gf_val_map_set(v->regtmp, t->register_var, d);
+        else
+            gf_val_unref(d);
+        int c;
+        if (t->changed_when) {
+            if (eval_conds(v, t->changed_when, 0, &c, NULL, &err) < 0) {
+                set_err_result(&res, &err);
+                st = GF_ST_FAILED;
+                goto done;
+            }
+            res.changed = c;
+        }
+        if (t->failed_when) {
+            /* failed_when's conditions are or-ed */
+            int any = 0;
+            for (size_t i = 0; i < t->failed_when->u.list.n && !any; i++) {
+                struct gf_val *one = gf_val_list();
+                gf_val_list_push(one, gf_val_ref(t->failed_when->u.list.v[i]));
+                int rc = eval_conds(v, one, 0, &c, NULL, &err);
+                gf_val_unref(one);
+                if (rc < 0) {
+                    set_err_result(&res, &err);
+                    st = GF_ST_FAILED;
+                    goto done;
+                }
+                any |= c;
+            }
+            res.failed = any;
+            st = any ? GF_ST_FAILED : GF_ST_OK;
+            gf_val_map_set(res.data, "failed_when_result", gf_val_bool(any));
+        }
+    }
+done:
+    *changed = res.changed;
+    *out = gf_modres_dict(&res);
+    if (res.diff.len)
+        gf_val_map_set(*out, "_gf_diff", gf_val_strn(res.diff.buf, res.diff.len));
+    if (st == GF_ST_UNREACHABLE)
+        gf_val_map_set(*out, "unreachable", gf_val_bool(1));
+    gf_modres_release(&res);
+    gf_error_clear(&err);
+    return st;
+}
+
+/* The loop's items, templated. Returns 0 or -GF_E* with err. */
+static int loop_items(struct vctx *v, struct gf_val **items, struct gf_error *err)
+{
+    const struct gf_task *t = v->t;
+    struct gf_val *x = NULL;
+    int rc;
+
+    if (t->loop->type == GF_VAL_STR) {
+        struct gf_tpl_opts o = { 0, t->file, t->loop->line, t->loop->col, v->r->pb->cache };
+        rc = gf_tpl_eval_value(t->loop->u.str.s, t->loop->u.str.len, &v->scope, &o, &x, err);
+    } else {
+        rc = tpl_val(v, t->loop, &x, err);
+    }
+    if (rc < 0)
+        return rc;
+    if (x->type == GF_VAL_STR && t->loop_flatten) { /* with_items: "a" is ["a"] */
+        struct gf_val *l = gf_val_list();
+        gf_val_list_push(l, x);
+        x = l;
+    }
+    if (x->type != GF_VAL_LIST) {
+        rc = gf_error_set(err, GF_EINVAL, t->file, t->loop->line, t->loop->col,
+                          "loop needs a list, got %s", gf_val_typename(x));
+        gf_val_unref(x);
+        return rc;
+    }
+    if (t->loop_flatten) {
+        struct gf_val *flat = gf_val_list();
+        for (size_t i = 0; i < x->u.list.n; i++) {
+            struct gf_val *e = x->u.list.v[i];
+            if (e->type == GF_VAL_LIST)
+                for (size_t j = 0; j < e->u.list.n; j++)
+                    gf_val_list_push(flat, gf_val_ref(e->u.list.v[j]));
+            else
+                gf_val_list_push(flat, gf_val_ref(e));
+        }
+        flat->flags = x->flags;
+        gf_val_unref(x);
+        x = flat;
+    }
+    *items = x;
+    return 0;
+}
+
+/* Runs task t on host h (worker thread): prints the result lines and leaves
+ * the outcome in h->out for the barrier. */
+void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
+{
+    struct vctx v;
+    struct gf_error err = GF_ERROR_INIT;
+    struct hstate *eh = h;
+    struct outcome *o = &h->out;
+
+    memset(o, 0, sizeof(*o));
+    vctx_init(&v, r, h, t);
+    if (t->delegate_to) {
+        struct gf_val *d = NULL;
+        struct gf_val *s = gf_val_str(t->delegate_to);
+        s->line = t->line, s->col = t->col;
+        if (tpl_val(&v, s, &d, &err) < 0 || d->type != GF_VAL_STR) {
+            if (err.msg == NULL)
+                gf_error_set(&err, GF_EINVAL, t->file, t->line, t->col,
+                             "delegate_to must name a host");
+            struct gf_modres res;
+            gf_modres_init(&res);
+            set_err_result(&res, &err);
+            o->result = gf_modres_dict(&res);
+            gf_modres_release(&res);
+            o->status = GF_ST_FAILED;
+            gf_val_unref(s);
+            gf_val_unref(d);
+            goto print;
+        }
+        eh = run_host_by_name(r, d->u.str.s);
+        o->delegated = gf_xstrdup(d->u.str.s);
+        gf_val_unref(s);
+        gf_val_unref(d);
+        if (eh == NULL) {
+            struct gf_modres res;
+            gf_modres_init(&res);
+            gf_modres_fail(&res, "%s:%d:%d: delegate_to host '%s' is not in the inventory "
+                           "(gpuforge has no local connection)", t->file, t->line, t->col,
+                           o->delegated);
+            o->result = gf_modres_dict(&res);
+            gf_modres_release(&res);
+            o->status = GF_ST_FAILED;
+            goto print;
+        }
+    }
+    if (t->loop == NULL) {
+        o->status = run_item(&v, eh, &o->result, &o->skipped, &o->changed);
+        goto print;
+    }
+    /* a loop: `when` is checked per item */
+    struct gf_val *items = NULL;
+    if (loop_items(&v, &items, &err) < 0) {
+        struct gf_modres res;
+        gf_modres_init(&res);
+        set_err_result(&res, &err);
+        o->result = gf_modres_dict(&res);
+        gf_modres_release(&res);
+        o->status = GF_ST_FAILED;
+        goto print;
+    }
+    struct gf_val *results = gf_val_list();
+    const char *lv = t->loop_var ? t->loop_var : "item";
+    int all_skipped = items->u.list.n > 0, any_failed = 0, any_changed = 0;
+    o->status = GF_ST_OK;
+    for (size_t i = 0; i < items->u.list.n; i++) {
+        struct gf_val *item = items->u.list.v[i], *ir = NULL;
+        gf_val_unref(v.loopvars);
+        v.loopvars = gf_val_map();
+        gf_val_map_set(v.loopvars, lv, gf_val_ref(item));
+        if (t->index_var)
+            gf_val_map_set(v.loopvars, t->index_var, gf_val_int((long long)i));
+        gf_val_map_set(v.loopvars, "ansible_loop_var", gf_val_str(lv));
+        int sk, ch;
+        enum gf_status st = run_item(&v, eh, &ir, &sk, &ch);
+        gf_val_map_set(ir, lv, gf_val_ref(item));
+        gf_val_map_set(ir, "ansible_loop_var", gf_val_str(lv));
+        if (t->index_var)
+            gf_val_map_set(ir, "ansible_index_var", gf_val_str(t->index_var));
+        struct gf_val *label = NULL;
+        if (t->loop_label) {
+            if (tpl_val(&v, t->loop_label, &label, &err) < 0) {
+                gf_error_clear(&err);
+                label = NULL;
+            }
+        }
+        out_item(r, h, t, o->delegated, label ? label : item, ir, st, sk, ch);
+        gf_val_unref(label);
+        all_skipped &= sk;
+        any_failed |= st != GF_ST_OK;
+        any_changed |= ch;
+        gf_val_list_push(results, ir);
+        if (st == GF_ST_UNREACHABLE) {
+            o->status = GF_ST_UNREACHABLE;
+            break;
+        }
+    }
+    if (o->status != GF_ST_UNREACHABLE && any_failed)
+        o->status = GF_ST_FAILED;
+    o->result = gf_val_map();
+    gf_val_map_set(o->result, "changed", gf_val_bool(any_changed));
+    gf_val_map_set(o->result, "msg", gf_val_str(any_failed ? "One or more items failed"
+                                                           : "All items completed"));
+    if (any_failed)
+        gf_val_map_set(o->result, "failed", gf_val_bool(1));
+    if (all_skipped)
+        gf_val_map_set(o->result, "skipped", gf_val_bool(1));
+    gf_val_map_set(o->result, "results", results);
+    o->changed = any_changed;
+    o->skipped = all_skipped;
+    o->looped = 1;
+    gf_val_unref(items);
+print:
+    /* set_fact's facts, evaluated with this host's scope, go to the barrier */
+    if (t->module && !strcmp(t->module->name, "set_fact") && o->status == GF_ST_OK && !o->skipped)
+        o->set_facts = gf_val_ref(gf_val_map_get(o->result, "ansible_facts"));
+    else if (o->status == GF_ST_OK && !o->skipped && gf_val_map_get(o->result, "ansible_facts"))
+        o->facts = gf_val_ref(gf_val_map_get(o->result, "ansible_facts"));
+    o->ignored = o->status == GF_ST_FAILED && t->ignore_errors;
+    if (o->status == GF_ST_UNREACHABLE && t->ignore_unreachable)
+        o->ignored_unreachable = 1;
+    out_result(r, h, t, o);
+    gf_error_clear(&err);
+    vctx_release(&v);
+}
