@@ -168,6 +168,8 @@ enum gf_val_type {
  * from a node) that must never be templated again; it covers the whole subtree
  * of a list or map. Bits from 0x100 up are private to the template engine. */
 #define GF_VAL_UNSAFE 0x1u
+/* A scalar written in quotes: its text starts one column after col. */
+#define GF_VAL_QUOTED 0x2u
 
 struct gf_val {
     enum gf_val_type type;

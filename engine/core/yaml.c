@@ -390,6 +390,9 @@ static int scalar_event(struct loader *l, yaml_event_t *ev)
     }
     v->line = (int)ev->start_mark.line + 1;
     v->col = (int)ev->start_mark.column + 1;
+    if (ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+        ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+        v->flags |= GF_VAL_QUOTED;
     if (ev->data.scalar.anchor)
         remember_anchor(l, (const char *)ev->data.scalar.anchor, v, 1);
     return add_node(l, v, 1, ev->start_mark, 0);

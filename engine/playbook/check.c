@@ -1,7 +1,9 @@
 /* check.c - what can be known wrong before anything runs: module arguments
  * that are not templated (unknown or missing parameters, wrong types, bad
- * choices) and notify names no handler answers to. Each is an error at the
- * file:line:col of the argument or task. */
+ * choices), notify names no handler answers to, template syntax, and
+ * variables that no source (extra vars, inventory, play, role, task, loop,
+ * register, set_fact, facts, magic variables) can define. Each is an error
+ * at the file:line:col of the argument or task. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,16 +53,174 @@ static int handler_known(const struct gf_play *pl, const char *name)
     return 0;
 }
 
-static int check_list(const struct gf_play *pl, const struct gf_vec *tasks, struct gf_error *err);
+struct known {
+    struct gf_map global;   /* names every task may read */
+    struct gf_map play;     /* the current play's vars and roles' */
+    const struct gf_task *t;
+    struct gf_playbook *pb;
+    const char *undefined;  /* first name found undefined */
+    size_t pos;
+};
 
-static int check_task(const struct gf_play *pl, const struct gf_task *t, struct gf_error *err)
+static const char *const magic_names[] = {
+    "inventory_hostname", "inventory_hostname_short", "group_names", "groups", "hostvars",
+    "inventory_dir", "inventory_file", "play_hosts", "ansible_play_hosts", "ansible_play_batch",
+    "ansible_play_hosts_all", "ansible_check_mode", "ansible_diff_mode", "playbook_dir", "omit",
+    "ansible_play_name", "ansible_version", "gpuforge_version", "ansible_facts",
+    "ansible_loop_var", "ansible_index_var", NULL,
+};
+
+static void add_keys(struct gf_map *m, const struct gf_val *map)
 {
+    for (size_t i = 0; map && map->type == GF_VAL_MAP && i < map->u.map.n; i++)
+        gf_map_set(m, map->u.map.ents[i].key, (void *)1);
+}
+
+static int is_known(const struct known *k, const char *name)
+{
+    const struct gf_task *t = k->t;
+
+    if (gf_map_get(&k->global, name) || gf_map_get(&k->play, name))
+        return 1;
+    if (gf_startswith(name, "ansible_") || gf_startswith(name, "gpuforge_"))
+        return 1; /* facts: gathered at run time */
+    if (t->vars && gf_val_map_get(t->vars, name))
+        return 1;
+    if (t->loop && !strcmp(name, t->loop_var ? t->loop_var : "item"))
+        return 1;
+    if (t->index_var && !strcmp(name, t->index_var))
+        return 1;
+    if (t->role && (gf_val_map_get(t->role->defaults, name) || gf_val_map_get(t->role->vars,
+                                                                               name) ||
+                    !strcmp(name, "role_path") || !strcmp(name, "role_name")))
+        return 1;
+    return 0;
+}
+
+static void on_name(const char *name, size_t pos, void *ctx)
+{
+    struct known *k = ctx;
+
+    if (k->undefined == NULL && !is_known(k, name)) {
+        k->undefined = name;
+        k->pos = pos;
+    }
+}
+
+/* Checks one string of the task: template syntax and variables. expr: a
+ * condition (a bare expression unless it holds {{ }}). */
+static int check_string(struct known *k, const struct gf_val *v, int expr, struct gf_error *err)
+{
+    const struct gf_task *t = k->t;
+    const struct gf_tpl *tpl = NULL;
+
+    if (v == NULL || v->type != GF_VAL_STR)
+        return 0;
+    int is_tpl = gf_tpl_is_template(v->u.str.s, v->u.str.len);
+    if (!is_tpl && !expr)
+        return 0;
+    struct gf_tpl_opts o = { 0, t->file, v->line ? v->line : t->line,
+                             v->line ? v->col + !!(v->flags & GF_VAL_QUOTED) : t->col,
+                             k->pb->cache };
+    if (gf_tpl_cache_get(k->pb->cache, v->u.str.s, v->u.str.len, expr && !is_tpl, &o, &tpl,
+                         err) < 0)
+        return -GF_EPARSE;
+    k->undefined = NULL;
+    gf_tpl_free_names(tpl, on_name, k);
+    if (k->undefined == NULL)
+        return 0;
+    int line = o.line, col = o.col;
+    for (size_t i = 0; i < k->pos && i < v->u.str.len; i++) {
+        if (v->u.str.s[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    return gf_error_set(err, GF_EINVAL, t->file, line, col, "undefined variable '%s'",
+                        k->undefined);
+}
+
+static int check_strings(struct known *k, const struct gf_val *v, struct gf_error *err)
+{
+    if (v == NULL)
+        return 0;
+    if (v->type == GF_VAL_STR)
+        return check_string(k, v, 0, err);
+    if (v->type == GF_VAL_LIST)
+        for (size_t i = 0; i < v->u.list.n; i++) {
+            int rc = check_strings(k, v->u.list.v[i], err);
+            if (rc)
+                return rc;
+        }
+    if (v->type == GF_VAL_MAP)
+        for (size_t i = 0; i < v->u.map.n; i++) {
+            int rc = check_strings(k, v->u.map.ents[i].val, err);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+static int check_conds(struct known *k, const struct gf_val *list, struct gf_error *err)
+{
+    for (size_t i = 0; list && i < list->u.list.n; i++) {
+        int rc = check_string(k, list->u.list.v[i], 1, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int check_vars(struct known *k, const struct gf_task *t, struct gf_error *err)
+{
+    int rc;
+
+    k->t = t;
+    if ((rc = check_conds(k, t->when, err)) || (rc = check_conds(k, t->changed_when, err)) ||
+        (rc = check_conds(k, t->failed_when, err)) || (rc = check_conds(k, t->until, err)))
+        return rc;
+    if (t->loop && (rc = t->loop->type == GF_VAL_STR ? check_string(k, t->loop, 0, err)
+                                                     : check_strings(k, t->loop, err)))
+        return rc;
+    if ((rc = check_strings(k, t->environment, err)) || (rc = check_strings(k, t->loop_label, err)))
+        return rc;
+    if (t->kind != GF_TASK_MODULE)
+        return 0;
+    if (!strcmp(t->module->name, "debug"))
+        return check_string(k, gf_val_map_get(t->args, "msg") ? gf_val_map_get(t->args, "msg")
+                            : gf_val_map_get(t->args, "_raw_params"), 0, err) ;
+    if (!strcmp(t->module->name, "assert")) {
+        const struct gf_val *that = gf_val_map_get(t->args, "that");
+        if (that && that->type == GF_VAL_LIST && (rc = check_conds(k, that, err)))
+            return rc;
+        if (that && that->type == GF_VAL_STR && (rc = check_string(k, that, 1, err)))
+            return rc;
+        for (size_t i = 0; i < t->args->u.map.n; i++)
+            if (strcmp(t->args->u.map.ents[i].key, "that") &&
+                (rc = check_strings(k, t->args->u.map.ents[i].val, err)))
+                return rc;
+        return 0;
+    }
+    return check_strings(k, t->args, err);
+}
+
+static int check_list(struct known *k, const struct gf_play *pl, const struct gf_vec *tasks,
+                      struct gf_error *err);
+
+static int check_task(struct known *k, const struct gf_play *pl, const struct gf_task *t,
+                      struct gf_error *err)
+{
+    int vrc = check_vars(k, t, err);
+    if (vrc)
+        return vrc;
     if (t->kind == GF_TASK_BLOCK || t->kind == GF_TASK_INCLUDE) {
-        int rc = check_list(pl, &t->block, err);
+        int rc = check_list(k, pl, &t->block, err);
         if (rc == 0)
-            rc = check_list(pl, &t->rescue, err);
+            rc = check_list(k, pl, &t->rescue, err);
         if (rc == 0)
-            rc = check_list(pl, &t->always, err);
+            rc = check_list(k, pl, &t->always, err);
         return rc;
     }
     if (t->kind != GF_TASK_MODULE)
@@ -83,10 +243,11 @@ static int check_task(const struct gf_play *pl, const struct gf_task *t, struct 
     return 0;
 }
 
-static int check_list(const struct gf_play *pl, const struct gf_vec *tasks, struct gf_error *err)
+static int check_list(struct known *k, const struct gf_play *pl, const struct gf_vec *tasks,
+                      struct gf_error *err)
 {
     for (size_t i = 0; i < tasks->n; i++) {
-        int rc = check_task(pl, tasks->v[i], err);
+        int rc = check_task(k, pl, tasks->v[i], err);
         if (rc)
             return rc;
     }
@@ -96,18 +257,40 @@ static int check_list(const struct gf_play *pl, const struct gf_vec *tasks, stru
 int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
                       const struct gf_val *extra_vars, struct gf_error *err)
 {
-    (void)inv;
-    (void)extra_vars;
-    for (size_t p = 0; p < pb->plays.n; p++) {
-        const struct gf_play *pl = pb->plays.v[p];
-        for (int s = 0; s < 3; s++) {
-            int rc = check_list(pl, &pl->sections[s], err);
-            if (rc)
-                return rc;
-        }
-        int rc = check_list(pl, &pl->handlers, err);
-        if (rc)
-            return rc;
+    struct known k = { .pb = pb };
+    int rc = 0;
+
+    for (size_t i = 0; magic_names[i]; i++)
+        gf_map_set(&k.global, magic_names[i], (void *)1);
+    add_keys(&k.global, extra_vars);
+    for (size_t i = 0; i < inv->groups.n; i++)
+        add_keys(&k.global, ((struct gf_group *)inv->groups.ents[i].val)->vars);
+    for (size_t i = 0; i < inv->file_group_vars.n; i++)
+        add_keys(&k.global, inv->file_group_vars.ents[i].val);
+    for (size_t i = 0; i < inv->file_host_vars.n; i++)
+        add_keys(&k.global, inv->file_host_vars.ents[i].val);
+    for (size_t i = 0; i < inv->order.n; i++)
+        add_keys(&k.global, ((struct gf_host *)inv->order.v[i])->vars);
+    /* register and set_fact anywhere: the order of plays decides at run time */
+    for (size_t i = 0; i < pb->tasks.n; i++) {
+        const struct gf_task *t = pb->tasks.v[i];
+        if (t->register_var)
+            gf_map_set(&k.global, t->register_var, (void *)1);
+        if (t->module && !strcmp(t->module->name, "set_fact"))
+            add_keys(&k.global, t->args);
     }
-    return 0;
+    for (size_t p = 0; p < pb->plays.n && !rc; p++) {
+        const struct gf_play *pl = pb->plays.v[p];
+        gf_map_release(&k.play, NULL);
+        add_keys(&k.play, pl->vars);
+        add_keys(&k.play, pl->role_defaults);
+        add_keys(&k.play, pl->role_vars);
+        for (int s = 0; s < 3 && !rc; s++)
+            rc = check_list(&k, pl, &pl->sections[s], err);
+        if (!rc)
+            rc = check_list(&k, pl, &pl->handlers, err);
+    }
+    gf_map_release(&k.global, NULL);
+    gf_map_release(&k.play, NULL);
+    return rc;
 }

@@ -151,7 +151,8 @@ static int eval_conds(struct vctx *v, const struct gf_val *conds, size_t from, i
         } else {
             struct gf_buf b = GF_BUF_INIT;
             gf_val_to_text(c, &b);
-            struct gf_tpl_opts o = { 0, t->file, c->line, c->col, v->r->pb->cache };
+            struct gf_tpl_opts o = { 0, t->file, c->line, c->col + !!(c->flags & GF_VAL_QUOTED),
+                                     v->r->pb->cache };
             int rc = gf_tpl_eval_cond(b.buf, b.len, &v->scope, &o, &res, err);
             gf_buf_release(&b);
             if (rc < 0) {
@@ -173,7 +174,8 @@ static int eval_conds(struct vctx *v, const struct gf_val *conds, size_t from, i
 /* Templates v with the task's position for errors. */
 int tpl_val(struct vctx *v, const struct gf_val *x, struct gf_val **out, struct gf_error *err)
 {
-    struct gf_tpl_opts o = { 0, v->t ? v->t->file : NULL, x->line, x->col, v->r->pb->cache };
+    struct gf_tpl_opts o = { 0, v->t ? v->t->file : NULL, x->line,
+                             x->col + !!(x->flags & GF_VAL_QUOTED), v->r->pb->cache };
 
     return gf_tpl_template_val(x, &v->scope, &o, out, err);
 }

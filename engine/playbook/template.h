@@ -157,6 +157,12 @@ int gf_tpl_template_val(const struct gf_val *v, const struct gf_tpl_scope *scope
                         const struct gf_tpl_opts *opts, struct gf_val **out,
                         struct gf_error *err);
 
+/* Calls fn for every variable the compiled template t reads from its scope
+ * (pos: byte offset in the source), leaving out names it binds itself and
+ * names guarded by "is defined", "is undefined", "is none" or "default". */
+void gf_tpl_free_names(const struct gf_tpl *t,
+                       void (*fn)(const char *name, size_t pos, void *ctx), void *ctx);
+
 /* Frees the process-wide compiled-regex cache (at exit; optional). */
 void gf_tpl_global_cleanup(void);
 
