@@ -219,13 +219,17 @@ static void module_host(size_t i, void *ctx)
         .host = t->name, .session = s, .target = t, .become = t->become,
         .check = !!(c->extra & EXEC_CHECK), .diff = !!(c->extra & EXEC_DIFF), .scope = &scope,
         .search_dirs = { getcwd(cwd, sizeof(cwd)) ? cwd : ".", NULL },
-        .file = "-a", .line = 1, .col = 1,
+        .file = "-a", .line = 1, .col = 1, .opts = &c->exec,
     };
     if (mc.check && !j->mod->supports_check) {
         res.skipped = 1;
         gf_val_map_set(res.data, "msg", gf_val_str("this module does not support check mode"));
     } else if (j->mod->run(&mc, args, &res) < 0 && !res.failed) {
         gf_modres_fail(&res, "module error");
+    }
+    if (mc.session != s) { /* the module reconnected (reboot) */
+        gf_session_close(s);
+        s = mc.session;
     }
     if (res.failed)
         st = gf_val_map_get(res.data, "unreachable") ? GF_ST_UNREACHABLE : GF_ST_FAILED;

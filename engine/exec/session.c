@@ -729,6 +729,27 @@ static int write_all(ssh_channel ch, const char *data, size_t len)
     return 0;
 }
 
+/* Feeds stdin. A command may exit without reading it all (a script that
+ * finds nothing to change): then the channel is closed under us while the
+ * connection is fine, and the command's result still counts. Returns -1
+ * only when the connection itself is gone. */
+static int feed_input(struct gf_session *s, ssh_channel ch, const char *data, size_t len)
+{
+    if (len && write_all(ch, data, len) < 0)
+        return ssh_is_connected(s->ssh) && (ssh_channel_is_closed(ch) ||
+                                             ssh_channel_is_eof(ch)) ? 0 : -1;
+    if (!ssh_channel_is_closed(ch))
+        ssh_channel_send_eof(ch);
+    return 0;
+}
+
+/* A read error on a channel the remote closed, on a live connection, is
+ * the end of the command's output, not a lost connection. */
+static int channel_ended(struct gf_session *s, ssh_channel ch)
+{
+    return ssh_is_connected(s->ssh) && ssh_channel_is_closed(ch);
+}
+
 int gf_session_run(struct gf_session *s, const char *cmd, const char *input, size_t input_len,
                    int become, struct gf_result *r)
 {
@@ -772,11 +793,8 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
         ret = -GF_ECONNECT;
         goto out;
     }
-    if (started) {
-        if (input_len && write_all(ch, input, input_len) < 0)
-            goto broken;
-        ssh_channel_send_eof(ch);
-    }
+    if (started && feed_input(s, ch, input, input_len) < 0)
+        goto broken;
     int64_t now = gf_now_ms();
     int64_t deadline = o->command_timeout > 0 ? now + o->command_timeout * 1000LL : 0;
     int start_secs = o->command_timeout > 0 ? o->command_timeout : 60;
@@ -787,6 +805,8 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
         int n = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 0);
         if (n == SSH_EOF)
             n = 0;
+        else if (n < 0 && channel_ended(s, ch))
+            break;
         else if (n < 0)
             goto broken;
         if (n > 0)
@@ -794,6 +814,8 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
         int m = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 1);
         if (m == SSH_EOF)
             m = 0;
+        else if (m < 0 && channel_ended(s, ch))
+            break;
         else if (m < 0)
             goto broken;
         if (m > 0) {
@@ -814,14 +836,13 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
                 }
                 if (strip_token(&errbuf, ready)) {
                     started = 1;
-                    if (input_len && write_all(ch, input, input_len) < 0)
+                    if (feed_input(s, ch, input, input_len) < 0)
                         goto broken;
-                    ssh_channel_send_eof(ch);
                 }
             }
         }
         if (n == 0 && m == 0) {
-            if (ssh_channel_is_eof(ch))
+            if (ssh_channel_is_eof(ch) || channel_ended(s, ch))
                 break;
             int p = ssh_channel_poll_timeout(ch, 100, 0);
             if (p == SSH_ERROR)

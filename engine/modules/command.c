@@ -41,16 +41,18 @@ static size_t strip_end(const char *s, size_t n)
     return n;
 }
 
-/* "2026-11-23 12:23:54.652469" in local time, as Ansible's start/end. */
-static struct gf_val *stamp(int64_t us)
+/* The wall clock now as "2026-11-23 12:23:54.652469" in local time, as
+ * Ansible's start/end. */
+static struct gf_val *stamp(void)
 {
-    time_t sec = (time_t)(us / 1000000);
+    struct timespec ts;
     struct tm tm;
     char b[64];
 
-    localtime_r(&sec, &tm);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
     size_t n = strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(b + n, sizeof(b) - n, ".%06lld", (long long)(us % 1000000));
+    snprintf(b + n, sizeof(b) - n, ".%06ld", ts.tv_nsec / 1000);
     return gf_val_str(b);
 }
 
@@ -83,6 +85,7 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
     const char *removes = gf_arg_str(args, "removes", NULL);
     struct gf_result r;
     struct gf_val *cmdv = NULL; /* the command as Ansible reports it: argv for command */
+    struct gf_val *start = NULL;
     int rc = 0;
 
     gf_result_init(&r, 1u << 20);
@@ -151,6 +154,7 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
             gf_buf_addc(&input, '\n');
     }
     int64_t t0 = gf_now_us();
+    start = stamp();
     gf_mod_sh(ctx, cmd.buf, input.len ? input.buf : NULL, input.len, &r);
     if (r.status == GF_ST_UNREACHABLE) {
         rc = -GF_ECONNECT;
@@ -171,18 +175,20 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
     gf_val_map_set(res->data, "stdout_lines", lines_of(r.out.buf, on));
     gf_val_map_set(res->data, "stderr_lines", lines_of(r.err.buf, en));
     char delta[64];
-    int64_t t1 = gf_now_us(), us = t1 - t0;
+    int64_t us = gf_now_us() - t0;
     snprintf(delta, sizeof(delta), "%lld:%02lld:%02lld.%06lld", (long long)(us / 3600000000LL),
              (long long)(us / 60000000 % 60), (long long)(us / 1000000 % 60),
              (long long)(us % 1000000));
     gf_val_map_set(res->data, "delta", gf_val_str(delta));
-    gf_val_map_set(res->data, "start", stamp(t0));
-    gf_val_map_set(res->data, "end", stamp(t1));
+    gf_val_map_set(res->data, "start", start);
+    start = NULL;
+    gf_val_map_set(res->data, "end", stamp());
     if (r.rc != 0) {
         res->failed = 1;
         gf_val_map_set(res->data, "msg", gf_val_str(r.msg ? r.msg : "non-zero return code"));
     }
 out:
+    gf_val_unref(start);
     gf_val_unref(cmdv);
     gf_result_release(&r);
     gf_buf_release(&cmd);

@@ -61,6 +61,9 @@ struct gf_modctx {
     struct gf_val *facts_out;      /* map: set_fact / setup put facts here (per host) */
     const char *become_user;       /* sudo to this user (NULL: the target's, else root) */
     const char *env;               /* shell text ("export K='v'; ") run before each command */
+    const struct gf_exec_opts *opts; /* the run's connection settings (reconnects) */
+    /* A module that must reconnect (reboot) replaces session with the new
+     * one; the caller then closes the old one and keeps the new. */
 };
 
 struct gf_module {

@@ -602,23 +602,30 @@ static int parse_include(struct ld *l, const char *file, struct gf_val *v, const
         sub.when = inherited;
     }
     struct gf_vec *dst = dynamic ? &t->block : out;
+    char *shown = NULL; /* what "included: ..." names */
     if (strstr(a, "role")) {
         rc = load_role(l, file, x, name, params, tasks_from, &sub, 0, dst);
+        shown = gf_xstrdup(name);
     } else {
         char *path = find_tasks_file(l, in->dir, name);
+        char real[PATH_MAX];
         if (path == NULL)
             rc = perr(l, file, x, "task file '%s' not found (looked in %s and %s)", name,
                       in->dir, l->pb->dir);
         else
             rc = load_tasks_file(l, path, &sub, dst);
+        if (path)
+            shown = gf_xstrdup(realpath(path, real) ? real : path);
         free(path);
     }
     gf_val_unref(inherited);
     if (rc == 0 && dynamic) {
         t->kind = GF_TASK_INCLUDE;
-        t->meta = gf_xstrdup(name); /* what "included: ..." names */
+        t->meta = shown;
+        shown = NULL;
         gf_vec_push(out, t);
     }
+    free(shown);
 out:
     free(name);
     free(tasks_from);

@@ -155,6 +155,12 @@ static int is_debug(const struct gf_task *t)
     return t->module && !strcmp(t->module->name, "debug");
 }
 
+/* Modules whose result Ansible always shows, indented. */
+static int verbose_always(const struct gf_task *t)
+{
+    return t->module && (!strcmp(t->module->name, "debug") || !strcmp(t->module->name, "assert"));
+}
+
 /* The result as Ansible shows it: internal keys dropped; debug keeps only
  * its message (or its var); no_log hides everything. New reference. */
 static struct gf_val *clean(const struct gf_task *t, const struct gf_val *res)
@@ -187,7 +193,7 @@ static struct gf_val *clean(const struct gf_task *t, const struct gf_val *res)
 static void dump(const struct gf_task *t, const struct gf_val *res, struct gf_buf *b)
 {
     struct gf_val *c = clean(t, res);
-    int indent = (is_debug(t) && !t->no_log) || gf_verbosity > 2 ? 4 : -1;
+    int indent = (verbose_always(t) && !t->no_log) || gf_verbosity > 2 ? 4 : -1;
 
     gf_json_dump(c, indent, GF_JSON_SORT, b);
     gf_val_unref(c);
@@ -266,7 +272,7 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
     } else {
         gf_buf_adds(&b, o->skipped ? "skipping: " : o->changed ? "changed: " : "ok: ");
         host_label(&b, h, o->delegated);
-        if (gf_verbosity > 0 || (is_debug(t) && !o->skipped)) {
+        if (gf_verbosity > 0 || (verbose_always(t) && !o->skipped)) {
             gf_buf_adds(&b, " => ");
             dump(t, o->result, &b);
         }
@@ -313,7 +319,7 @@ void out_item(struct run *r, struct hstate *h, const struct gf_task *t, const ch
         gf_buf_adds(&b, changed ? "changed: " : "ok: ");
         host_label(&b, h, delegated);
         gf_buf_addf(&b, " => (item=%s)", lb.buf ? lb.buf : "");
-        if (gf_verbosity > 0 || is_debug(t)) {
+        if (gf_verbosity > 0 || verbose_always(t)) {
             gf_buf_adds(&b, " => ");
             dump(t, ir, &b);
         }

@@ -311,6 +311,7 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
                          r->pb->dir, NULL },
         .file = t->file, .line = t->line, .col = t->col,
         .env = env,
+        .opts = r->o->exec,
     };
     int locked = 0;
     if (!t->module->controller_only) {
@@ -335,6 +336,10 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
         goto out;
     }
     rc = t->module->run(&mc, args, res);
+    if (mc.session && mc.session != eh->sess) { /* the module reconnected (reboot) */
+        gf_session_close(eh->sess);
+        eh->sess = mc.session;
+    }
     if (rc == -GF_ECONNECT || gf_val_map_get(res->data, "unreachable")) {
         st = GF_ST_UNREACHABLE;
         res->failed = 1;
@@ -480,6 +485,7 @@ static enum gf_status run_item(struct vctx *v, struct hstate *eh, struct gf_val 
     }
 done:
     *changed = res.changed;
+    *skipped |= res.skipped; /* e.g. a command in check mode */
     *out = gf_modres_dict(&res);
     if (res.diff.len)
         gf_val_map_set(*out, "_gf_diff", gf_val_strn(res.diff.buf, res.diff.len));
