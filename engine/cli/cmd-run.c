@@ -48,7 +48,7 @@
     "      4 bad usage, inventory or playbook (nothing was run), 5 no host matched\n"
 
 enum {
-    OPT_SKIP_TAGS = 1000,
+    OPT_SKIP_TAGS = 2000, /* above the common options (common.c) */
     OPT_LIST_HOSTS,
     OPT_LIST_TASKS,
     OPT_SYNTAX,

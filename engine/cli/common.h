@@ -26,7 +26,8 @@ struct gf_cli {
 };
 
 /* Parses argv (argv[0] is the command name). Returns 0, or an exit code
- * after printing the error. Extra command options come through `extra`
+ * after printing the error. A command's own long-only options take values
+ * from 2000 up (the common ones use 1000..1999). Extra command options come through `extra`
  * (getopt_long table entries ending with a zeroed one, may be NULL) and
  * are passed to on_extra. */
 struct option;

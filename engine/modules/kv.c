@@ -72,8 +72,8 @@ static int hexval(int c)
            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Decodes Python's string escapes (\n, \t, \\, \xHH, \uHHHH, octal) in
- * v[0..n) into b, as Ansible does for k=v values; unknown escapes stay. */
+/* Decodes the escapes Ansible decodes in k=v values (\\n, \\t, \\\\, \\xHH,
+ * \\uHHHH; not octal) in v[0..n) into b; unknown escapes stay. */
 static void decode_escapes(struct gf_buf *b, const char *v, size_t n)
 {
     static const char from[] = "abfnrtv\\'\"", to[] = "\a\b\f\n\r\t\v\\'\"";
@@ -104,15 +104,6 @@ static void decode_escapes(struct gf_buf *b, const char *v, size_t n)
                 i += 1 + (size_t)digits;
                 continue;
             }
-        }
-        if (c >= '0' && c <= '7') {
-            unsigned long cp = 0;
-            size_t d = 0;
-            while (d < 3 && i + 1 + d < n && v[i + 1 + d] >= '0' && v[i + 1 + d] <= '7')
-                cp = cp * 8 + (unsigned long)(v[i + 1 + d++] - '0');
-            gf_buf_add_utf8(b, cp);
-            i += d;
-            continue;
         }
         gf_buf_addc(b, v[i]);
     }

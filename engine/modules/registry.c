@@ -10,16 +10,28 @@
 extern const struct gf_module gf_module_command, gf_module_shell, gf_module_raw,
     gf_module_debug, gf_module_set_fact, gf_module_assert, gf_module_fail, gf_module_ping,
     gf_module_copy, gf_module_file, gf_module_stat, gf_module_template;
+extern const struct gf_module gf_module_lineinfile, gf_module_blockinfile, gf_module_slurp,
+    gf_module_fetch, gf_module_script, gf_module_wait_for, gf_module_pause;
 /* MODULES-A */
+extern const struct gf_module gf_module_systemd, gf_module_service, gf_module_apt,
+    gf_module_package, gf_module_sysctl, gf_module_modprobe, gf_module_reboot;
 /* MODULES-B */
+extern const struct gf_module gf_module_setup, gf_module_user, gf_module_group,
+    gf_module_mount, gf_module_unarchive;
 /* MODULES-C */
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
     &gf_module_set_fact, &gf_module_assert, &gf_module_fail, &gf_module_ping,
     &gf_module_copy, &gf_module_file, &gf_module_stat, &gf_module_template,
+    &gf_module_lineinfile, &gf_module_blockinfile, &gf_module_slurp, &gf_module_fetch,
+    &gf_module_script, &gf_module_wait_for, &gf_module_pause,
     /* MODULES-A */
+    &gf_module_systemd, &gf_module_service, &gf_module_apt, &gf_module_package,
+    &gf_module_sysctl, &gf_module_modprobe, &gf_module_reboot,
     /* MODULES-B */
+    &gf_module_setup, &gf_module_user, &gf_module_group, &gf_module_mount,
+    &gf_module_unarchive,
     /* MODULES-C */
     NULL,
 };

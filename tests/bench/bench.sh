@@ -15,12 +15,14 @@
 #   logs/         stdout/stderr of every run
 # tests/bench/results/latest points at the newest RUN.
 #
-# Sections (each a function below; P2 and P3 are hooks for features still to come):
+# Sections (each a function below; P3 is a hook for a feature still to come):
 #   P1  fan-out: `true` on N hosts (default tb:8 light:64 light:256); gpuforge exec and ping
 #       against pdsh -R ssh, parallel-ssh (pssh), clush and `ansible -m raw` (best config and
 #       defaults). tb:N = N nspawn testbed nodes (real Debian nodes, tests/testbed/testbed);
 #       light:N = N sshd listeners on loopback addresses (tests/bench/lighthosts.sh).
-#   P2  playbook run (skipped until `gpuforge run` exists)
+#   P2  playbook run: tests/bench/p2.yml (20 tasks), cold (a new target directory each run)
+#       and warm (converged), on tb:8 and light:64 (BENCH_P2); gpuforge run against
+#       ansible-playbook (best config and defaults).
 #   P3  bundle push (skipped until `gpuforge bundle push` exists)
 #   P4  scale: gpuforge ping with bounded fan-out on 250, 500, 1000 light hosts: controller
 #       peak RSS (total and per host), open fds, threads, time to first and last result.
@@ -290,6 +292,12 @@ run_tool() {
               rm -rf "$dir/cp"; mkdir -p "$dir/cp"
               env=(ANSIBLE_CONFIG="$dir/$tool.cfg" ANSIBLE_SSH_CONTROL_PATH_DIR="$dir/cp")
               cmd=(ansible all -i "$inv" -m raw -a true) ;;
+        gf-run) cmd=("$GF" run -i "$inv" -f "$forks" -T 60 --known-hosts "$kh" -e "run=$P2_RUN"
+                     "$HERE/p2.yml") ;;
+        ansible-pb-best|ansible-pb-default)
+              rm -rf "$dir/cp"; mkdir -p "$dir/cp"
+              env=(ANSIBLE_CONFIG="$dir/${tool/-pb/}.cfg" ANSIBLE_SSH_CONTROL_PATH_DIR="$dir/cp")
+              cmd=(ansible-playbook -i "$inv" -e "run=$P2_RUN" "$HERE/p2.yml") ;;
         *) die "unknown tool $tool" ;;
     esac
     if [ "$rep" = 0 ]; then                 # the exact command lines, once per set and tool
@@ -307,6 +315,9 @@ run_tool() {
     # success: exit 0 and every host accounted for where the tool prints one line per host
     if [ "$rc" = 0 ]; then
         case $tool in
+            gf-run|ansible-pb-*)                       # a recap line per host, all clean
+                [ "$(grep -c ' : ok=[0-9]* .*unreachable=0 *failed=0 ' "$log.out")" = "$n" ] &&
+                    ok=1 ;;
             gf-exec|ansible-*) [ "$(grep -c '| CHANGED | rc=0 >>' "$log.out")" = "$n" ] && ok=1 ;;
             gf-ping) [ "$(grep -c '| ok |' "$log.out")" = "$n" ] && ok=1 ;;
             pssh) [ "$(grep -c '\[SUCCESS\]' "$log.out")" = "$n" ] && ok=1 ;;
@@ -362,22 +373,52 @@ section_p1() {
     done
 }
 
-# ---- P2 / P3: hooks for features still to come ------------------------------------------
-# When `gpuforge run` exists, P2 is: one playbook of 20 tasks (file, copy, command, template)
-# on the P1 host sets, gpuforge run vs ansible-playbook (best config and defaults), cold and
-# warm. When `gpuforge bundle push` exists, P3 is: one bundle (e.g. 100 MB) to N hosts,
-# gpuforge bundle push vs pdcp / parallel-scp / clush --copy / ansible copy|synchronize.
-# Each then follows section_p1's pattern: a host set, warm-up, REPS rotated repetitions
-# through run_tool, rows in raw.tsv with its own section name; summarize.py needs no change.
+# ---- P2: playbook run; P3: a hook for bundle push ---------------------------------------
+# When `gpuforge bundle push` exists, P3 is: one bundle (e.g. 100 MB) to N hosts,
+# gpuforge bundle push vs pdcp / parallel-scp / clush --copy / ansible copy|synchronize,
+# following section_p2's pattern.
 gf_has() {   # gf_has SUBCOMMAND...: false while it answers "not implemented yet"
     ! "$GF" "$@" 2>&1 < /dev/null | grep -q 'not implemented'
 }
 section_p2() {
-    if ! gf_has run; then
-        echo "P2: skipped (gpuforge run not implemented yet)" | tee "$OUT/p2.txt" >&2
-        return 0
-    fi
-    echo "P2: skipped (gpuforge run exists now, but its benchmark is not written yet: see section_p2 in tests/bench/bench.sh)" | tee "$OUT/p2.txt" >&2
+    local spec kind n dir tools=() t r i k phase
+    for t in gf-run ansible-pb-best ansible-pb-default; do
+        if [ "$t" = gf-run ] || have ansible-playbook; then tools+=("$t")
+        else say "P2: $t not installed: skipped (make deps)"; fi
+    done
+    for spec in ${BENCH_P2:-tb:8 light:64}; do
+        kind=${spec%%:*}; n=${spec#*:}
+        dir=$WORK/p2-$kind-$n
+        say "P2: setting up $n $kind hosts"
+        case $kind in
+            tb) tb_set "$n" "$dir" ;;
+            light) light_set "$n" "$dir" ;;
+            *) die "BENCH_P2: unknown host kind $kind (tb or light)" ;;
+        esac
+        prepare_tools "$dir" "$n"
+        save_settings "$dir" "p2-$kind$n"
+        # cold: a new target directory every run; warm: the same one, converged by the
+        # warm-up
+        for phase in cold warm; do
+            for t in "${tools[@]}"; do
+                P2_RUN=$phase-0-$t; [ $phase = warm ] && P2_RUN=warm
+                run_tool "P2$phase" "$kind" "$n" "$t" "$n" 0 "$dir" "$dir/inventory.ini" \
+                    "$dir/known_hosts"
+            done
+            for ((r = 1; r <= REPS; r++)); do
+                for ((i = 0; i < ${#tools[@]}; i++)); do
+                    k=$(( (i + r - 1) % ${#tools[@]} ))
+                    P2_RUN=$phase-$r-${tools[$k]}; [ $phase = warm ] && P2_RUN=warm
+                    run_tool "P2$phase" "$kind" "$n" "${tools[$k]}" "$n" "$r" "$dir" \
+                        "$dir/inventory.ini" "$dir/known_hosts"
+                done
+            done
+        done
+        case $kind in
+            tb) "$TESTBED" down --dir "$dir/tb" > /dev/null 2>&1 ;;
+            light) "$LIGHT" down "$dir"; rm -rf /tmp/gfbench-p2 ;;
+        esac
+    done
 }
 section_p3() {
     if ! gf_has bundle push; then
@@ -419,7 +460,7 @@ T0=$SECONDS
 for s in $SECTIONS; do
     case $s in
         P1) section_p1 ;;
-        P2) section_p2 ;;
+        P2) P2_RUN=warm; section_p2 ;;
         P3) section_p3 ;;
         P4) section_p4 ;;
         *) die "unknown section $s (P1 P2 P3 P4)" ;;

@@ -16,7 +16,11 @@ NAMES = {
     "clush": "clush",
     "ansible-best": "ansible -m raw (best)",
     "ansible-default": "ansible -m raw (defaults)",
+    "gf-run": "gpuforge run",
+    "ansible-pb-best": "ansible-playbook (best)",
+    "ansible-pb-default": "ansible-playbook (defaults)",
 }
+P2_TASKS = 20  # tasks in tests/bench/p2.yml
 SHELLS = ("pdsh", "pssh", "clush")
 KINDS = {"tb": "nspawn testbed nodes", "light": "light hosts (loopback sshd)"}
 
@@ -203,8 +207,53 @@ def main():
         md += ["- " + r for r in ratios]
         md.append("")
 
-    # ---- P2 / P3 ----
-    for p in ("p2.txt", "p3.txt"):
+    # ---- P2 ----
+    for phase in ("cold", "warm"):
+        p2 = [s for s in summary if s["section"] == "P2" + phase]
+        sets = []
+        for s in p2:
+            if (s["kind"], s["n"]) not in sets:
+                sets.append((s["kind"], s["n"]))
+        for kind, n in sets:
+            rs = [s for s in p2 if s["kind"] == kind and s["n"] == n]
+            title = (f"P2 playbook ({phase}): {P2_TASKS} tasks on {n} {KINDS.get(kind, kind)}, "
+                     f"fan-out {n}, {max(s['runs'] for s in rs)} alternating repetitions")
+            hdr = ["tool", "ok", "wall med s", "min", "max", "ctl CPU s",
+                   "CPU ms/host-task", "peak RSS MB"]
+            body = []
+            for s in rs:
+                cpt = (s["cpu_med"] * 1000 / (int(n) * P2_TASKS)
+                       if s["cpu_med"] is not None else None)
+                body.append([NAMES.get(s["tool"], s["tool"]), f"{s['ok']}/{s['runs']}",
+                             fmt(s["wall_med"]), fmt(s["wall_min"]), fmt(s["wall_max"]),
+                             fmt(s["cpu_med"], ".3f"), fmt(cpt, ".3f"),
+                             fmt(s["maxrss_kb_max"] / 1024, ".1f")])
+            by = {s["tool"]: s for s in rs if s["ok"] > 0}
+            ratios = []
+            g = by.get("gf-run")
+            for at in ("ansible-pb-best", "ansible-pb-default"):
+                a = by.get(at)
+                if g and a and g["wall_med"]:
+                    r = a["wall_med"] / g["wall_med"]
+                    ratios.append(f"gpuforge run is {r:.1f} x faster than {NAMES[at]} "
+                                  f"(wall {g['wall_med']:.2f} s vs {a['wall_med']:.2f} s; "
+                                  f"controller CPU 1/{a['cpu_med'] / g['cpu_med']:.0f})")
+                    if at == "ansible-pb-best" and kind == "tb":
+                        verdicts.append(f"P2 {phase} at {n} testbed nodes: {r:.1f} x faster than "
+                                        f"ansible-playbook best (target >= 30 x): "
+                                        f"{'MET' if r >= 30 else 'MISSED'}")
+            txt.append(title)
+            txt += table_txt(hdr, body)
+            txt += ["  " + r for r in ratios]
+            txt.append("")
+            md.append(f"**{title}**\n")
+            md += table_md(hdr, body)
+            md.append("")
+            md += ["- " + r for r in ratios]
+            md.append("")
+
+    # ---- P3 ----
+    for p in ("p3.txt",):
         path = os.path.join(out, p)
         if os.path.exists(path):
             line = open(path).read().strip()

@@ -1,0 +1,160 @@
+/* sysctl.c - the `sysctl` module (ansible.posix.sysctl): keeps one key in a
+ * sysctl.conf-style file (edited on the controller, written atomically by
+ * the file writer copy uses) and applies it with sysctl -p / sysctl -w. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "sysmod.h"
+
+static const struct gf_param sysctl_params[] = {
+    { "name", GF_P_STR, 1, "key", NULL },
+    { "value", GF_P_STR, 0, "val", NULL },
+    { "state", GF_P_STR, 0, NULL, "present,absent" },
+    { "reload", GF_P_BOOL, 0, NULL, NULL },
+    { "sysctl_file", GF_P_PATH, 0, NULL, NULL },
+    { "sysctl_set", GF_P_BOOL, 0, NULL, NULL },
+    { "ignoreerrors", GF_P_BOOL, 0, NULL, NULL },
+    { NULL, 0, 0, NULL, NULL },
+};
+
+/* Prints GFV <live value> (with sysctl_set) and the file as GFF plus its
+ * base64 (any byte survives), or GFN when there is no file. */
+static const char read_script[] =
+    GF_SYS_PROLOGUE
+    "if [ \"$gf_set\" = 1 ]; then v=$(sysctl -n \"$gf_name\" 2>&1) || "
+    "fail \"cannot read sysctl key $gf_name: $v\"\n"
+    "  printf 'GFV %s\\n' \"$(printf %s \"$v\" | tr '\\n' ' ')\"; fi\n"
+    "if [ -f \"$gf_file\" ]; then echo GFF; base64 <\"$gf_file\" || exit 1\n"
+    "elif [ -e \"$gf_file\" ]; then fail \"$gf_file is not a regular file\"\n"
+    "else echo GFN; fi\n";
+
+/* Applies: reload the file, then set the live value (Ansible's order). */
+static const char apply_script[] =
+    GF_SYS_PROLOGUE
+    "bad() { [ \"$gf_e\" != -e ] && case $1 in *'sysctl: setting key'*|*'sysctl: cannot'*) "
+    "true;; *) false;; esac; }\n"
+    "if [ \"$gf_reload\" = 1 ]; then o=$(sysctl $gf_e -p \"$gf_file\" 2>&1)\n"
+    "  if [ $? != 0 ] || bad \"$o\"; then fail \"Failed to reload sysctl: $o\"; fi; fi\n"
+    "if [ \"$gf_setp\" = 1 ]; then o=$(sysctl -w \"$gf_name=$gf_value\" 2>&1)\n"
+    "  if [ $? != 0 ] || bad \"$o\"; then fail \"setting $gf_name failed: $o\"; fi; fi\n"
+    "echo GFEND\n";
+
+/* Decodes the base64 lines after the GFF line into out. Returns 0 or -1. */
+static int decode_file(const char *b64, struct gf_buf *out)
+{
+    struct gf_buf clean = GF_BUF_INIT;
+    int rc = 0;
+
+    for (const char *p = b64; *p; p++)
+        if (*p != '\n' && *p != '\r')
+            gf_buf_addc(&clean, *p);
+    if (clean.len % 4) {
+        rc = -1;
+    } else if (clean.len) {
+        unsigned char *raw = gf_xmalloc(clean.len / 4 * 3 + 1);
+        int n = EVP_DecodeBlock(raw, (unsigned char *)clean.buf, (int)clean.len);
+        for (size_t i = clean.len; n > 0 && i > 0 && clean.buf[i - 1] == '='; i--)
+            n--; /* DecodeBlock counts the padding as data */
+        if (n < 0)
+            rc = -1;
+        else
+            gf_buf_add(out, raw, (size_t)n);
+        free(raw);
+    }
+    gf_buf_release(&clean);
+    return rc;
+}
+
+/* Writes text to the file through copy's atomic writer; 0 or fails res. */
+static int write_conf(struct gf_modctx *ctx, const char *file, const struct gf_buf *text,
+                      const struct gf_val *args, struct gf_modres *res)
+{
+    struct gf_modres w;
+    int rc;
+
+    gf_modres_init(&w);
+    rc = gf_mod_put_file(ctx, file, NULL, text->buf, text->len, args, &w);
+    if (w.failed) {
+        const struct gf_val *m = gf_val_map_get(w.data, "msg");
+        gf_modres_fail(res, "cannot write %s: %s", file, m ? m->u.str.s : "write failed");
+    }
+    gf_modres_release(&w);
+    return rc < 0 ? rc : res->failed ? 1 : 0;
+}
+
+static int sysctl_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
+{
+    const char *name = gf_arg_str(args, "name", NULL);
+    const char *file = gf_arg_str(args, "sysctl_file", "/etc/sysctl.conf");
+    int absent = strcmp(gf_arg_str(args, "state", "present"), "absent") == 0;
+    int set = gf_arg_bool(args, "sysctl_set", 0) && !absent;
+    struct gf_buf value = GF_BUF_INIT, script = GF_BUF_INIT, text = GF_BUF_INIT;
+    struct gf_buf edited = GF_BUF_INIT, diff = GF_BUF_INIT;
+    const struct gf_val *v = gf_val_map_get(args, "value");
+    struct gf_result r;
+    int rc = 0;
+
+    gf_result_init(&r, 0);
+    if (v && v->type != GF_VAL_NULL)
+        gf_sysctl_value(v, &value);
+    if (!absent && value.len == 0) {
+        gf_modres_fail(res, "state is present but all of the following are missing: value");
+        goto out;
+    }
+    if (name[strcspn(name, "= \t\n")] != '\0' || name[0] == '-' || name[0] == '\0') {
+        gf_modres_fail(res, "'%s' is not a sysctl key", name);
+        goto out;
+    }
+    gf_sh_assign(&script, "gf_name", name);
+    gf_sh_assign(&script, "gf_file", file);
+    gf_sh_assign(&script, "gf_set", set ? "1" : "0");
+    gf_buf_adds(&script, read_script);
+    gf_result_release(&r);
+    if ((rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "reading sysctl state failed")))
+        goto out;
+    const char *f = gf_sys_tagged(r.out.buf, "GFF\n");
+    if (f && decode_file(f, &text) < 0) {
+        gf_modres_fail(res, "cannot read %s: bad data from the host", file);
+        goto out;
+    }
+    int fchanged = gf_sysctl_edit(text.buf, name, absent ? NULL : value.buf, &edited, &diff);
+    const char *live = gf_sys_tagged(r.out.buf, "GFV ");
+    struct gf_val *lv = live ? gf_sys_line_val(live) : NULL;
+    int setp = set && (lv == NULL || !gf_sysctl_same(lv->u.str.s, value.buf));
+    gf_val_unref(lv);
+    res->changed = fchanged || setp;
+    if (ctx->diff && fchanged)
+        gf_buf_addf(&res->diff, "--- before: %s\n+++ after: %s\n%s", file, file, diff.buf);
+    if (ctx->check || !res->changed)
+        goto out;
+    if (fchanged && (rc = write_conf(ctx, file, &edited, args, res)))
+        goto out;
+    gf_buf_reset(&script);
+    gf_sh_assign(&script, "gf_name", name);
+    gf_sh_assign(&script, "gf_value", value.buf);
+    gf_sh_assign(&script, "gf_file", file);
+    gf_sh_assign(&script, "gf_reload", gf_arg_bool(args, "reload", 1) ? "1" : "0");
+    gf_sh_assign(&script, "gf_setp", setp ? "1" : "0");
+    gf_sh_assign(&script, "gf_e", gf_arg_bool(args, "ignoreerrors", 0) ? "-e" : "");
+    gf_buf_adds(&script, apply_script);
+    gf_result_release(&r);
+    rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "applying sysctl failed");
+out:
+    gf_result_release(&r);
+    gf_buf_release(&value);
+    gf_buf_release(&script);
+    gf_buf_release(&text);
+    gf_buf_release(&edited);
+    gf_buf_release(&diff);
+    return rc < 0 ? rc : 0;
+}
+
+const struct gf_module gf_module_sysctl = {
+    .name = "sysctl",
+    .aliases = (const char *const[]){ "ansible.posix.sysctl", NULL },
+    .params = sysctl_params,
+    .supports_check = 1,
+    .run = sysctl_run,
+};

@@ -1,0 +1,209 @@
+/* user.c - the `user` module: a local account present or absent, through
+ * getent, useradd, usermod and userdel in one script. The password is a
+ * crypt hash as in Ansible; it travels on the script's stdin and reaches
+ * chpasswd -e through a pipe from the shell's builtin printf, so it is in no
+ * command line on the node, and results show NOT_LOGGING_PASSWORD. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "module.h"
+#include "sysmod.h"
+
+static const struct gf_param user_params[] = {
+    { "name", GF_P_STR, 1, "user", NULL },
+    { "state", GF_P_STR, 0, NULL, "present,absent" },
+    { "uid", GF_P_INT, 0, NULL, NULL },
+    { "group", GF_P_STR, 0, NULL, NULL },
+    { "groups", GF_P_LIST, 0, NULL, NULL },
+    { "append", GF_P_BOOL, 0, NULL, NULL },
+    { "shell", GF_P_STR, 0, NULL, NULL },
+    { "home", GF_P_PATH, 0, NULL, NULL },
+    { "create_home", GF_P_BOOL, 0, "createhome", NULL },
+    { "system", GF_P_BOOL, 0, NULL, NULL },
+    { "password", GF_P_STR, 0, NULL, NULL },
+    { "update_password", GF_P_STR, 0, NULL, "always,on_create" },
+    { "comment", GF_P_STR, 0, NULL, NULL },
+    { "remove", GF_P_BOOL, 0, NULL, NULL },
+    { NULL, 0, 0, NULL, NULL },
+};
+
+/* Prints "GF <changed> <what>" and, when the account exists afterwards,
+ * "GFUSER uid:gid:gecos:home:shell" and "GFGROUPS g1,g2" (supplementary). */
+static const char user_script[] =
+    "pw=; [ \"$gf_has_pw\" = 1 ] && IFS= read -r pw\n"
+    "n=$gf_name; ent=$(getent passwd \"$n\"); ch=0\n"
+    "run() { ch=1; [ \"$gf_check\" = 1 ] && return 0; o=$(\"$@\" 2>&1) ||\n"
+    "  { echo \"GFERR ${o:-$1 failed}\" | tr '\\n' ' '; echo; exit 1; }; }\n"
+    "setpw() { ch=1; [ \"$gf_check\" = 1 ] && return 0\n"
+    "  printf '%s:%s\\n' \"$n\" \"$pw\" | chpasswd -e || { echo 'GFERR chpasswd failed'; exit 1; }; }\n"
+    "norm() { printf '%s\\n' $(echo \"$1\" | tr ',' ' ') | sort -u | tr '\\n' ,; }\n"
+    "supp() { pg=$(id -gn \"$n\"); for g in $(id -Gn \"$n\"); do [ \"$g\" = \"$pg\" ] || echo \"$g\"; done | tr '\\n' ,; }\n"
+    "if [ \"$gf_state\" = absent ]; then\n"
+    "  [ -z \"$ent\" ] && { echo 'GF 0 absent'; exit 0; }\n"
+    "  set --; [ \"$gf_remove\" = 1 ] && set -- -r\n"
+    "  run userdel \"$@\" \"$n\"; echo 'GF 1 removed'; exit 0\n"
+    "fi\n"
+    "gid=\n"
+    "if [ -n \"$gf_group\" ]; then ge=$(getent group \"$gf_group\") ||\n"
+    "  { echo \"GFERR Group $gf_group does not exist\"; exit 1; }; gid=${ge#*:*:}; gid=${gid%%:*}; fi\n"
+    "for g in $(echo \"$gf_groups\" | tr ',' ' '); do getent group \"$g\" >/dev/null ||\n"
+    "  { echo \"GFERR Group $g does not exist\"; exit 1; }; done\n"
+    "if [ -z \"$ent\" ]; then set --\n"
+    "  [ -n \"$gf_uid\" ] && set -- \"$@\" -u \"$gf_uid\"\n"
+    "  [ -n \"$gf_group\" ] && set -- \"$@\" -g \"$gf_group\"\n"
+    "  [ -n \"$gf_groups\" ] && set -- \"$@\" -G \"$gf_groups\"\n"
+    "  [ -n \"$gf_shell\" ] && set -- \"$@\" -s \"$gf_shell\"\n"
+    "  [ -n \"$gf_home\" ] && set -- \"$@\" -d \"$gf_home\"\n"
+    "  [ \"$gf_has_comment\" = 1 ] && set -- \"$@\" -c \"$gf_comment\"\n"
+    "  [ \"$gf_system\" = 1 ] && set -- \"$@\" -r\n"
+    "  if [ \"$gf_create_home\" = 1 ]; then set -- \"$@\" -m; else set -- \"$@\" -M; fi\n"
+    "  run useradd \"$@\" \"$n\"; what=created\n"
+    "  [ \"$gf_has_pw\" = 1 ] && setpw\n"
+    "else\n"
+    "  rest=${ent#*:*:}; cuid=${rest%%:*}; rest=${rest#*:}; cgid=${rest%%:*}; rest=${rest#*:}\n"
+    "  cgecos=${rest%%:*}; rest=${rest#*:}; chome=${rest%%:*}; cshell=${rest#*:}\n"
+    "  set --\n"
+    "  [ -n \"$gf_uid\" ] && [ \"$gf_uid\" != \"$cuid\" ] && set -- \"$@\" -u \"$gf_uid\"\n"
+    "  [ -n \"$gid\" ] && [ \"$gid\" != \"$cgid\" ] && set -- \"$@\" -g \"$gid\"\n"
+    "  [ -n \"$gf_shell\" ] && [ \"$gf_shell\" != \"$cshell\" ] && set -- \"$@\" -s \"$gf_shell\"\n"
+    "  [ -n \"$gf_home\" ] && [ \"$gf_home\" != \"$chome\" ] && set -- \"$@\" -d \"$gf_home\"\n"
+    "  [ \"$gf_has_comment\" = 1 ] && [ \"$gf_comment\" != \"$cgecos\" ] && set -- \"$@\" -c \"$gf_comment\"\n"
+    "  if [ \"$gf_has_groups\" = 1 ]; then cur=$(supp)\n"
+    "    if [ \"$gf_append\" = 1 ]; then miss=\n"
+    "      for g in $(echo \"$gf_groups\" | tr ',' ' '); do case \",$cur\" in *\",$g,\"*) ;; *) miss=\"$miss,$g\";; esac; done\n"
+    "      [ -n \"$miss\" ] && set -- \"$@\" -a -G \"${miss#,}\"\n"
+    "    elif [ \"$(norm \"$cur\")\" != \"$(norm \"$gf_groups\")\" ]; then set -- \"$@\" -G \"$gf_groups\"; fi\n"
+    "  fi\n"
+    "  [ $# -gt 0 ] && run usermod \"$@\" \"$n\"\n"
+    "  if [ \"$gf_has_pw\" = 1 ] && [ \"$gf_update_pw\" = always ]; then\n"
+    "    sh=$(getent shadow \"$n\") || { echo 'GFERR cannot read the shadow entry (become needed)'; exit 1; }\n"
+    "    sh=${sh#*:}; [ \"${sh%%:*}\" = \"$pw\" ] || setpw; fi\n"
+    "  what=modified\n"
+    "fi\n"
+    "echo \"GF $ch $what\"\n"
+    "if ent=$(getent passwd \"$n\"); then echo \"GFUSER ${ent#*:*:}\"; echo \"GFGROUPS $(supp)\"; fi\n";
+
+static void assign_groups(struct gf_buf *script, const struct gf_val *groups)
+{
+    struct gf_buf csv = GF_BUF_INIT;
+
+    for (size_t i = 0; groups && groups->type == GF_VAL_LIST && i < groups->u.list.n; i++) {
+        const struct gf_val *g = groups->u.list.v[i];
+        struct gf_buf one = GF_BUF_INIT;
+        gf_val_to_text(g, &one);
+        /* "a, b" splits with blanks: Ansible strips them */
+        const char *s = one.buf;
+        size_t len = one.len;
+        while (len && *s == ' ')
+            s++, len--;
+        while (len && s[len - 1] == ' ')
+            len--;
+        if (len) {
+            if (csv.len)
+                gf_buf_addc(&csv, ',');
+            gf_buf_add(&csv, s, len);
+        }
+        gf_buf_release(&one);
+    }
+    gf_sh_assign(script, "gf_groups", csv.buf);
+    gf_sh_assign(script, "gf_has_groups", groups ? "1" : "0");
+    gf_buf_release(&csv);
+}
+
+/* Fills the result from "GFUSER uid:gid:gecos:home:shell" and "GFGROUPS". */
+static void user_result(const char *out, const struct gf_val *args, struct gf_modres *res)
+{
+    const char *u = gf_sys_tagged(out, "GFUSER "), *g = gf_sys_tagged(out, "GFGROUPS ");
+
+    if (u) {
+        char *line = gf_xstrndup(u, strcspn(u, "\n")), *f[5] = { 0 }, *s = line;
+        for (int i = 0; i < 5 && s; i++) {
+            f[i] = s;
+            s = i < 4 ? strchr(s, ':') : NULL;
+            if (s)
+                *s++ = '\0';
+        }
+        if (f[4]) {
+            gf_val_map_set(res->data, "uid", gf_val_int(atoll(f[0])));
+            gf_val_map_set(res->data, "group", gf_val_int(atoll(f[1])));
+            gf_val_map_set(res->data, "comment", gf_val_str(f[2]));
+            gf_val_map_set(res->data, "home", gf_val_str(f[3]));
+            gf_val_map_set(res->data, "shell", gf_val_str(f[4]));
+        }
+        free(line);
+    }
+    if (g && gf_val_map_get(args, "groups")) {
+        size_t n = strcspn(g, "\n");
+        gf_val_map_set(res->data, "groups", gf_val_strn(g, n && g[n - 1] == ',' ? n - 1 : n));
+    }
+}
+
+static int user_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
+{
+    const char *name = gf_arg_str(args, "name", NULL);
+    const char *state = gf_arg_str(args, "state", "present");
+    const char *pw = gf_arg_str(args, "password", NULL);
+    const char *comment = gf_arg_str(args, "comment", NULL);
+    const struct gf_val *uid = gf_val_map_get(args, "uid");
+    struct gf_buf script = GF_BUF_INIT, input = GF_BUF_INIT;
+    struct gf_result r;
+    char num[32] = "";
+    int rc;
+
+    if (pw && strchr(pw, '\n'))
+        return gf_modres_fail(res, "password must be one line (a crypt hash)");
+    if (uid && uid->type == GF_VAL_INT)
+        snprintf(num, sizeof(num), "%lld", uid->u.i);
+    gf_sh_assign(&script, "gf_name", name);
+    gf_sh_assign(&script, "gf_state", state);
+    gf_sh_assign(&script, "gf_uid", num);
+    gf_sh_assign(&script, "gf_group", gf_arg_str(args, "group", NULL));
+    assign_groups(&script, gf_val_map_get(args, "groups"));
+    gf_sh_assign(&script, "gf_append", gf_arg_bool(args, "append", 0) ? "1" : "0");
+    gf_sh_assign(&script, "gf_shell", gf_arg_str(args, "shell", NULL));
+    gf_sh_assign(&script, "gf_home", gf_arg_str(args, "home", NULL));
+    gf_sh_assign(&script, "gf_create_home", gf_arg_bool(args, "create_home", 1) ? "1" : "0");
+    gf_sh_assign(&script, "gf_system", gf_arg_bool(args, "system", 0) ? "1" : "0");
+    gf_sh_assign(&script, "gf_has_comment", comment ? "1" : "0");
+    gf_sh_assign(&script, "gf_comment", comment);
+    gf_sh_assign(&script, "gf_remove", gf_arg_bool(args, "remove", 0) ? "1" : "0");
+    gf_sh_assign(&script, "gf_update_pw", gf_arg_str(args, "update_password", "always"));
+    gf_sh_assign(&script, "gf_has_pw", pw ? "1" : "0");
+    gf_sh_assign(&script, "gf_check", ctx->check ? "1" : "0");
+    gf_buf_adds(&script, user_script);
+    if (pw)
+        gf_buf_addf(&input, "%s\n", pw);
+    rc = gf_sys_run(ctx, script.buf, pw ? input.buf : NULL, input.len, &r, res, "user");
+    if (rc == 0) {
+        const char *ok = gf_sys_tagged(r.out.buf, "GF ");
+        if (ok == NULL) {
+            gf_modres_fail(res, "user: unexpected output from the node");
+        } else {
+            res->changed = ok[0] == '1';
+            gf_val_map_set(res->data, "name", gf_val_str(name));
+            gf_val_map_set(res->data, "state", gf_val_str(state));
+            if (strcmp(state, "absent") == 0) {
+                gf_val_map_set(res->data, "remove", gf_val_bool(gf_arg_bool(args, "remove", 0)));
+            } else {
+                gf_val_map_set(res->data, "system", gf_val_bool(gf_arg_bool(args, "system", 0)));
+                gf_val_map_set(res->data, "append", gf_val_bool(gf_arg_bool(args, "append", 0)));
+                user_result(r.out.buf, args, res);
+            }
+        }
+    }
+    if (pw) /* a hash only, yet no more visible than Ansible makes it */
+        gf_val_map_set(res->data, "password", gf_val_str("NOT_LOGGING_PASSWORD"));
+    gf_result_release(&r);
+    gf_buf_release_secret(&input);
+    gf_buf_release(&script);
+    return rc < 0 ? rc : 0;
+}
+
+const struct gf_module gf_module_user = {
+    .name = "user",
+    .aliases = (const char *const[]){ "ansible.builtin.user", NULL },
+    .params = user_params,
+    .supports_check = 1,
+    .run = user_run,
+};
