@@ -333,6 +333,9 @@ static void run_handlers(struct run *r, const struct gf_vec *hosts)
 
 static void run_meta(struct run *r, const struct gf_task *t, struct gf_vec *act)
 {
+    if (!tag_selected(r, t))
+        return;
+    out_task(r, t, "TASK", act->n ? act->v[0] : NULL); /* Ansible shows meta tasks too */
     if (!strcmp(t->meta, "flush_handlers")) {
         run_handlers(r, &r->batch);
         return;
