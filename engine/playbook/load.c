@@ -1223,11 +1223,11 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
         } else if (!strcmp(k, "any_errors_fatal")) {
             rc = get_bool(l, file, x, k, &pl->any_errors_fatal);
         } else if (!strcmp(k, "strategy")) {
-            if (x->type == GF_VAL_STR && !strcmp(x->u.str.s, "free"))
-                rc = perr(l, file, x, "strategy 'free' is not supported yet (hosts would not "
-                          "run independently): remove it to run with 'linear'");
-            else if (x->type != GF_VAL_STR || strcmp(x->u.str.s, "linear"))
+            if (x->type != GF_VAL_STR || (strcmp(x->u.str.s, "linear") &&
+                                          strcmp(x->u.str.s, "free")))
                 rc = perr(l, file, x, "'strategy' must be 'linear' or 'free'");
+            else
+                pl->strategy_free = !strcmp(x->u.str.s, "free");
         } else if (!strcmp(k, "environment")) {
             if ((rc = get_map(l, file, x, k)) == 0 && x->type == GF_VAL_MAP)
                 pl->environment = gf_val_ref(x);

@@ -2,6 +2,7 @@
  * per host and result, "...ignoring", diffs, the PLAY RECAP) with the same
  * text and spacing, or with --json one JSON event per line. Lines are
  * written whole (gf_out_write), so results of hosts never interleave. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,19 +22,63 @@ static size_t text_width(const char *s)
     return n;
 }
 
-/* "\nMSG ****..." up to column 80, as Ansible's banner on a non-terminal. */
-static void banner(const char *msg)
+/* Appends "\nMSG ****..." up to column 80, as Ansible's banner on a
+ * non-terminal. */
+static void add_banner(struct gf_buf *b, const char *msg)
 {
-    struct gf_buf b = GF_BUF_INIT;
     size_t w = text_width(msg);
     size_t stars = w < 76 ? 79 - w : 3;
 
-    gf_buf_addf(&b, "\n%s ", msg);
+    gf_buf_addf(b, "\n%s ", msg);
     for (size_t i = 0; i < stars; i++)
-        gf_buf_addc(&b, '*');
-    gf_buf_addc(&b, '\n');
+        gf_buf_addc(b, '*');
+    gf_buf_addc(b, '\n');
+}
+
+static void banner(const char *msg)
+{
+    struct gf_buf b = GF_BUF_INIT;
+
+    add_banner(&b, msg);
     gf_out_write(b.buf, b.len);
     gf_buf_release(&b);
+}
+
+/* The task whose banner was printed last. Under the free strategy hosts
+ * are at different tasks: as Ansible does, a result for another task than
+ * the last banner's is preceded by its task's banner again. */
+static pthread_mutex_t banner_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct gf_task *last_banner;
+
+static void add_task_banner(struct run *r, const struct gf_task *t, struct hstate *h,
+                            struct gf_buf *b)
+{
+    char *name = task_display_name(r, t, h);
+    char *m = gf_xasprintf("%s [%s]", gf_vec_contains(&r->play->handlers, t)
+                           ? "RUNNING HANDLER" : "TASK", name);
+
+    add_banner(b, m);
+    free(m);
+    free(name);
+}
+
+/* Writes a result's lines for task t, with t's banner first when another
+ * task's banner was printed since (free strategy). */
+static void write_result(struct run *r, const struct gf_task *t, struct hstate *h,
+                         struct gf_buf *lines)
+{
+    pthread_mutex_lock(&banner_lock);
+    if (r->play->strategy_free && last_banner != t) {
+        struct gf_buf b = GF_BUF_INIT;
+        add_task_banner(r, t, h, &b);
+        gf_buf_add(&b, lines->buf, lines->len);
+        gf_out_write(b.buf, b.len);
+        gf_buf_release(&b);
+        last_banner = t;
+    } else {
+        gf_out_write(lines->buf, lines->len);
+    }
+    pthread_mutex_unlock(&banner_lock);
 }
 
 static void event(struct gf_val *e)
@@ -143,9 +188,14 @@ void out_task(struct run *r, const struct gf_task *t, const char *kind, struct h
         gf_val_map_set(e, "line", gf_val_int(t->line));
         event(e);
     } else {
-        char *m = gf_xasprintf("%s [%s]", kind, name);
-        banner(m);
-        free(m);
+        pthread_mutex_lock(&banner_lock);
+        if (!r->play->strategy_free || last_banner != t) {
+            char *m = gf_xasprintf("%s [%s]", kind, name);
+            banner(m);
+            free(m);
+            last_banner = t;
+        }
+        pthread_mutex_unlock(&banner_lock);
     }
     free(name);
 }
@@ -256,8 +306,11 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
         return;
     }
     if (o->looped && o->status != GF_ST_UNREACHABLE) {
-        if (o->ignored)
-            gf_out_write("...ignoring\n", 12);
+        if (o->ignored) {
+            gf_buf_adds(&b, "...ignoring\n");
+            write_result(r, t, h, &b);
+            gf_buf_release(&b);
+        }
         return; /* the items were shown one by one */
     }
     add_diff(&b, o->result);
@@ -278,7 +331,7 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
         }
         gf_buf_addc(&b, '\n');
     }
-    gf_out_write(b.buf, b.len);
+    write_result(r, t, h, &b);
     gf_buf_release(&b);
 }
 
@@ -325,7 +378,7 @@ void out_item(struct run *r, struct hstate *h, const struct gf_task *t, const ch
         }
     }
     gf_buf_addc(&b, '\n');
-    gf_out_write(b.buf, b.len);
+    write_result(r, t, h, &b);
     gf_buf_release(&b);
     gf_buf_release(&lb);
 }
@@ -341,10 +394,11 @@ void out_retry(struct run *r, struct hstate *h, const struct gf_task *t, int att
         gf_val_map_set(e, "retries_left", gf_val_int(max - attempt + 1));
         event(e);
     } else {
-        char *m = gf_xasprintf("FAILED - RETRYING: [%s]: %s (%d retries left).\n",
-                               h->host->name, name, max - attempt + 1);
-        gf_out_write(m, strlen(m));
-        free(m);
+        struct gf_buf b = GF_BUF_INIT;
+        gf_buf_addf(&b, "FAILED - RETRYING: [%s]: %s (%d retries left).\n", h->host->name,
+                    name, max - attempt + 1);
+        write_result(r, t, h, &b);
+        gf_buf_release(&b);
     }
     free(name);
 }
@@ -382,9 +436,10 @@ void out_skip_host(struct run *r, struct hstate *h, const struct gf_task *t)
         gf_val_unref(res);
         return;
     }
-    char *m = gf_xasprintf("skipping: [%s]\n", h->host->name);
-    gf_out_write(m, strlen(m));
-    free(m);
+    struct gf_buf b = GF_BUF_INIT;
+    gf_buf_addf(&b, "skipping: [%s]\n", h->host->name);
+    write_result(r, t, h, &b);
+    gf_buf_release(&b);
 }
 
 static int by_name(const void *a, const void *b)

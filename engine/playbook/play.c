@@ -106,7 +106,7 @@ static void set_magic(struct run *r)
     gf_val_map_set(m, "gpuforge_version", gf_val_str(GF_VERSION));
     gf_val_unref(r->magic);
     r->magic = m;
-    r->gen++;
+    run_changed(r);
 }
 
 /* Handlers a notify name reaches: by name ("name" or "role : name") or
@@ -181,6 +181,7 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
         }
         struct gf_vec *targets = to ? to : NULL;
         size_t nt = to ? to->n : 1;
+        pthread_mutex_lock(&r->sh->lock); /* other hosts' threads build hostvars from it */
         for (size_t k = 0; k < nt; k++) {
             struct hstate *d = targets ? targets->v[k] : h;
             if (t->register_var && o->result) {
@@ -207,6 +208,10 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
                 gf_val_unref(d->ansible_facts);
                 d->ansible_facts = af;
             }
+        }
+        pthread_mutex_unlock(&r->sh->lock);
+        for (size_t k = 0; k < nt; k++) {
+            struct hstate *d = targets ? targets->v[k] : h;
             if (o->changed && (o->status == GF_ST_OK || o->ignored))
                 for (size_t j = 0; j < t->notify.n; j++)
                     notify(r, d, t->notify.v[j]);
@@ -217,7 +222,7 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
         free(o->delegated);
         memset(o, 0, sizeof(*o));
     }
-    r->gen++;
+    run_changed(r);
 }
 
 struct taskjob {
@@ -373,7 +378,7 @@ static void run_meta(struct run *r, const struct gf_task *t, struct gf_vec *act)
             for (size_t k = 0; k < r->batch.n; k++)
                 ((struct hstate *)r->batch.v[k])->failed = 0;
     }
-    r->gen++;
+    run_changed(r);
 }
 
 static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *act)
@@ -447,7 +452,7 @@ static void run_block(struct run *r, const struct gf_task *t, struct gf_vec *act
                 gf_vec_push(&failed, h);
             }
         }
-        r->gen++;
+        run_changed(r);
         if (failed.n && !r->end_play)
             run_list(r, &t->rescue, &failed);
     }
@@ -541,8 +546,51 @@ static struct gf_task *setup_task(struct run *r, struct gf_play *pl)
     return t;
 }
 
+/* Facts, then the three sections with their handlers, for the hosts of a
+ * batch (linear) or for one host (free). st: the fact-gathering task. */
+static void run_sections(struct run *r, struct gf_play *pl, struct gf_vec *hosts,
+                         struct gf_task *st)
+{
+    if (st) {
+        struct gf_vec act = GF_VEC_INIT;
+        active_of(hosts, &act);
+        if (act.n)
+            run_module_task(r, st, &act, 0);
+        gf_vec_release(&act, NULL);
+    }
+    for (int s = 0; s < 3 && !r->end_play; s++) {
+        run_list(r, &pl->sections[s], hosts);
+        if (!r->end_play)
+            run_handlers(r, hosts);
+    }
+}
+
+struct freejob {
+    struct run *r;
+    struct gf_play *pl;
+    struct gf_vec *hosts;
+    struct gf_task *st;
+};
+
+/* strategy: free - one host through the whole play on its own thread,
+ * with its own copy of the run (its batch is itself). */
+static void free_host(size_t i, void *ctx)
+{
+    struct freejob *j = ctx;
+    struct run c = *j->r;
+    struct gf_vec one = GF_VEC_INIT;
+
+    gf_vec_push(&one, j->hosts->v[i]);
+    c.batch = one;
+    c.end_play = 0;
+    run_sections(&c, j->pl, &one, j->st);
+    gf_vec_release(&one, NULL);
+}
+
 static void run_batch(struct run *r, struct gf_play *pl, struct gf_vec *batch)
 {
+    struct gf_task *st = NULL;
+
     gf_vec_release(&r->batch, NULL);
     for (size_t i = 0; i < batch->n; i++) {
         struct hstate *h = batch->v[i];
@@ -552,27 +600,19 @@ static void run_batch(struct run *r, struct gf_play *pl, struct gf_vec *batch)
         gf_vec_push(&r->batch, h);
     }
     set_magic(r);
-    if (pl->gather_facts) {
-        struct gf_task *st = setup_task(r, pl);
-        if (st == NULL) {
-            out_warn(r, "%s:%d:%d: fact gathering is not available in this build: set "
-                     "'gather_facts: false'", pl->file, pl->line, pl->col);
-            for (size_t i = 0; i < batch->n; i++) {
-                ((struct hstate *)batch->v[i])->failed = 1;
-                ((struct hstate *)batch->v[i])->st.failed++;
-            }
-        } else {
-            struct gf_vec act = GF_VEC_INIT;
-            active_of(batch, &act);
-            if (act.n)
-                run_module_task(r, st, &act, 0);
-            gf_vec_release(&act, NULL);
+    if (pl->gather_facts && (st = setup_task(r, pl)) == NULL) {
+        out_warn(r, "%s:%d:%d: fact gathering is not available in this build: set "
+                 "'gather_facts: false'", pl->file, pl->line, pl->col);
+        for (size_t i = 0; i < batch->n; i++) {
+            ((struct hstate *)batch->v[i])->failed = 1;
+            ((struct hstate *)batch->v[i])->st.failed++;
         }
     }
-    for (int s = 0; s < 3 && !r->end_play; s++) {
-        run_list(r, &pl->sections[s], batch);
-        if (!r->end_play)
-            run_handlers(r, batch);
+    if (pl->strategy_free) {
+        struct freejob j = { r, pl, batch, st };
+        gf_parallel(batch->n, r->o->exec->forks, free_host, &j);
+    } else {
+        run_sections(r, pl, batch, st);
     }
     for (size_t i = 0; i < batch->n; i++)
         ((struct hstate *)batch->v[i])->in_play = 0;
@@ -724,7 +764,8 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
     r.inv = inv;
     r.nhs = inv->order.n;
     r.hs = gf_xcalloc(r.nhs + 1, sizeof(*r.hs));
-    pthread_mutex_init(&r.hv_lock, NULL);
+    struct shared sh = { .lock = PTHREAD_MUTEX_INITIALIZER };
+    r.sh = &sh;
     if (opts->list_hosts || opts->list_tasks) {
         rc = list_only(&r);
         goto out;
@@ -783,11 +824,11 @@ out:
     }
     free(r.hs);
     gf_val_unref(r.magic);
-    gf_val_unref(r.hostvars);
-    for (size_t i = 0; i < r.old_hostvars.n; i++)
-        gf_val_unref(r.old_hostvars.v[i]);
-    gf_vec_release(&r.old_hostvars, NULL);
+    gf_val_unref(sh.hostvars);
+    for (size_t i = 0; i < sh.old_hostvars.n; i++)
+        gf_val_unref(sh.old_hostvars.v[i]);
+    gf_vec_release(&sh.old_hostvars, NULL);
     gf_vec_release(&r.batch, NULL);
-    pthread_mutex_destroy(&r.hv_lock);
+    pthread_mutex_destroy(&sh.lock);
     return rc;
 }

@@ -49,6 +49,14 @@ struct hstate {
     struct outcome out;          /* the current task's */
 };
 
+/* What every host's thread shares under the free strategy (one per run). */
+struct shared {
+    pthread_mutex_t lock;        /* host state that other hosts read (hostvars) */
+    struct gf_val *hostvars;
+    struct gf_vec old_hostvars;  /* earlier builds, still possibly borrowed */
+    unsigned gen, hv_gen;        /* state changes / the state hostvars was built from */
+};
+
 struct run {
     const struct gf_run_opts *o;
     struct gf_playbook *pb;
@@ -57,10 +65,7 @@ struct run {
     size_t nhs;
     struct gf_play *play;
     struct gf_val *magic;        /* groups, play_hosts, ansible_check_mode, omit, ... */
-    pthread_mutex_t hv_lock;
-    struct gf_val *hostvars;
-    struct gf_vec old_hostvars;
-    unsigned gen, hv_gen;
+    struct shared *sh;
     int end_play;                /* meta: end_play or any_errors_fatal */
     int step_all;                /* --step answered "c" */
     int started;                 /* --start-at-task found */
@@ -82,6 +87,8 @@ void vctx_init(struct vctx *v, struct run *r, struct hstate *h, const struct gf_
 void vctx_release(struct vctx *v);
 int tpl_val(struct vctx *v, const struct gf_val *x, struct gf_val **out, struct gf_error *err);
 struct gf_val *run_hostvars(struct run *r);
+/* Host state changed: hostvars must be rebuilt. */
+void run_changed(struct run *r);
 struct hstate *run_host_by_name(struct run *r, const char *name);
 int task_check_mode(const struct run *r, const struct gf_task *t);
 void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h);

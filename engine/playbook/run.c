@@ -87,8 +87,10 @@ void vctx_release(struct vctx *v)
  * so a build is never torn). */
 struct gf_val *run_hostvars(struct run *r)
 {
-    pthread_mutex_lock(&r->hv_lock);
-    if (r->hostvars == NULL || r->hv_gen != r->gen) {
+    struct shared *sh = r->sh;
+
+    pthread_mutex_lock(&sh->lock);
+    if (sh->hostvars == NULL || sh->hv_gen != sh->gen) {
         struct gf_val *hv = gf_val_map();
         for (size_t i = 0; i < r->nhs; i++) {
             struct hstate *h = &r->hs[i];
@@ -98,13 +100,20 @@ struct gf_val *run_hostvars(struct run *r)
             gf_val_map_set(hv, h->host->name, b);
             gf_val_unref(a);
         }
-        gf_vec_push(&r->old_hostvars, r->hostvars); /* may still be borrowed: freed at the end */
-        r->hostvars = hv;
-        r->hv_gen = r->gen;
+        gf_vec_push(&sh->old_hostvars, sh->hostvars); /* may still be borrowed: freed at the end */
+        sh->hostvars = hv;
+        sh->hv_gen = sh->gen;
     }
-    struct gf_val *out = r->hostvars;
-    pthread_mutex_unlock(&r->hv_lock);
+    struct gf_val *out = sh->hostvars;
+    pthread_mutex_unlock(&sh->lock);
     return out;
+}
+
+void run_changed(struct run *r)
+{
+    pthread_mutex_lock(&r->sh->lock);
+    r->sh->gen++;
+    pthread_mutex_unlock(&r->sh->lock);
 }
 
 /* ---- per-host state ---- */

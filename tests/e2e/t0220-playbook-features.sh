@@ -2,7 +2,7 @@
 # t0220-playbook-features: variable precedence and magic variables, serial,
 # run_once, delegate_to, until/retries, environment, tags, no_log, --json
 # events, --list-hosts/--list-tasks, failures with max_fail_percentage, an
-# unreachable host and the retry file.
+# unreachable host and the retry file; strategy free.
 . "$(dirname "$0")/test-lib.sh"
 GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
 PB=$TEST_DIR/playbooks/features
@@ -45,6 +45,16 @@ expect_success 'no_log hides a result even at -v, where other results show' '
     grep -q "^changed: \[node1\] => {.*\"stdout\": \"teal\"" out &&
     grep -q "^changed: \[node1\] => {\"censored\": \"the output has been hidden" out &&
     ! grep -q not-for-eyes out
+'
+
+expect_success 'strategy free: other hosts do not wait for a slow one' '
+    "$GF" run -i "$INV" "$PB/free.yml" >out 2>&1; rc=$?
+    cat out
+    test $rc = 0 &&
+    s1=$(tb_exec node1 cat /tmp/gf-stamp) && s2=$(tb_exec node2 cat /tmp/gf-stamp) &&
+    test $((s1 - s2)) -ge 1 &&
+    # each result follows its own task banner, as in Ansible
+    grep -B1 "^changed: \[node1\]" out | grep -q "^TASK \[slow on node1\]"
 '
 
 expect_success 'tags: --tags special runs only that task; --skip-tags skips it' '
