@@ -945,6 +945,11 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
     if (dir == NULL)
         return perr(l, file, where, "role '%s' not found (looked in %s/roles, "
                     "GPUFORGE_ROLES_PATH and the shipped roles)", name, l->pb->dir);
+    for (size_t i = 0; i < l->role_stack.n; i++)
+        if (!strcmp(((struct gf_role *)l->role_stack.v[i])->path, dir)) {
+            free(dir);
+            return perr(l, file, where, "role '%s' depends on itself", name);
+        }
     int has_params = params && params->type == GF_VAL_MAP && params->u.map.n;
     if (dedup && !has_params && tasks_from == NULL) {
         if (gf_map_get(&l->play_roles, dir)) {
@@ -953,11 +958,6 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
         }
         gf_map_set(&l->play_roles, dir, (void *)1);
     }
-    for (size_t i = 0; i < l->role_stack.n; i++)
-        if (!strcmp(((struct gf_role *)l->role_stack.v[i])->path, dir)) {
-            free(dir);
-            return perr(l, file, where, "role '%s' depends on itself", name);
-        }
     struct gf_role *r = gf_xcalloc(1, sizeof(*r));
     gf_vec_push(&l->pb->roles, r);
     r->name = gf_xstrdup(strrchr(name, '/') ? strrchr(name, '/') + 1 : name);

@@ -1,0 +1,230 @@
+/* test-playbook.c - the playbook loader and the checks before a run, on
+ * playbooks written to a temporary directory: structure (blocks, roles,
+ * imports, includes, handlers), what parents give their children, and the
+ * exact file:line:col of errors. Also the k=v argument splitter. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../engine/playbook/playbook.h"
+#include "harness.h"
+
+static char dir[64];
+
+static void put(const char *name, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    if (dir[0] == '\0') {
+        strcpy(dir, "/tmp/gf-unit-pb-XXXXXX");
+        if (mkdtemp(dir) == NULL)
+            FAILF("mkdtemp: %s", strerror(errno));
+    }
+    /* make the parent directories */
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        mkdir(path, 0755);
+        *p = '/';
+    }
+    if ((f = fopen(path, "w")) == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+        FAILF("cannot write %s", path);
+}
+
+/* Removes the test's directory (each test runs in its own process). */
+static void done(void)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (dir[0] && system(cmd) != 0)
+        FAILF("cannot remove %s", dir);
+}
+
+static struct gf_playbook *load_ok(const char *name)
+{
+    char path[512];
+    struct gf_playbook *pb = NULL;
+    struct gf_error err = GF_ERROR_INIT;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (gf_playbook_load(path, NULL, &pb, &err) < 0)
+        FAILF("load failed: %s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    return pb;
+}
+
+/* Loads name, expecting an error "base:line:col: msg" (base = file name). */
+static void load_err(const char *name, const char *want)
+{
+    char path[512], got[1024];
+    struct gf_playbook *pb = NULL;
+    struct gf_error err = GF_ERROR_INIT;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (gf_playbook_load(path, NULL, &pb, &err) == 0)
+        FAILF("%s loaded but should fail with: %s", name, want);
+    const char *base = err.file ? strrchr(err.file, '/') : NULL;
+    snprintf(got, sizeof(got), "%s:%d:%d: %s", base ? base + 1 : err.file ? err.file : "?",
+             err.line, err.col, err.msg);
+    ASSERT_STREQ(got, want);
+    gf_error_clear(&err);
+}
+
+static void check_err(const char *name, const char *want)
+{
+    struct gf_playbook *pb = load_ok(name);
+    struct gf_inventory *inv = gf_inventory_new();
+    struct gf_error err = GF_ERROR_INIT;
+    char got[1024];
+
+    if (gf_playbook_check(pb, inv, NULL, &err) == 0) {
+        if (want)
+            FAILF("%s checked but should fail with: %s", name, want);
+    } else {
+        const char *base = strrchr(err.file, '/');
+        snprintf(got, sizeof(got), "%s:%d:%d: %s", base ? base + 1 : err.file, err.line,
+                 err.col, err.msg);
+        if (want == NULL)
+            FAILF("%s should pass the check, got: %s", name, got);
+        ASSERT_STREQ(got, want);
+    }
+    gf_error_clear(&err);
+    gf_inventory_free(inv);
+    gf_playbook_free(pb);
+}
+
+TEST(kv_split_like_ansible)
+{
+    struct gf_val *m = NULL;
+    struct gf_error err = GF_ERROR_INIT;
+    const struct gf_module *copy = gf_module_find("copy"), *shell = gf_module_find("shell");
+
+    ASSERT(gf_parse_kv("src=a dest='/b c' content=\"x\\ny\" mode={{ m | default('0644') }}",
+                       copy, &m, NULL, &err) == 0);
+    ASSERT_STREQ(gf_val_map_get(m, "src")->u.str.s, "a");
+    ASSERT_STREQ(gf_val_map_get(m, "dest")->u.str.s, "/b c");
+    ASSERT_STREQ(gf_val_map_get(m, "content")->u.str.s, "x\ny");
+    ASSERT_STREQ(gf_val_map_get(m, "mode")->u.str.s, "{{ m | default('0644') }}");
+    gf_val_unref(m);
+    /* free form: only the command keys are split off, and octal escapes stay */
+    ASSERT(gf_parse_kv("chdir=/tmp echo a=b \"c  d\" \\1", shell, &m, NULL, &err) == 0);
+    ASSERT_STREQ(gf_val_map_get(m, "chdir")->u.str.s, "/tmp");
+    ASSERT_STREQ(gf_val_map_get(m, "_raw_params")->u.str.s, "echo a=b \"c  d\" \\1");
+    gf_val_unref(m);
+    int bad = -1;
+    ASSERT(gf_parse_kv("a=1 b='x", copy, &m, &bad, &err) < 0);
+    ASSERT_EQ(bad, 6);
+    gf_error_clear(&err);
+}
+
+TEST(loader_structure_and_inheritance)
+{
+    put("s/site.yml",
+        "- hosts: all\n"
+        "  vars: { a: 1 }\n"
+        "  roles:\n"
+        "    - role: r1\n"
+        "      p: 2\n"
+        "  tasks:\n"
+        "    - block:\n"
+        "        - command: echo one\n"
+        "          when: x\n"
+        "      when: y\n"
+        "      tags: [t1]\n"
+        "      become: true\n"
+        "      rescue:\n"
+        "        - debug: msg=r\n"
+        "    - import_tasks: more.yml\n"
+        "      when: z\n"
+        "    - include_tasks: more.yml\n"
+        "      when: w\n"
+        "  handlers:\n"
+        "    - name: h1\n"
+        "      debug: msg=h\n"
+        "      listen: topic\n");
+    put("s/more.yml", "- ansible.builtin.shell: echo more\n");
+    put("s/roles/r1/tasks/main.yml", "- copy: content=x dest=/tmp/x\n");
+    put("s/roles/r1/defaults/main.yml", "d1: 1\n");
+    put("s/roles/r1/meta/main.yml", "dependencies: [r2]\n");
+    put("s/roles/r2/tasks/main.yml", "- debug: msg=dep\n");
+    put("s/roles/r1/handlers/main.yml", "- name: rh\n  debug: msg=x\n");
+    struct gf_playbook *pb = load_ok("s/site.yml");
+    struct gf_play *pl = pb->plays.v[0];
+    struct gf_vec *t = &pl->sections[1];
+
+    ASSERT_EQ(t->n, 5); /* r2's task, r1's task, the block, the import's task, the include */
+    struct gf_task *dep = t->v[0], *r1 = t->v[1], *blk = t->v[2], *imp = t->v[3], *inc = t->v[4];
+    ASSERT_STREQ(dep->role->name, "r2");
+    ASSERT_STREQ(r1->role->name, "r1");
+    ASSERT_EQ(gf_val_map_get(r1->vars, "p")->u.i, 2); /* role parameter */
+    ASSERT_EQ(blk->kind, GF_TASK_BLOCK);
+    struct gf_task *one = blk->block.v[0];
+    ASSERT_EQ(one->when->u.list.n, 2);             /* the block's, then its own */
+    ASSERT_STREQ(((struct gf_val *)one->when->u.list.v[0])->u.str.s, "y");
+    ASSERT_STREQ(one->tags.v[0], "t1");
+    ASSERT_EQ(one->become, 1);
+    ASSERT_EQ(blk->rescue.n, 1);
+    ASSERT_STREQ(imp->module->name, "shell");      /* import: expanded, when pushed down */
+    ASSERT_STREQ(((struct gf_val *)imp->when->u.list.v[0])->u.str.s, "z");
+    ASSERT_EQ(inc->kind, GF_TASK_INCLUDE);         /* include: its when is its own */
+    ASSERT_EQ(inc->block.n, 1);
+    ASSERT_EQ(((struct gf_task *)inc->block.v[0])->when->u.list.n, 0);
+    ASSERT_EQ(pl->handlers.n, 2);                  /* the play's and the role's */
+    ASSERT(gf_val_map_get(pl->role_defaults, "d1") != NULL);
+    gf_playbook_free(pb);
+    done();
+}
+
+TEST(loader_errors_have_positions)
+{
+    put("e/unknown-module.yml", "- hosts: all\n  tasks:\n    - name: x\n      coppy: {}\n");
+    load_err("e/unknown-module.yml", "unknown-module.yml:4:7: unknown module 'coppy' "
+             "(did you mean 'copy'?)");
+    put("e/two-actions.yml", "- hosts: all\n  tasks:\n    - debug: msg=a\n      shell: x\n");
+    load_err("e/two-actions.yml", "two-actions.yml:4:7: conflicting action statements: "
+             "debug, shell");
+    put("e/no-hosts.yml", "- name: p\n  tasks: []\n");
+    load_err("e/no-hosts.yml", "no-hosts.yml:1:3: the play needs 'hosts'");
+    put("e/bad-bool.yml", "- hosts: all\n  tasks:\n    - debug: msg=a\n      become: maybe\n");
+    load_err("e/bad-bool.yml", "bad-bool.yml:4:15: 'become' must be a boolean, not str");
+    put("e/loop.yml", "- hosts: all\n  tasks:\n    - import_tasks: loop.yml\n");
+    put("e/loop-tasks.yml", "- import_tasks: loop-tasks.yml\n");
+    put("e/loop2.yml", "- hosts: all\n  tasks:\n    - import_tasks: loop-tasks.yml\n");
+    load_err("e/loop2.yml", "loop-tasks.yml:0:0: imports nested deeper than 64 "
+             "(an import loop?)");
+    put("e/free-text.yml", "- hosts: all\n  tasks:\n    - copy: just words\n");
+    load_err("e/free-text.yml", "free-text.yml:3:13: module 'copy' takes key=value arguments, "
+             "not free text 'just words'");
+    put("e/cycle.yml", "- hosts: all\n  roles: [c1]\n");
+    put("e/roles/c1/meta/main.yml", "dependencies: [c2]\n");
+    put("e/roles/c2/meta/main.yml", "dependencies: [c1]\n");
+    load_err("e/cycle.yml", "main.yml:1:16: role 'c1' depends on itself");
+    done();
+}
+
+TEST(check_undefined_and_guarded_variables)
+{
+    put("c/undef.yml", "- hosts: all\n  vars: { a: 1 }\n  tasks:\n"
+        "    - debug:\n        msg: \"{{ a }} {{ b }}\"\n");
+    check_err("c/undef.yml", "undef.yml:5:26: undefined variable 'b'");
+    put("c/guarded.yml", "- hosts: all\n  tasks:\n"
+        "    - debug:\n        msg: \"{{ x | default(1) }} {{ ansible_distribution }}\"\n"
+        "      when: y is defined and y\n"
+        "    - command: echo {{ item }} {{ idx }}\n      loop: [1]\n"
+        "      loop_control: { index_var: idx }\n      register: out\n"
+        "    - debug: msg={{ out.results }}\n"
+        "    - debug:\n        msg: \"{% for k in [1] %}{{ k }}{% endfor %}\"\n");
+    check_err("c/guarded.yml", NULL);
+    put("c/badtype.yml", "- hosts: all\n  tasks:\n    - file:\n        path: /x\n"
+        "        recurse: sometimes\n");
+    check_err("c/badtype.yml", "badtype.yml:5:9: module 'file': parameter 'recurse' has the "
+              "wrong type (str)");
+    put("c/templated-type.yml", "- hosts: all\n  vars: { r: true }\n  tasks:\n    - file:\n"
+        "        path: /x\n        recurse: \"{{ r }}\"\n");
+    check_err("c/templated-type.yml", NULL);
+    done();
+}
