@@ -30,7 +30,10 @@
     "  extract BUNDLE DIR (--pubkey KEY.pub | --insecure-unsigned)\n" \
     "                             verify and unpack into DIR, which must not exist,\n" \
     "                             through a staging directory renamed into place\n" \
-    "  push, fetch-debs           not implemented yet\n" \
+    "  push -i INVENTORY BUNDLE --pubkey KEY.pub [--topology star|chain] [--dest DIR]\n" \
+    "                             verify, send to the nodes, check and activate there\n" \
+    "                             atomically (see 'gpuforge bundle push --help')\n" \
+    "  fetch-debs                 not implemented yet\n" \
     "\n" \
     "  -o, --output FILE          keygen: private key file; build: bundle file\n" \
     "      --key KEY              build: private key to sign with\n" \
@@ -410,6 +413,8 @@ static int sub_pending(int argc, char **argv)
     return GF_EXIT_USAGE;
 }
 
+int gf_bundle_push_main(int argc, char **argv); /* cmd-push.c */
+
 static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -419,7 +424,7 @@ static const struct {
     { "verify", sub_verify },
     { "inspect", sub_inspect },
     { "extract", sub_extract },
-    { "push", sub_pending },
+    { "push", gf_bundle_push_main },
     { "fetch-debs", sub_pending },
 };
 

@@ -101,6 +101,14 @@ void gf_session_close(struct gf_session *s);
 struct gf_session *gf_session_reopen(const struct gf_target *t, const struct gf_exec_opts *opts,
                                      int64_t deadline_ms, struct gf_result *r);
 
+/* The host key the server offered, as "TYPE BASE64" (a known_hosts line
+ * without the host name); malloc'd, or NULL. */
+char *gf_session_hostkey(struct gf_session *s);
+/* A new Ed25519 key pair: the private key in OpenSSH format (a secret: wipe
+ * it with gf_free_secret) and the public "ssh-ed25519 BASE64". Returns 0 or
+ * -1. */
+int gf_ssh_keypair(char **private_pem, char **public_line);
+
 /* Milliseconds the connection and authentication took. */
 double gf_session_connect_ms(const struct gf_session *s);
 

@@ -716,13 +716,28 @@ static void random_hex(char *out, size_t nbytes)
         sprintf(out + 2 * i, "%02x", raw[i]);
 }
 
+/* Writes data to the channel, never more than its window so that a write
+ * does not block: while the window is shut, packets are processed (window
+ * adjustments, and a close from a command that exited without reading all
+ * its input). Returns 0, 1 when the remote closed the channel first, or -1
+ * on a broken connection. */
 static int write_all(ssh_channel ch, const char *data, size_t len)
 {
     while (len > 0) {
+        if (ssh_channel_is_closed(ch))
+            return 1;
+        uint32_t win = ssh_channel_window_size(ch);
+        if (win == 0) {
+            if (ssh_channel_poll_timeout(ch, 100, 0) == SSH_ERROR)
+                return ssh_is_connected(ssh_channel_get_session(ch)) ? 1 : -1;
+            continue;
+        }
         uint32_t chunk = len > 65536 ? 65536 : (uint32_t)len;
+        if (chunk > win)
+            chunk = win;
         int w = ssh_channel_write(ch, data, chunk);
-        if (w <= 0)
-            return -1;
+        if (w <= 0) /* on a live connection: the channel is closing (libssh's delayed close) */
+            return ssh_is_connected(ssh_channel_get_session(ch)) ? 1 : -1;
         data += w;
         len -= (size_t)w;
     }
@@ -735,7 +750,11 @@ static int write_all(ssh_channel ch, const char *data, size_t len)
  * only when the connection itself is gone. */
 static int feed_input(struct gf_session *s, ssh_channel ch, const char *data, size_t len)
 {
-    if (len && write_all(ch, data, len) < 0)
+    int w = len ? write_all(ch, data, len) : 0;
+
+    if (w == 1)
+        return 0;
+    if (w < 0)
         return ssh_is_connected(s->ssh) && (ssh_channel_is_closed(ch) ||
                                              ssh_channel_is_eof(ch)) ? 0 : -1;
     if (!ssh_channel_is_closed(ch))
@@ -903,4 +922,38 @@ out:
     gf_buf_release_secret(&errbuf);
     r->dur_us = gf_now_us() - r->start_us;
     return ret;
+}
+
+char *gf_session_hostkey(struct gf_session *s)
+{
+    ssh_key srv = NULL;
+    char *b64 = NULL, *line = NULL;
+
+    if (ssh_get_server_publickey(s->ssh, &srv) == SSH_OK &&
+        ssh_pki_export_pubkey_base64(srv, &b64) == SSH_OK)
+        line = gf_xasprintf("%s %s", ssh_key_type_to_char(ssh_key_type(srv)), b64);
+    ssh_string_free_char(b64);
+    ssh_key_free(srv);
+    return line;
+}
+
+int gf_ssh_keypair(char **private_pem, char **public_line)
+{
+    ssh_key k = NULL;
+    char *priv = NULL, *pub = NULL;
+    int rc = -1;
+
+    *private_pem = *public_line = NULL;
+    if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &k) == SSH_OK &&
+        ssh_pki_export_privkey_base64(k, NULL, NULL, NULL, &priv) == SSH_OK &&
+        ssh_pki_export_pubkey_base64(k, &pub) == SSH_OK) {
+        *private_pem = gf_xstrdup(priv);
+        *public_line = gf_xasprintf("ssh-ed25519 %s", pub);
+        rc = 0;
+    }
+    if (priv)
+        gf_free_secret(priv, strlen(priv)); /* libssh's copy: wiped here */
+    ssh_string_free_char(pub);
+    ssh_key_free(k);
+    return rc;
 }
