@@ -1,6 +1,6 @@
 /* cmd-bundle.c - `gpuforge bundle`: keygen, build, verify, inspect and
  * extract air-gap bundles on the controller (engine/bundle does the work);
- * push and fetch-debs are announced but not built yet. */
+ * push and fetch-debs live in cmd-push.c and cmd-fetchdebs.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +33,9 @@
     "  push -i INVENTORY BUNDLE --pubkey KEY.pub [--topology star|chain] [--dest DIR]\n" \
     "                             verify, send to the nodes, check and activate there\n" \
     "                             atomically (see 'gpuforge bundle push --help')\n" \
-    "  fetch-debs                 not implemented yet\n" \
+    "  fetch-debs PKG... -o DIR [--status FILE] [--update]\n" \
+    "                             download the .deb closure of PKG for a target\n" \
+    "                             (its dpkg status file) that has no repository\n" \
     "\n" \
     "  -o, --output FILE          keygen: private key file; build: bundle file\n" \
     "      --key KEY              build: private key to sign with\n" \
@@ -406,14 +408,8 @@ static int sub_extract(int argc, char **argv)
     return GF_EXIT_OK;
 }
 
-static int sub_pending(int argc, char **argv)
-{
-    (void)argc;
-    fprintf(stderr, "gpuforge: 'bundle %s' is not implemented yet in this version\n", argv[0]);
-    return GF_EXIT_USAGE;
-}
-
-int gf_bundle_push_main(int argc, char **argv); /* cmd-push.c */
+int gf_bundle_push_main(int argc, char **argv);       /* cmd-push.c */
+int gf_bundle_fetch_debs_main(int argc, char **argv); /* cmd-fetchdebs.c */
 
 static const struct {
     const char *name;
@@ -425,7 +421,7 @@ static const struct {
     { "inspect", sub_inspect },
     { "extract", sub_extract },
     { "push", gf_bundle_push_main },
-    { "fetch-debs", sub_pending },
+    { "fetch-debs", gf_bundle_fetch_debs_main },
 };
 
 static int cmd_bundle(int argc, char **argv)

@@ -15,7 +15,7 @@
 #   logs/         stdout/stderr of every run
 # tests/bench/results/latest points at the newest RUN.
 #
-# Sections (each a function below; P3 is a hook for a feature still to come):
+# Sections (each a function below):
 #   P1  fan-out: `true` on N hosts (default tb:8 light:64 light:256); gpuforge exec and ping
 #       against pdsh -R ssh, parallel-ssh (pssh), clush and `ansible -m raw` (best config and
 #       defaults). tb:N = N nspawn testbed nodes (real Debian nodes, tests/testbed/testbed);
@@ -23,7 +23,9 @@
 #   P2  playbook run: tests/bench/p2.yml (20 tasks), cold (a new target directory each run)
 #       and warm (converged), on tb:8 and light:64 (BENCH_P2); gpuforge run against
 #       ansible-playbook (best config and defaults).
-#   P3  bundle push (skipped until `gpuforge bundle push` exists)
+#   P3  bundle push: a 256 MB bundle (QUICK 64; BENCH_P3_MB) to 8 testbed nodes
+#       (BENCH_P3_NODES), every node's link and the controller's uplink capped at 200mbit
+#       (BENCH_P3_RATE), chain against star, REPS runs after a warm-up.
 #   P4  scale: gpuforge ping with bounded fan-out on 250, 500, 1000 light hosts: controller
 #       peak RSS (total and per host), open fds, threads, time to first and last result.
 #
@@ -373,13 +375,7 @@ section_p1() {
     done
 }
 
-# ---- P2: playbook run; P3: a hook for bundle push ---------------------------------------
-# When `gpuforge bundle push` exists, P3 is: one bundle (e.g. 100 MB) to N hosts,
-# gpuforge bundle push vs pdcp / parallel-scp / clush --copy / ansible copy|synchronize,
-# following section_p2's pattern.
-gf_has() {   # gf_has SUBCOMMAND...: false while it answers "not implemented yet"
-    ! "$GF" "$@" 2>&1 < /dev/null | grep -q 'not implemented'
-}
+# ---- P2: playbook run; P3: bundle push -------------------------------------------------
 section_p2() {
     local spec kind n dir tools=() t r i k phase
     for t in gf-run ansible-pb-best ansible-pb-default; do
@@ -421,11 +417,54 @@ section_p2() {
     done
 }
 section_p3() {
-    if ! gf_has bundle push; then
-        echo "P3: skipped (gpuforge bundle push not implemented yet)" | tee "$OUT/p3.txt" >&2
-        return 0
-    fi
-    echo "P3: skipped (gpuforge bundle push exists now, but its benchmark is not written yet: see section_p3 in tests/bench/bench.sh)" | tee "$OUT/p3.txt" >&2
+    local n=${BENCH_P3_NODES:-8} mb rate=${BENCH_P3_RATE:-200mbit} dir=$WORK/p3 tb k r t
+    local bridge bytes sb start end out dest secs
+    if [ "$QUICK" = 1 ]; then mb=${BENCH_P3_MB:-64}; else mb=${BENCH_P3_MB:-256}; fi
+    tb=$dir/tb
+    say "P3: setting up $n tb hosts, a $mb MB bundle, every link capped at $rate"
+    tb_set "$n" "$dir"
+    mkdir -p "$dir/dl"
+    head -c "$((mb * 1000000))" /dev/urandom > "$dir/dl/payload" || die "P3: no payload"
+    printf 'name: p3\nversion: 1.0.0\ncomponents:\n  - name: c\n    files:\n      - {src: dl/payload, dest: payload, mode: "0644"}\n' > "$dir/spec.yml"
+    (cd "$dir" && "$GF" bundle keygen -o key > /dev/null &&
+        "$GF" bundle build spec.yml -o p3.gfb --key key > /dev/null) || die "P3: bundle build"
+    bytes=$(stat -c %s "$dir/p3.gfb")
+    # each node's link (into the node) and the controller's own uplink (into the bridge)
+    for ((k = 1; k <= n; k++)); do
+        "$TESTBED" fault --dir "$tb" "node$k" rate "$rate" >&2 || die "P3: cannot cap node$k"
+    done
+    bridge=$("$TESTBED" status --dir "$tb" | sed -n 's/.*bridge \([^,]*\),.*/\1/p')
+    tc qdisc replace dev "$bridge" root tbf rate "$rate" burst 256kb latency 200ms ||
+        die "P3: cannot cap the controller's uplink on $bridge"
+    sb=$(awk -v b="$bytes" -v r="$rate" 'BEGIN { sub(/mbit$/, "", r); printf "%.1f", b * 8 / (r * 1e6) }')
+    out=$OUT/p3.txt
+    : > "$out"
+    for t in chain star; do
+        local times=()
+        for ((r = 0; r <= REPS; r++)); do
+            dest=/var/lib/gfbench-p3/r$r-$t
+            start=$(date +%s.%N)
+            "$GF" bundle push -i "$dir/inventory.ini" --known-hosts "$dir/known_hosts" \
+                --topology "$t" --dest "$dest" --pubkey "$dir/key.pub" "$dir/p3.gfb" \
+                > "$OUT/logs/P3-$t-r$r.out" 2>&1 || say "P3: $t push rep $r FAILED (see logs)"
+            end=$(date +%s.%N)
+            secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+            for ((k = 1; k <= n; k++)); do
+                "$TESTBED" exec --dir "$tb" "node$k" rm -rf /var/lib/gfbench-p3 >&2
+            done
+            say "P3: $t rep $r: $secs s$([ "$r" = 0 ] && echo ' (warm-up, not counted)')"
+            [ "$r" = 0 ] || times+=("$secs")
+        done
+        printf '%s\n' "${times[@]}" | sort -n | awk -v t="$t" -v n="$n" -v mb="$mb" -v sb="$sb" \
+            -v rate="$rate" -v reps="$REPS" '{ v[NR] = $1 } END {
+                m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                printf "P3 bundle push, %s: %d MB to %d testbed nodes, every link %s (S/B = %s s): median %.1f s of %d (min %.1f, max %.1f) = %.2f x S/B", t, mb, n, rate, sb, m, NR, v[1], v[NR], m / sb
+                if (t == "chain") printf "; target <= 1.25 x S/B + 10 s = %.1f s: %s", 1.25 * sb + 10, (m <= 1.25 * sb + 10) ? "MET" : "MISSED"
+                if (t == "star") printf "; N x S/B = %.1f s", n * sb
+                printf "\n" }' | tee -a "$out" >&2
+    done
+    tc qdisc del dev "$bridge" root 2> /dev/null
+    "$TESTBED" down --dir "$tb" > /dev/null 2>&1
 }
 
 # ---- P4: scale --------------------------------------------------------------------------
