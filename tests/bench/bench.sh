@@ -25,7 +25,7 @@
 #       ansible-playbook (best config and defaults).
 #   P3  bundle push: a 256 MB bundle (QUICK 64; BENCH_P3_MB) to 8 testbed nodes
 #       (BENCH_P3_NODES), every node's link and the controller's uplink capped at 200mbit
-#       (BENCH_P3_RATE), chain against star, REPS runs after a warm-up.
+#       (BENCH_P3_RATE), chain against star (BENCH_P3_TOPOLOGIES), REPS runs after a warm-up.
 #   P4  scale: gpuforge ping with bounded fan-out on 250, 500, 1000 light hosts: controller
 #       peak RSS (total and per host), open fds, threads, time to first and last result.
 #
@@ -439,7 +439,7 @@ section_p3() {
     sb=$(awk -v b="$bytes" -v r="$rate" 'BEGIN { sub(/mbit$/, "", r); printf "%.1f", b * 8 / (r * 1e6) }')
     out=$OUT/p3.txt
     : > "$out"
-    for t in chain star; do
+    for t in ${BENCH_P3_TOPOLOGIES:-chain star}; do
         local times=()
         for ((r = 0; r <= REPS; r++)); do
             dest=/var/lib/gfbench-p3/r$r-$t
