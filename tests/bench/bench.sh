@@ -21,7 +21,7 @@
 #       defaults). tb:N = N nspawn testbed nodes (real Debian nodes, tests/testbed/testbed);
 #       light:N = N sshd listeners on loopback addresses (tests/bench/lighthosts.sh).
 #   P2  playbook run: tests/bench/p2.yml (20 tasks), cold (a new target directory each run)
-#       and warm (converged), on tb:8 and light:64 (BENCH_P2); gpuforge run against
+#       and warm (converged), on tb:8 and light:64 (QUICK: tb:8; BENCH_P2); gpuforge run against
 #       ansible-playbook (best config and defaults).
 #   P3  bundle push: a 256 MB bundle (QUICK 64; BENCH_P3_MB) to 8 testbed nodes
 #       (BENCH_P3_NODES), every node's link and the controller's uplink capped at 200mbit
@@ -382,7 +382,9 @@ section_p2() {
         if [ "$t" = gf-run ] || have ansible-playbook; then tools+=("$t")
         else say "P2: $t not installed: skipped (make deps)"; fi
     done
-    for spec in ${BENCH_P2:-tb:8 light:64}; do
+    local sets="tb:8 light:64"
+    [ "$QUICK" = 1 ] && sets="tb:8"
+    for spec in ${BENCH_P2:-$sets}; do
         kind=${spec%%:*}; n=${spec#*:}
         dir=$WORK/p2-$kind-$n
         say "P2: setting up $n $kind hosts"

@@ -3,7 +3,8 @@
 # (node-to-node relay with a one-push key), a repeated push sends nothing, a
 # failed relay falls back to star, an interrupted transfer resumes, a corrupt
 # partial file is caught before activation, a full disk activates nothing,
-# downgrades and bundles that do not verify are refused before any login.
+# downgrades and bundles that do not verify are refused before any login; on
+# slowed links, a relay killed mid-push and sshd cut mid-transfer (resumed).
 . "$(dirname "$0")/test-lib.sh"
 GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
 B=/var/lib/gpuforge/bundles
@@ -116,6 +117,42 @@ expect_code 2 'an older version is refused unless --allow-downgrade' '
     "$GF" bundle push -i "$INV" -l node1 old.gfb --pubkey key.pub --allow-downgrade >/dev/null &&
     test "$(tb_exec node1 readlink $B/demo/current)" = 0.9.0 || exit 9
     exit $rc
+'
+
+expect_success 'a 30 MB bundle, and every node link slowed to 40 Mbit/s' '
+    head -c 30000000 /dev/urandom >dl/big &&
+    printf "name: big\nversion: 1.0.0\ncomponents:\n  - name: c\n    files:\n      - {src: dl/big, dest: big, mode: \"0644\"}\n" >spec-big.yml &&
+    "$GF" bundle build spec-big.yml -o big.gfb --key key >/dev/null &&
+    sha256sum <dl/big | cut -c1-64 >want-big &&
+    for n in node1 node2 node3 node4; do tb_fault $n rate 40mbit || exit 1; done
+'
+
+expect_code 3 'a relay node killed mid-push: the nodes after it still complete' '
+    "$GF" bundle push -i "$INV" --topology chain big.gfb --pubkey key.pub >out 2>&1 &
+    pid=$!
+    sleep 3; tb_fault node2 kill-sshd
+    wait $pid; rc=$?
+    tb_fault node2 start-sshd
+    cat out
+    grep -q "^node2 | FAILED" out && grep -q "^node1 | CHANGED .*(chain;" out &&
+    grep -q "^node3 | CHANGED .*rest by star" out && grep -q "^node4 | CHANGED .*rest by star" out &&
+    for n in node1 node3 node4; do
+        test "$(tb_exec $n sha256sum $B/big/current/files/big | cut -c1-64)" = "$(cat want-big)" || exit 9
+    done
+    exit $rc
+'
+
+expect_success 'sshd cut mid-transfer: the next push resumes where it stopped' '
+    tb_exec node2 rm -rf $B/big &&
+    { "$GF" bundle push -i "$INV" -l node2 big.gfb --pubkey key.pub >out 2>&1 & } &&
+    sleep 3 && tb_fault node2 kill-sshd && sleep 1 && tb_fault node2 start-sshd &&
+    wait; cat out
+    grep -q "^node2 | FAILED" out &&
+    have=$(tb_exec node2 sh -c "stat -c %s $B/.incoming/*.gfb") && test "$have" -gt 0 &&
+    "$GF" bundle push -i "$INV" -l node2 big.gfb --pubkey key.pub >out 2>&1; rc=$?
+    cat out
+    test $rc = 0 && grep -q "^node2 | CHANGED .*(star, resumed;" out &&
+    test "$(tb_exec node2 sha256sum $B/big/current/files/big | cut -c1-64)" = "$(cat want-big)"
 '
 
 test_done
