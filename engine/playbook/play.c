@@ -349,25 +349,13 @@ static void run_meta(struct run *r, const struct gf_task *t, struct gf_vec *act)
         return;
     for (size_t i = 0; i < act->n; i++) {
         struct hstate *h = act->v[i];
-        struct vctx v;
         struct gf_error err = GF_ERROR_INIT;
-        int ok = 1;
-        vctx_init(&v, r, h, t);
-        for (size_t c = 0; t->when && c < t->when->u.list.n && ok; c++) {
-            const struct gf_val *cv = t->when->u.list.v[c];
-            struct gf_buf b = GF_BUF_INIT;
-            gf_val_to_text(cv, &b);
-            struct gf_tpl_opts o = { 0, t->file, cv->line, cv->col, r->pb->cache };
-            if (cv->type == GF_VAL_BOOL)
-                ok = cv->u.b;
-            else if (gf_tpl_eval_cond(b.buf, b.len, &v.scope, &o, &ok, &err) < 0) {
-                gf_error_print(&err);
-                ok = 0;
-            }
-            gf_buf_release(&b);
+        int ok = 0;
+        if (run_when(r, h, t, &ok, &err) < 0) {
+            gf_error_print(&err);
+            ok = 0;
         }
         gf_error_clear(&err);
-        vctx_release(&v);
         if (!ok)
             continue;
         if (!strcmp(t->meta, "end_play"))
@@ -389,30 +377,20 @@ static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *a
         return;
     for (size_t i = 0; i < act->n; i++) {
         struct hstate *h = act->v[i];
-        struct vctx v;
         struct gf_error err = GF_ERROR_INIT;
-        int ok = 1;
-        vctx_init(&v, r, h, t);
-        for (size_t c = 0; t->when && c < t->when->u.list.n && ok; c++) {
-            const struct gf_val *cv = t->when->u.list.v[c];
-            struct gf_buf b = GF_BUF_INIT;
-            gf_val_to_text(cv, &b);
-            struct gf_tpl_opts o = { 0, t->file, cv->line, cv->col, r->pb->cache };
-            if (cv->type == GF_VAL_BOOL)
-                ok = cv->u.b;
-            else if (gf_tpl_eval_cond(b.buf, b.len, &v.scope, &o, &ok, &err) < 0) {
-                struct gf_buf m = GF_BUF_INIT;
-                gf_error_format(&err, &m);
-                out_line(r, "fatal: [%s]: FAILED! => {\"msg\": \"%s\"}", h->host->name, m.buf);
-                gf_buf_release(&m);
-                h->failed = 1;
-                h->st.failed++;
-                ok = -1;
-            }
-            gf_buf_release(&b);
+        int ok = 0;
+        if (run_when(r, h, t, &ok, &err) < 0) {
+            struct gf_buf m = GF_BUF_INIT, j = GF_BUF_INIT;
+            gf_error_format(&err, &m);
+            gf_json_str(m.buf, m.len, &j);
+            out_line(r, "fatal: [%s]: FAILED! => {\"msg\": %s}", h->host->name, j.buf);
+            gf_buf_release(&m);
+            gf_buf_release(&j);
+            h->failed = 1;
+            h->st.failed++;
+            ok = -1;
         }
         gf_error_clear(&err);
-        vctx_release(&v);
         h->seen = 1;
         if (ok == 1)
             gf_vec_push(&yes, h);

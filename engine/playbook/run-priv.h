@@ -92,6 +92,10 @@ void run_changed(struct run *r);
 struct hstate *run_host_by_name(struct run *r, const char *name);
 int task_check_mode(const struct run *r, const struct gf_task *t);
 void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h);
+/* Evaluates t's when conditions for h (all must hold). Returns 0 with *ok,
+ * or -GF_E* with err. */
+int run_when(struct run *r, struct hstate *h, const struct gf_task *t, int *ok,
+             struct gf_error *err);
 
 /* output.c */
 void out_play(struct run *r, const char *name);

@@ -180,6 +180,17 @@ static int eval_conds(struct vctx *v, const struct gf_val *conds, size_t from, i
     return 0;
 }
 
+int run_when(struct run *r, struct hstate *h, const struct gf_task *t, int *ok,
+             struct gf_error *err)
+{
+    struct vctx v;
+
+    vctx_init(&v, r, h, t);
+    int rc = eval_conds(&v, t->when, 0, ok, NULL, err);
+    vctx_release(&v);
+    return rc;
+}
+
 /* Templates v with the task's position for errors. */
 int tpl_val(struct vctx *v, const struct gf_val *x, struct gf_val **out, struct gf_error *err)
 {
@@ -549,6 +560,19 @@ static int loop_items(struct vctx *v, struct gf_val **items, struct gf_error *er
     return 0;
 }
 
+/* The outcome of a task that failed before its module ran: err's message
+ * at the task's position. */
+static void fail_outcome(struct outcome *o, const struct gf_error *err)
+{
+    struct gf_modres res;
+
+    gf_modres_init(&res);
+    set_err_result(&res, err);
+    o->result = gf_modres_dict(&res);
+    gf_modres_release(&res);
+    o->status = GF_ST_FAILED;
+}
+
 /* Runs task t on host h (worker thread): prints the result lines and leaves
  * the outcome in h->out for the barrier. */
 void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
@@ -568,12 +592,7 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
             if (err.msg == NULL)
                 gf_error_set(&err, GF_EINVAL, t->file, t->line, t->col,
                              "delegate_to must name a host");
-            struct gf_modres res;
-            gf_modres_init(&res);
-            set_err_result(&res, &err);
-            o->result = gf_modres_dict(&res);
-            gf_modres_release(&res);
-            o->status = GF_ST_FAILED;
+            fail_outcome(o, &err);
             gf_val_unref(s);
             gf_val_unref(d);
             goto print;
@@ -583,14 +602,10 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
         gf_val_unref(s);
         gf_val_unref(d);
         if (eh == NULL) {
-            struct gf_modres res;
-            gf_modres_init(&res);
-            gf_modres_fail(&res, "%s:%d:%d: delegate_to host '%s' is not in the inventory "
-                           "(gpuforge has no local connection)", t->file, t->line, t->col,
-                           o->delegated);
-            o->result = gf_modres_dict(&res);
-            gf_modres_release(&res);
-            o->status = GF_ST_FAILED;
+            gf_error_set(&err, GF_EINVAL, t->file, t->line, t->col, "delegate_to host '%s' "
+                         "is not in the inventory (gpuforge has no local connection)",
+                         o->delegated);
+            fail_outcome(o, &err);
             goto print;
         }
     }
@@ -601,12 +616,7 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
     /* a loop: `when` is checked per item */
     struct gf_val *items = NULL;
     if (loop_items(&v, &items, &err) < 0) {
-        struct gf_modres res;
-        gf_modres_init(&res);
-        set_err_result(&res, &err);
-        o->result = gf_modres_dict(&res);
-        gf_modres_release(&res);
-        o->status = GF_ST_FAILED;
+        fail_outcome(o, &err);
         goto print;
     }
     struct gf_val *results = gf_val_list();
