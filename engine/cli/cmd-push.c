@@ -34,6 +34,7 @@
 #include <openssl/rand.h>
 
 #include "../bundle/bundle.h"
+#include "../modules/module.h"
 #include "common.h"
 
 #define PUSH_USAGE \
@@ -131,20 +132,6 @@ static int usable(const struct pnode *p)
     return p->msg == NULL && !p->skip;
 }
 
-/* The line after tag in out, or NULL. */
-static const char *tagged(const char *out, const char *tag)
-{
-    size_t n = strlen(tag);
-
-    for (const char *p = out; p && *p;) {
-        if (strncmp(p, tag, n) == 0)
-            return p + n;
-        p = strchr(p, '\n');
-        p = p ? p + 1 : NULL;
-    }
-    return NULL;
-}
-
 /* Runs script on p's session; a failure is recorded on p. Returns 0 when
  * it printed no GFERR and exited 0. */
 static int node_run(struct push *ps, struct pnode *p, const char *script, const char *input,
@@ -152,7 +139,7 @@ static int node_run(struct push *ps, struct pnode *p, const char *script, const 
 {
     gf_result_init(r, 65536);
     gf_session_run(p->s, script, input, len, become, r);
-    const char *e = tagged(r->out.buf, "GFERR ");
+    const char *e = gf_mod_tagged(r->out.buf, "GFERR ");
     (void)ps;
     if (r->status == GF_ST_UNREACHABLE) {
         fail(p, GF_ST_UNREACHABLE, "%s", r->msg ? r->msg : "connection lost");
@@ -251,8 +238,8 @@ static void node_phase(size_t i, void *ctx)
         vars(ps, &b);
         gf_buf_adds(&b, prep_script);
         if (node_run(ps, p, b.buf, NULL, 0, 1, &r) == 0) {
-            const char *sz = tagged(r.out.buf, "GFSIZE "), *cur = tagged(r.out.buf, "GFCURRENT ");
-            p->skip = tagged(r.out.buf, "GFHAVE") != NULL;
+            const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE "), *cur = gf_mod_tagged(r.out.buf, "GFCURRENT ");
+            p->skip = gf_mod_tagged(r.out.buf, "GFHAVE") != NULL;
             p->have = sz ? strtoull(sz, NULL, 10) : 0;
             if (cur)
                 p->current = gf_xstrndup(cur, strcspn(cur, "\n"));
@@ -269,7 +256,7 @@ static void node_phase(size_t i, void *ctx)
         if (j->phase == PH_SIZE) {
             gf_buf_adds(&b, "s=0; [ -f \"$P\" ] && s=$(stat -c %s \"$P\"); echo \"GFSIZE $s\"\n");
             if (node_run(ps, p, b.buf, NULL, 0, 0, &r) == 0) {
-                const char *sz = tagged(r.out.buf, "GFSIZE ");
+                const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE ");
                 p->have = sz ? strtoull(sz, NULL, 10) : 0;
             }
             break;
@@ -377,8 +364,8 @@ static void relay_setup(struct push *ps, struct pnode *p, size_t k)
     gf_result_init(&r, 65536);
     gf_session_run(p->s, b.buf, next ? ps->relay_priv : NULL, next ? strlen(ps->relay_priv) : 0,
                    0, &r);
-    if (r.rc != 0 || tagged(r.out.buf, "GFERR ")) { /* no chain: everybody by star */
-        const char *e = tagged(r.out.buf, "GFERR ");
+    if (r.rc != 0 || gf_mod_tagged(r.out.buf, "GFERR ")) { /* no chain: everybody by star */
+        const char *e = gf_mod_tagged(r.out.buf, "GFERR ");
         gf_warn("%s: relay not set up (%.*s): pushing star", p->t->name,
                 e ? (int)strcspn(e, "\n") : 4, e ? e : "lost");
         ps->chain_broken = 1;

@@ -185,7 +185,7 @@ static int job_decide(struct apt_job *j, struct gf_modres *res)
 /* The .deb case: install the file unless dpkg has its version installed. */
 static void job_deb(struct apt_job *j, const char *deb, const char *out)
 {
-    const char *d = gf_sys_tagged(out, "GFDEB ");
+    const char *d = gf_mod_tagged(out, "GFDEB ");
     size_t len = d ? strcspn(d, "\n") : 0;
     const char *bar = d ? memchr(d, '|', len) : NULL;
 
@@ -305,7 +305,7 @@ static int apt_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "reading the package state failed");
     if (rc)
         goto out;
-    const char *c = gf_sys_tagged(r.out.buf, "GFCACHE ");
+    const char *c = gf_mod_tagged(r.out.buf, "GFCACHE ");
     int updated = c && c[0] == '1';
     gf_val_map_set(res->data, "cache_updated", gf_val_bool(updated));
     gf_val_map_set(res->data, "cache_update_time", gf_val_int(c ? atoll(c + 2) : 0));
@@ -320,7 +320,7 @@ static int apt_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
             goto out;
     }
     int need = j.install.len || j.remove.len ||
-               (autoremove_only && gf_sys_tagged(r.out.buf, "GFRM "));
+               (autoremove_only && gf_mod_tagged(r.out.buf, "GFRM "));
     res->changed = need || (updated && !have_names && !deb);
     if (ctx->diff && j.diff.len)
         gf_buf_add(&res->diff, j.diff.buf, j.diff.len);

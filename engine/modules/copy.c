@@ -75,25 +75,6 @@ static const char put_script[] =
     "fi\n"
     "echo \"GF 1 $d\"\n";
 
-/* Finds the line starting with tag in out; returns it (borrowed) or NULL. */
-static const char *find_line(const char *out, const char *tag)
-{
-    size_t n = strlen(tag);
-
-    for (const char *p = out; p && *p;) {
-        if (strncmp(p, tag, n) == 0)
-            return p + n;
-        p = strchr(p, '\n');
-        p = p ? p + 1 : NULL;
-    }
-    return NULL;
-}
-
-static struct gf_val *line_val(const char *p)
-{
-    return gf_val_strn(p, strcspn(p, "\n"));
-}
-
 int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basename,
                     const char *data, size_t len, const struct gf_val *args,
                     struct gf_modres *res)
@@ -125,26 +106,26 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
             rc = -GF_ECONNECT;
             break;
         }
-        if (probe && find_line(r.out.buf, "GFNEED")) {
+        if (probe && gf_mod_tagged(r.out.buf, "GFNEED")) {
             probe = 0;
             gf_result_release(&r);
             continue;
         }
-        const char *e = find_line(r.out.buf, "GFERR ");
-        const char *ok = find_line(r.out.buf, "GF ");
+        const char *e = gf_mod_tagged(r.out.buf, "GFERR ");
+        const char *ok = gf_mod_tagged(r.out.buf, "GF ");
         if (e || ok == NULL || r.rc != 0) {
             res->failed = 1;
-            gf_val_map_set(res->data, "msg", e ? line_val(e)
+            gf_val_map_set(res->data, "msg", e ? gf_mod_line_val(e)
                            : gf_val_str(r.msg ? r.msg : r.err.len ? r.err.buf : "write failed"));
             break;
         }
         res->changed = ok[0] == '1';
-        gf_val_map_set(res->data, "dest", line_val(ok + 2));
+        gf_val_map_set(res->data, "dest", gf_mod_line_val(ok + 2));
         gf_val_map_set(res->data, "checksum", gf_val_str(sha1));
         gf_val_map_set(res->data, "size", gf_val_int((long long)len));
-        const char *bk = find_line(r.out.buf, "GFBACKUP ");
+        const char *bk = gf_mod_tagged(r.out.buf, "GFBACKUP ");
         if (bk)
-            gf_val_map_set(res->data, "backup_file", line_val(bk));
+            gf_val_map_set(res->data, "backup_file", gf_mod_line_val(bk));
         break;
     }
     gf_result_release(&r);

@@ -52,7 +52,7 @@ static int group_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf
     gf_buf_adds(&script, group_script);
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "group");
     if (rc == 0) {
-        const char *ok = gf_sys_tagged(r.out.buf, "GF ");
+        const char *ok = gf_mod_tagged(r.out.buf, "GF ");
         if (ok == NULL) {
             gf_modres_fail(res, "group: unexpected output from the node");
         } else {

@@ -91,7 +91,7 @@ static int modprobe_run(struct gf_modctx *ctx, const struct gf_val *args, struct
     gf_buf_adds(&script, modprobe_script);
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "modprobe failed");
     if (rc == 0)
-        res->changed = gf_sys_tagged(r.out.buf, "GFDO ") != NULL;
+        res->changed = gf_mod_tagged(r.out.buf, "GFDO ") != NULL;
     gf_result_release(&r);
     gf_buf_release(&script);
     gf_vec_release(&words, free);

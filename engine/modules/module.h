@@ -103,6 +103,12 @@ int gf_modres_fail(struct gf_modres *r, const char *fmt, ...) GF_PRINTF(2, 3);
  * result's status tells ok/failed/unreachable. Returns as gf_session_run. */
 int gf_mod_sh(struct gf_modctx *ctx, const char *cmd, const char *input, size_t len,
               struct gf_result *r);
+/* Scripts on the node report through tagged lines ("GF 1 /path", "GFERR
+ * why"). Returns the text after `tag` on the first line of out that starts
+ * with it (borrowed, up to the end of out), or NULL. */
+const char *gf_mod_tagged(const char *out, const char *tag);
+/* A new string value: p up to the end of its line. */
+struct gf_val *gf_mod_line_val(const char *p);
 /* Convenience getters on validated args (borrowed; defaults when absent). */
 const char *gf_arg_str(const struct gf_val *args, const char *name, const char *def);
 int gf_arg_bool(const struct gf_val *args, const char *name, int def);

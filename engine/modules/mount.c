@@ -258,9 +258,9 @@ static int mount_act(struct gf_modctx *ctx, const struct gf_val *args, const str
     gf_buf_adds(&script, act_script);
     rc = gf_sys_run(ctx, script.buf, pl->fstab_changed ? new->buf : NULL,
                     pl->fstab_changed ? new->len : 0, &r, res, "mount");
-    const char *bk = rc == 0 ? gf_sys_tagged(r.out.buf, "GFBACKUP ") : NULL;
+    const char *bk = rc == 0 ? gf_mod_tagged(r.out.buf, "GFBACKUP ") : NULL;
     if (bk)
-        gf_val_map_set(res->data, "backup_file", gf_sys_line_val(bk));
+        gf_val_map_set(res->data, "backup_file", gf_mod_line_val(bk));
     gf_result_release(&r);
     gf_buf_release(&script);
     return rc;
@@ -310,15 +310,15 @@ static int mount_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf
     gf_buf_adds(&script, probe_script);
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "mount");
     if (rc == 0) {
-        const char *mnts = gf_sys_tagged(r.out.buf, "GFMOUNTS\n");
+        const char *mnts = gf_mod_tagged(r.out.buf, "GFMOUNTS\n");
         char *data = mnts ? strstr(mnts, "\nGFDATA\n") : NULL;
         if (data == NULL) {
             gf_modres_fail(res, "mount: unexpected output from the node");
         } else {
-            int had = gf_sys_tagged(r.out.buf, "GFFSTAB 1") != NULL;
+            int had = gf_mod_tagged(r.out.buf, "GFFSTAB 1") != NULL;
             *data = '\0';
             data += 8;
-            pl.dir = gf_sys_tagged(r.out.buf, "GFDIR") != NULL;
+            pl.dir = gf_mod_tagged(r.out.buf, "GFDIR") != NULL;
             pl.mounted = gf_mounts_find(mnts, path, &msrc, &mtype, &mopts);
             if (!strcmp(state, "mounted") || !strcmp(state, "present") || !strcmp(state, "absent"))
                 pl.fstab_changed = gf_fstab_edit(data, &e, !strcmp(state, "absent"), &new);

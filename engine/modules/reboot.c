@@ -160,7 +160,7 @@ static int reboot_run(struct gf_modctx *ctx, const struct gf_val *args, struct g
     int64_t t0 = gf_now_ms();
     gf_mod_sh(ctx, script.buf, NULL, 0, &r);
     /* a connection that broke while the command ran means the reboot began */
-    const char *e = gf_sys_tagged(r.out.buf, "GFERR ");
+    const char *e = gf_mod_tagged(r.out.buf, "GFERR ");
     if (r.status != GF_ST_UNREACHABLE && (e || r.status != GF_ST_OK)) {
         gf_modres_fail(res, "cannot start the reboot: %.*s",
                        (int)strcspn(e ? e : r.msg ? r.msg : r.err.buf, "\n"),

@@ -311,6 +311,21 @@ int gf_mod_sh(struct gf_modctx *ctx, const char *cmd, const char *input, size_t 
     return gf_session_run_as(ctx->session, cmd, input, len, user, ctx->become, r);
 }
 
+const char *gf_mod_tagged(const char *out, const char *tag)
+{
+    size_t n = strlen(tag);
+
+    for (const char *p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp(p, tag, n) == 0)
+            return p + n;
+    return NULL;
+}
+
+struct gf_val *gf_mod_line_val(const char *p)
+{
+    return gf_val_strn(p, strcspn(p, "\n"));
+}
+
 const char *gf_arg_str(const struct gf_val *args, const char *name, const char *def)
 {
     const struct gf_val *v = gf_val_map_get(args, name);

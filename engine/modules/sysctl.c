@@ -114,14 +114,14 @@ static int sysctl_run(struct gf_modctx *ctx, const struct gf_val *args, struct g
     gf_result_release(&r);
     if ((rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "reading sysctl state failed")))
         goto out;
-    const char *f = gf_sys_tagged(r.out.buf, "GFF\n");
+    const char *f = gf_mod_tagged(r.out.buf, "GFF\n");
     if (f && decode_file(f, &text) < 0) {
         gf_modres_fail(res, "cannot read %s: bad data from the host", file);
         goto out;
     }
     int fchanged = gf_sysctl_edit(text.buf, name, absent ? NULL : value.buf, &edited, &diff);
-    const char *live = gf_sys_tagged(r.out.buf, "GFV ");
-    struct gf_val *lv = live ? gf_sys_line_val(live) : NULL;
+    const char *live = gf_mod_tagged(r.out.buf, "GFV ");
+    struct gf_val *lv = live ? gf_mod_line_val(live) : NULL;
     int setp = set && (lv == NULL || !gf_sysctl_same(lv->u.str.s, value.buf));
     gf_val_unref(lv);
     res->changed = fchanged || setp;

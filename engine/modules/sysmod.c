@@ -8,21 +8,6 @@
 
 #include "sysmod.h"
 
-const char *gf_sys_tagged(const char *out, const char *tag)
-{
-    size_t n = strlen(tag);
-
-    for (const char *p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, tag, n) == 0)
-            return p + n;
-    return NULL;
-}
-
-struct gf_val *gf_sys_line_val(const char *p)
-{
-    return gf_val_strn(p, strcspn(p, "\n"));
-}
-
 static size_t trimmed_len(const char *s, size_t n)
 {
     while (n > 0 && isspace((unsigned char)s[n - 1]))
@@ -41,7 +26,7 @@ int gf_sys_run(struct gf_modctx *ctx, const char *script, const char *input, siz
         return -GF_ECONNECT;
     }
     /* a script prints GFERR last and exits: the message runs to the end */
-    const char *e = gf_sys_tagged(r->out.buf, "GFERR ");
+    const char *e = gf_mod_tagged(r->out.buf, "GFERR ");
     if (e == NULL && r->rc == 0 && r->msg == NULL)
         return 0;
     if (e)

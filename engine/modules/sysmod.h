@@ -17,11 +17,6 @@
 #define GF_SYS_PROLOGUE "export LC_ALL=C DEBIAN_FRONTEND=noninteractive SYSTEMD_PAGER=\n" \
                         "fail() { echo \"GFERR $*\"; exit 1; }\n"
 
-/* Returns the text after `tag` on the first line of out that starts with
- * it (borrowed, up to the end of out), or NULL. */
-const char *gf_sys_tagged(const char *out, const char *tag);
-/* A new string value: p up to the end of its line. */
-struct gf_val *gf_sys_line_val(const char *p);
 /* Runs script on the node (input on stdin, may be NULL). Returns 0 when it
  * exited 0 and printed no "GFERR " line. Otherwise marks res failed (msg:
  * the GFERR text, else `what` and the command's stderr) and returns 1, or

@@ -114,7 +114,7 @@ static int systemd_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
     if (name)
         gf_val_map_set(res->data, "name", gf_val_str(name));
     if (rc == 0) {
-        res->changed = gf_sys_tagged(r.out.buf, "GFDO ") != NULL;
+        res->changed = gf_mod_tagged(r.out.buf, "GFDO ") != NULL;
         if (name)
             gf_val_map_set(res->data, "status", gf_systemd_parse_show(r.out.buf, "GFS "));
         if (state)

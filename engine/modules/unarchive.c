@@ -254,7 +254,7 @@ static int creates_exists(struct gf_modctx *ctx, const char *creates, struct gf_
     gf_sh_assign(&s, "c", creates);
     gf_buf_adds(&s, "if [ -e \"$c\" ]; then echo GFSKIP; fi\n");
     *rc = gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "unarchive");
-    if (*rc == 0 && gf_sys_tagged(r.out.buf, "GFSKIP")) {
+    if (*rc == 0 && gf_mod_tagged(r.out.buf, "GFSKIP")) {
         gf_val_map_set(res->data, "msg", gf_val_str("skipped, since creates exists"));
         skip = 1;
     }
@@ -267,7 +267,7 @@ static int creates_exists(struct gf_modctx *ctx, const char *creates, struct gf_
 static struct gf_val *lines_between(const char *out, const char *tag, const char *end)
 {
     struct gf_val *l = gf_val_list();
-    const char *p = gf_sys_tagged(out, tag);
+    const char *p = gf_mod_tagged(out, tag);
 
     while (p && *p && strncmp(p, end, strlen(end)) != 0) {
         size_t n = strcspn(p, "\n");
@@ -290,8 +290,8 @@ static int unarchive_extract(struct gf_modctx *ctx, const struct gf_val *args, c
     gf_buf_adds(&s, extract_script);
     rc = gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "unarchive");
     if (rc == 0 && doit) {
-        const char *o = gf_sys_tagged(r.out.buf, "GFOUT\n");
-        const char *st = gf_sys_tagged(r.out.buf, "GFRC ");
+        const char *o = gf_mod_tagged(r.out.buf, "GFOUT\n");
+        const char *st = gf_mod_tagged(r.out.buf, "GFRC ");
         int trc = st ? atoi(st) : -1;
         struct gf_val *er = gf_val_map();
         gf_val_map_set(er, "cmd", gf_val_str("tar -x -p -f ARCHIVE -C DEST"));
@@ -356,15 +356,15 @@ static int unarchive_run(struct gf_modctx *ctx, const struct gf_val *args, struc
     gf_buf_adds(&s, diff_script);
     rc = gf_sys_run(ctx, s.buf, remote ? NULL : tar.buf, remote ? 0 : tar.len, &r, res,
                     "unarchive");
-    const char *t = rc == 0 ? gf_sys_tagged(r.out.buf, "GFTMP ") : NULL;
+    const char *t = rc == 0 ? gf_mod_tagged(r.out.buf, "GFTMP ") : NULL;
     tmp = t ? gf_xstrndup(t, strcspn(t, "\n")) : NULL;
     if (rc == 0) {
-        const char *d = gf_sys_tagged(r.out.buf, "GFDIFF\n");
-        const char *st = gf_sys_tagged(r.out.buf, "GFRC ");
+        const char *d = gf_mod_tagged(r.out.buf, "GFDIFF\n");
+        const char *st = gf_mod_tagged(r.out.buf, "GFRC ");
         char *diff = d && st ? gf_xstrndup(d, (size_t)(st - 5 - d)) : gf_xstrdup("?");
         int owner = (gf_arg_str(args, "owner", NULL) || gf_arg_str(args, "group", NULL)) && !remote;
         res->changed = (st && atoi(st) != 0 && gf_tar_diff_changed(diff, owner)) ||
-                       gf_sys_tagged(r.out.buf, "GFATTR ") != NULL || d == NULL;
+                       gf_mod_tagged(r.out.buf, "GFATTR ") != NULL || d == NULL;
         free(diff);
         if (remote) {
             gf_val_unref(files);

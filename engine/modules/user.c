@@ -114,7 +114,7 @@ static void assign_groups(struct gf_buf *script, const struct gf_val *groups)
 /* Fills the result from "GFUSER uid:gid:gecos:home:shell" and "GFGROUPS". */
 static void user_result(const char *out, const struct gf_val *args, struct gf_modres *res)
 {
-    const char *u = gf_sys_tagged(out, "GFUSER "), *g = gf_sys_tagged(out, "GFGROUPS ");
+    const char *u = gf_mod_tagged(out, "GFUSER "), *g = gf_mod_tagged(out, "GFGROUPS ");
 
     if (u) {
         char *line = gf_xstrndup(u, strcspn(u, "\n")), *f[5] = { 0 }, *s = line;
@@ -176,7 +176,7 @@ static int user_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
         gf_buf_addf(&input, "%s\n", pw);
     rc = gf_sys_run(ctx, script.buf, pw ? input.buf : NULL, input.len, &r, res, "user");
     if (rc == 0) {
-        const char *ok = gf_sys_tagged(r.out.buf, "GF ");
+        const char *ok = gf_mod_tagged(r.out.buf, "GF ");
         if (ok == NULL) {
             gf_modres_fail(res, "user: unexpected output from the node");
         } else {

@@ -100,18 +100,21 @@ static struct gf_val *ev_new(const char *name)
     return e;
 }
 
-void out_line(struct run *r, const char *fmt, ...)
+/* A message line: a JSON event named ev, or text (warnings on stderr, as
+ * Ansible's "[WARNING]: ..."). */
+static void message(struct run *r, const char *ev, int warn, const char *fmt, va_list ap)
+    GF_PRINTF(4, 0);
+static void message(struct run *r, const char *ev, int warn, const char *fmt, va_list ap)
 {
     struct gf_buf b = GF_BUF_INIT;
-    va_list ap;
 
-    va_start(ap, fmt);
     gf_buf_vaddf(&b, fmt, ap);
-    va_end(ap);
     if (r->o->json) {
-        struct gf_val *e = ev_new("message");
+        struct gf_val *e = ev_new(ev);
         gf_val_map_set(e, "msg", gf_val_strn(b.buf, b.len));
         event(e);
+    } else if (warn) {
+        fprintf(stderr, "[WARNING]: %s\n", b.buf);
     } else {
         gf_buf_addc(&b, '\n');
         gf_out_write(b.buf, b.len);
@@ -119,22 +122,22 @@ void out_line(struct run *r, const char *fmt, ...)
     gf_buf_release(&b);
 }
 
-void out_warn(struct run *r, const char *fmt, ...)
+void out_line(struct run *r, const char *fmt, ...)
 {
-    struct gf_buf b = GF_BUF_INIT;
     va_list ap;
 
     va_start(ap, fmt);
-    gf_buf_vaddf(&b, fmt, ap);
+    message(r, "message", 0, fmt, ap);
     va_end(ap);
-    if (r->o->json) {
-        struct gf_val *e = ev_new("warning");
-        gf_val_map_set(e, "msg", gf_val_strn(b.buf, b.len));
-        event(e);
-    } else {
-        fprintf(stderr, "[WARNING]: %s\n", b.buf);
-    }
-    gf_buf_release(&b);
+}
+
+void out_warn(struct run *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    message(r, "warning", 1, fmt, ap);
+    va_end(ap);
 }
 
 void out_play(struct run *r, const char *name)

@@ -148,10 +148,7 @@ def main():
 
     # ---- P1 ----
     p1 = [s for s in summary if s["section"] == "P1"]
-    sets = []
-    for s in p1:
-        if (s["kind"], s["n"]) not in sets:
-            sets.append((s["kind"], s["n"]))
+    sets = host_sets(p1)
     light_ns = [n for k, n in sets if k == "light"]
     for kind, n in sets:
         rs = [s for s in p1 if s["kind"] == kind and s["n"] == n]
@@ -197,23 +194,12 @@ def main():
                     f"P1 CPU/host at N={n}: gpuforge exec {g['cpu_ms_per_host']:.2f} ms vs "
                     f"leanest {lean['cpu_ms_per_host']:.2f} ms = 1/{cr:.1f} (target <= 1/50): "
                     f"{'MET' if cr >= 50 else 'MISSED by %.1fx' % (50 / cr)}")
-        txt.append(title)
-        txt += table_txt(hdr, body)
-        txt += ["  " + r for r in ratios]
-        txt.append("")
-        md.append(f"**{title}**\n")
-        md += table_md(hdr, body)
-        md.append("")
-        md += ["- " + r for r in ratios]
-        md.append("")
+        add_section(txt, md, title, hdr, body, ratios)
 
     # ---- P2 ----
     for phase in ("cold", "warm"):
         p2 = [s for s in summary if s["section"] == "P2" + phase]
-        sets = []
-        for s in p2:
-            if (s["kind"], s["n"]) not in sets:
-                sets.append((s["kind"], s["n"]))
+        sets = host_sets(p2)
         for kind, n in sets:
             rs = [s for s in p2 if s["kind"] == kind and s["n"] == n]
             title = (f"P2 playbook ({phase}): {P2_TASKS} tasks on {n} {KINDS.get(kind, kind)}, "
@@ -242,15 +228,7 @@ def main():
                         verdicts.append(f"P2 {phase} at {n} testbed nodes: {r:.1f} x faster than "
                                         f"ansible-playbook best (target >= 30 x): "
                                         f"{'MET' if r >= 30 else 'MISSED'}")
-            txt.append(title)
-            txt += table_txt(hdr, body)
-            txt += ["  " + r for r in ratios]
-            txt.append("")
-            md.append(f"**{title}**\n")
-            md += table_md(hdr, body)
-            md.append("")
-            md += ["- " + r for r in ratios]
-            md.append("")
+            add_section(txt, md, title, hdr, body, ratios)
 
     # ---- P3 ----
     for p in ("p3.txt",):
@@ -292,15 +270,7 @@ def main():
                 f"P4 RSS at {s['n']} hosts, forks {s['forks']}: {s['rss_kb_per_host']:.1f} KB/host "
                 f"(peak {s['maxrss_kb_med'] / 1024:.1f} MB; target <= 256 KB/host): "
                 f"{'MET' if s['rss_kb_per_host'] <= 256 else 'MISSED'}")
-        txt.append(title)
-        txt += table_txt(hdr, body)
-        txt += ["  " + x for x in fits]
-        txt.append("")
-        md.append(f"**{title}**\n")
-        md += table_md(hdr, body)
-        md.append("")
-        md += ["- " + x for x in fits]
-        md.append("")
+        add_section(txt, md, title, hdr, body, fits)
 
     if verdicts:
         txt.append("Targets:")
@@ -324,6 +294,28 @@ def main():
     open(os.path.join(out, "table.md"), "w").write("\n".join(md) + "\n")
     json.dump({"env": env, "quick": quick, "reps": reps, "summary": summary,
                "targets": verdicts}, open(os.path.join(out, "summary.json"), "w"), indent=1)
+
+
+def host_sets(rows):
+    """The (kind, n) host sets of rows, in order of appearance."""
+    sets = []
+    for s in rows:
+        if (s["kind"], s["n"]) not in sets:
+            sets.append((s["kind"], s["n"]))
+    return sets
+
+
+def add_section(txt, md, title, hdr, body, notes):
+    """Appends a titled table and its notes to the text and Markdown outputs."""
+    txt.append(title)
+    txt += table_txt(hdr, body)
+    txt += ["  " + x for x in notes]
+    txt.append("")
+    md.append(f"**{title}**\n")
+    md += table_md(hdr, body)
+    md.append("")
+    md += ["- " + x for x in notes]
+    md.append("")
 
 
 def table_txt(hdr, body):

@@ -24,10 +24,10 @@ TEST(sys_tagged_finds_line_starts_only)
 {
     const char *out = "noise GFDO x\nGFS a=b\nGFDO start\nGFEND\n";
 
-    ASSERT_STREQ(gf_sys_tagged(out, "GFDO "), "start\nGFEND\n");
-    ASSERT(gf_sys_tagged(out, "GFERR ") == NULL);
-    ASSERT(gf_sys_tagged("", "GF") == NULL);
-    struct gf_val *v = gf_sys_line_val(gf_sys_tagged(out, "GFS "));
+    ASSERT_STREQ(gf_mod_tagged(out, "GFDO "), "start\nGFEND\n");
+    ASSERT(gf_mod_tagged(out, "GFERR ") == NULL);
+    ASSERT(gf_mod_tagged("", "GF") == NULL);
+    struct gf_val *v = gf_mod_line_val(gf_mod_tagged(out, "GFS "));
     ASSERT_STREQ(v->u.str.s, "a=b");
     gf_val_unref(v);
 }
