@@ -94,7 +94,6 @@ struct pnode {
     uint64_t have;         /* bytes of the partial file before sending */
     uint64_t sent;         /* bytes the controller sent to it */
     const char *how;       /* how the bytes came */
-    int64_t t0;
 };
 
 struct push {
@@ -134,13 +133,12 @@ static int usable(const struct pnode *p)
 
 /* Runs script on p's session; a failure is recorded on p. Returns 0 when
  * it printed no GFERR and exited 0. */
-static int node_run(struct push *ps, struct pnode *p, const char *script, const char *input,
-                    size_t len, int become, struct gf_result *r)
+static int node_run(struct pnode *p, const char *script, const char *input, size_t len,
+                    int become, struct gf_result *r)
 {
     gf_result_init(r, 65536);
     gf_session_run(p->s, script, input, len, become, r);
     const char *e = gf_mod_tagged(r->out.buf, "GFERR ");
-    (void)ps;
     if (r->status == GF_ST_UNREACHABLE) {
         fail(p, GF_ST_UNREACHABLE, "%s", r->msg ? r->msg : "connection lost");
         return -1;
@@ -222,23 +220,21 @@ static void node_phase(size_t i, void *ctx)
     struct pnode *p = &ps->nodes[i];
     struct gf_buf b = GF_BUF_INIT;
     struct gf_result r;
-    int run = 1;
 
     gf_result_init(&r, 0);
     switch (j->phase) {
     case PH_PREP: {
-        p->t0 = gf_now_ms();
         p->s = gf_session_open(p->t, &ps->c->exec, &r);
         if (p->s == NULL) {
             fail(p, r.status, "%s", r.msg ? r.msg : "cannot connect");
-            run = 0;
             break;
         }
         gf_result_release(&r);
         vars(ps, &b);
         gf_buf_adds(&b, prep_script);
-        if (node_run(ps, p, b.buf, NULL, 0, 1, &r) == 0) {
-            const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE "), *cur = gf_mod_tagged(r.out.buf, "GFCURRENT ");
+        if (node_run(p, b.buf, NULL, 0, 1, &r) == 0) {
+            const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE ");
+            const char *cur = gf_mod_tagged(r.out.buf, "GFCURRENT ");
             p->skip = gf_mod_tagged(r.out.buf, "GFHAVE") != NULL;
             p->have = sz ? strtoull(sz, NULL, 10) : 0;
             if (cur)
@@ -249,13 +245,12 @@ static void node_phase(size_t i, void *ctx)
     case PH_STAR:
     case PH_SIZE:
         if (!usable(p) || p->have >= ps->size) {
-            run = 0;
             break;
         }
         vars(ps, &b);
         if (j->phase == PH_SIZE) {
             gf_buf_adds(&b, "s=0; [ -f \"$P\" ] && s=$(stat -c %s \"$P\"); echo \"GFSIZE $s\"\n");
-            if (node_run(ps, p, b.buf, NULL, 0, 0, &r) == 0) {
+            if (node_run(p, b.buf, NULL, 0, 0, &r) == 0) {
                 const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE ");
                 p->have = sz ? strtoull(sz, NULL, 10) : 0;
             }
@@ -267,7 +262,7 @@ static void node_phase(size_t i, void *ctx)
         else
             gf_buf_adds(&b, "rm -f \"$P.sha\"; cat >>\"$P\" ||\n"
                             "  { echo \"GFERR writing $P failed (disk full?)\"; exit 1; }\n");
-        if (node_run(ps, p, b.buf, ps->data + p->have, ps->size - p->have, 0, &r) == 0) {
+        if (node_run(p, b.buf, ps->data + p->have, ps->size - p->have, 0, &r) == 0) {
             p->sent += ps->size - p->have;
             if (p->how == NULL)
                 p->how = p->have ? "star, resumed" : "star";
@@ -278,24 +273,21 @@ static void node_phase(size_t i, void *ctx)
         break;
     case PH_ACTIVATE:
         if (!usable(p)) {
-            run = 0;
             break;
         }
         vars(ps, &b);
         gf_sh_assign(&b, "ID", ps->id);
         gf_buf_adds(&b, activate_script);
-        if (node_run(ps, p, b.buf, NULL, 0, 1, &r) == 0)
+        if (node_run(p, b.buf, NULL, 0, 1, &r) == 0)
             p->done = 1;
         break;
     case PH_RELAY_SETUP:
-        run = 0;
         for (size_t k = 0; k < ps->chain.n; k++)
             if (ps->chain.v[k] == p)
                 relay_setup(ps, p, k);
         break;
     case PH_RELAY_CLEAN:
         if (p->s == NULL || !gf_vec_contains(&ps->chain, p)) {
-            run = 0;
             break;
         }
         gf_sh_assign(&b, "I", ps->in);
@@ -309,7 +301,6 @@ static void node_phase(size_t i, void *ctx)
         gf_session_run(p->s, b.buf, NULL, 0, 0, &r);
         break;
     }
-    (void)run;
     gf_result_release(&r);
     gf_buf_release(&b);
 }

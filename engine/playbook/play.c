@@ -196,8 +196,6 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
                 f->flags |= GF_VAL_UNSAFE;
                 gf_val_unref(d->facts);
                 d->facts = f;
-                for (size_t j = 0; j < f->u.map.n; j++)
-                    f->u.map.ents[j].val = f->u.map.ents[j].val; /* shared, already data */
                 struct gf_val *af = gf_val_map();
                 for (size_t j = 0; j < f->u.map.n; j++) {
                     const char *key = f->u.map.ents[j].key;
