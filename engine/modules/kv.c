@@ -17,7 +17,8 @@ static const char *const raw_keys[] = {
 /* Splits s into words: a word ends at a blank outside quotes and outside
  * {{ }}, {% %} and {# #}. Quotes stay in the words. Returns 0, or -1 on an
  * unterminated quote or block (*bad then points at its start). */
-static int split_words(const char *s, struct gf_vec *out, const char **bad)
+static int split_words(const char *s, struct gf_vec *out, struct gf_vec *starts,
+                       const char **bad)
 {
     const char *p = s;
 
@@ -63,6 +64,7 @@ static int split_words(const char *s, struct gf_vec *out, const char **bad)
             return -1;
         }
         gf_vec_push(out, gf_xstrndup(start, (size_t)(p - start)));
+        gf_vec_push(starts, (void *)start);
     }
 }
 
@@ -136,17 +138,34 @@ static int is_key(const char *w, size_t n)
     return 1;
 }
 
+/* Whether word w is a parameter (k=v) rather than free-form text for m. */
+static int is_param(const char *w, const struct gf_module *m)
+{
+    const char *eq = strchr(w, '=');
+    int kv = eq && is_key(w, (size_t)(eq - w));
+
+    if (kv && m && m->free_form) {
+        int known = 0;
+        for (size_t j = 0; raw_keys[j]; j++)
+            known |= strlen(raw_keys[j]) == (size_t)(eq - w) &&
+                     strncmp(raw_keys[j], w, (size_t)(eq - w)) == 0;
+        kv = known;
+    }
+    return kv;
+}
+
 int gf_parse_kv(const char *s, const struct gf_module *m, struct gf_val **out, int *bad_off,
                 struct gf_error *err)
 {
-    struct gf_vec words = GF_VEC_INIT;
+    struct gf_vec words = GF_VEC_INIT, starts = GF_VEC_INIT;
     struct gf_buf raw = GF_BUF_INIT;
     const char *bad = NULL;
     struct gf_val *map;
 
     *out = NULL;
-    if (split_words(s, &words, &bad) < 0) {
+    if (split_words(s, &words, &starts, &bad) < 0) {
         gf_vec_release(&words, free);
+        gf_vec_release(&starts, NULL);
         if (bad_off)
             *bad_off = (int)(bad - s);
         return gf_error_set(err, GF_EPARSE, NULL, 0, 0, "unterminated %s in module arguments",
@@ -155,24 +174,25 @@ int gf_parse_kv(const char *s, const struct gf_module *m, struct gf_val **out, i
     map = gf_val_map();
     for (size_t i = 0; i < words.n; i++) {
         const char *w = words.v[i], *eq = strchr(w, '=');
-        int kv = eq && is_key(w, (size_t)(eq - w));
-        if (kv && m && m->free_form) {
-            char *k = gf_xstrndup(w, (size_t)(eq - w));
-            int known = 0;
-            for (size_t j = 0; raw_keys[j]; j++)
-                known |= strcmp(raw_keys[j], k) == 0;
-            free(k);
-            kv = known;
-        }
-        if (kv) {
+        if (is_param(w, m)) {
             char *k = gf_xstrndup(w, (size_t)(eq - w));
             gf_val_map_set(map, k, kv_value(eq + 1));
             free(k);
         } else {
-            gf_buf_addf(&raw, "%s%s", raw.len ? " " : "", w);
+            /* the free-form text keeps its own spacing and newlines (a
+             * multi-line shell script stays one), as Ansible's join_args:
+             * the blanks up to the next word go with it when that word is
+             * free-form too */
+            const char *from = starts.v[i], *to = from + strlen(w);
+            if (i + 1 < words.n && !is_param(words.v[i + 1], m))
+                to = starts.v[i + 1];
+            if (raw.len && !strchr(" \t\n\r", raw.buf[raw.len - 1]))
+                gf_buf_addc(&raw, ' ');
+            gf_buf_add(&raw, from, (size_t)(to - from));
         }
     }
     gf_vec_release(&words, free);
+    gf_vec_release(&starts, NULL);
     if (raw.len) {
         size_t len;
         char *r = gf_buf_detach(&raw, &len);

@@ -754,8 +754,22 @@ static int parse_task(struct ld *l, const char *file, struct gf_val *v, const st
     if (actval->type == GF_VAL_STR) {
         int bad = 0;
         if (gf_parse_kv(actval->u.str.s, m, &args, &bad, l->err) < 0) {
-            rc = gf_error_set(l->err, GF_EPARSE, file, actval->line, actval->col + bad, "%s",
-                              l->err->msg);
+            /* a multi-line value (block scalar): name the line of the text */
+            const char *s0 = actval->u.str.s, *ls = s0 + bad;
+            int nl = 0;
+            for (const char *q = s0; q < s0 + bad; q++)
+                nl += *q == '\n';
+            while (ls > s0 && ls[-1] != '\n')
+                ls--;
+            char *why = gf_xstrdup(l->err->msg);
+            if (nl)
+                rc = gf_error_set(l->err, GF_EPARSE, file, actval->line, actval->col,
+                                  "%s, in line %d of the text: %.*s", why, nl + 1,
+                                  (int)strcspn(ls, "\n"), ls);
+            else
+                rc = gf_error_set(l->err, GF_EPARSE, file, actval->line, actval->col + bad, "%s",
+                                  why);
+            free(why);
             goto out;
         }
     } else if (actval->type == GF_VAL_MAP) {

@@ -115,6 +115,13 @@ TEST(kv_split_like_ansible)
     ASSERT_STREQ(gf_val_map_get(m, "chdir")->u.str.s, "/tmp");
     ASSERT_STREQ(gf_val_map_get(m, "_raw_params")->u.str.s, "echo a=b \"c  d\" \\1");
     gf_val_unref(m);
+    /* a multi-line script keeps its lines, indentation and spacing */
+    ASSERT(gf_parse_kv("cat <<'X'\n  two  spaces\nX\necho  done creates=/x\n", shell, &m, NULL,
+                       &err) == 0);
+    ASSERT_STREQ(gf_val_map_get(m, "_raw_params")->u.str.s,
+                 "cat <<'X'\n  two  spaces\nX\necho  done");
+    ASSERT_STREQ(gf_val_map_get(m, "creates")->u.str.s, "/x");
+    gf_val_unref(m);
     int bad = -1;
     ASSERT(gf_parse_kv("a=1 b='x", copy, &m, &bad, &err) < 0);
     ASSERT_EQ(bad, 6);
