@@ -20,6 +20,7 @@ static const struct gf_param fetch_params[] = {
     { "flat", GF_P_BOOL, 0, NULL, NULL },
     { "fail_on_missing", GF_P_BOOL, 0, "fail_when_missing", NULL },
     { "validate_checksum", GF_P_BOOL, 0, "validate_md5", NULL },
+    { "mode", GF_P_MODE, 0, NULL, NULL }, /* gpuforge: the local copy's mode (secrets: "0600") */
     { NULL, 0, 0, NULL, NULL },
 };
 
@@ -148,10 +149,25 @@ static mode_t current_umask(void)
     return (mode_t)m;
 }
 
+/* The mode parameter as a number (octal text), or -1 when absent or not
+ * octal (symbolic modes are not taken here). */
+static int local_mode(const struct gf_val *args)
+{
+    const char *m = gf_arg_str(args, "mode", NULL);
+    char *end;
+    long v;
+
+    if (m == NULL || *m == '\0')
+        return -1;
+    v = strtol(m, &end, 8);
+    return *end || v < 0 || v > 07777 ? -1 : (int)v;
+}
+
 /* Replaces path with data atomically: a temporary file beside it, synced,
- * renamed over it. Keeps the mode of a file it replaces. Returns 0 or -1
- * with a message in err. */
-static int write_atomic(const char *path, const char *data, size_t len, struct gf_buf *err)
+ * renamed over it, with mode (or, when mode < 0, the mode of a file it
+ * replaces). Returns 0 or -1 with a message in err. */
+static int write_atomic(const char *path, const char *data, size_t len, int mode,
+                        struct gf_buf *err)
 {
     char *tmp = gf_xasprintf("%s.gf-tmp-XXXXXX", path);
     struct stat st;
@@ -166,7 +182,8 @@ static int write_atomic(const char *path, const char *data, size_t len, struct g
         gf_buf_addf(err, "cannot create a file beside %s: %s", path, strerror(errno));
         goto out;
     }
-    fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~current_umask());
+    fchmod(fd, mode >= 0 ? (mode_t)mode
+                         : stat(path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~current_umask());
     while (off < len) {
         ssize_t n = write(fd, data + off, len - off);
         if (n < 0 && errno == EINTR)
@@ -251,7 +268,7 @@ static void fetch_take(const struct gf_modctx *ctx, const struct gf_val *args,
         /* a file that changed while it was read fails here too */
         if (strcmp(sum, rf->sha1) && gf_arg_bool(args, "validate_checksum", 1))
             gf_modres_fail(res, "checksum mismatch");
-        else if (write_atomic(dest, data, len, &err) < 0)
+        else if (write_atomic(dest, data, len, local_mode(args), &err) < 0)
             gf_modres_fail(res, "%s", err.buf);
         else
             res->changed = 1;
