@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -108,6 +109,7 @@ struct push {
     size_t n;
     struct gf_vec chain;   /* struct pnode *, in order */
     char *relay_priv, *relay_pub;
+    const char *dest;      /* where bundles live on the nodes */
     volatile int chain_broken;  /* a relay could not be set up: no chain */
 };
 
@@ -153,7 +155,7 @@ static int node_run(struct pnode *p, const char *script, const char *input, size
 
 static void vars(struct push *ps, struct gf_buf *b)
 {
-    gf_sh_assign(b, "D", opt.dest);
+    gf_sh_assign(b, "D", ps->dest);
     gf_sh_assign(b, "I", ps->in);
     gf_sh_assign(b, "N", ps->m->name);
     gf_sh_assign(b, "V", ps->m->version);
@@ -224,7 +226,8 @@ static void node_phase(size_t i, void *ctx)
     gf_result_init(&r, 0);
     switch (j->phase) {
     case PH_PREP: {
-        p->s = gf_session_open(p->t, &ps->c->exec, &r);
+        if (p->s == NULL) /* the module passes its host's open session */
+            p->s = gf_session_open(p->t, &ps->c->exec, &r);
         if (p->s == NULL) {
             fail(p, r.status, "%s", r.msg ? r.msg : "cannot connect");
             break;
@@ -505,6 +508,7 @@ int gf_bundle_push_main(int argc, char **argv)
     for (int i = 0; i < 8; i++)
         sprintf(ps.id + 2 * i, "%02x", rnd[i]);
     ps.c = &c;
+    ps.dest = opt.dest;
     ps.in = gf_xasprintf("%s/.incoming", opt.dest);
     ps.n = c.hosts.n;
     ps.nodes = gf_xcalloc(ps.n, sizeof(*ps.nodes));
@@ -567,4 +571,131 @@ out:
     gf_error_clear(&err);
     gf_cli_release(&c);
     return rc;
+}
+
+/* ---- one node over its open session: the gpuforge_bundle module ---- */
+
+/* A playbook pushes the same bundle to every host of a play: it is verified
+ * and mapped once per process, keyed by file identity and public key. */
+static struct verified {
+    char *path, *pubkey;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    struct gf_bundle_manifest *m;
+    void *map;
+    char sum[65];
+} vcache;
+static pthread_mutex_t vcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int vcache_get(const char *path, const char *pubkey, char **msg)
+{
+    struct stat sb;
+    struct gf_error err = GF_ERROR_INIT;
+    struct gf_bundle_key *key = NULL;
+    struct gf_bundle_verify_opts vo = { 0 };
+    int fd;
+
+    if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+        *msg = gf_xasprintf("cannot read the bundle %s", path);
+        return -1;
+    }
+    if (vcache.m && !strcmp(vcache.path, path) && !strcmp(vcache.pubkey, pubkey) &&
+        vcache.dev == sb.st_dev && vcache.ino == sb.st_ino && vcache.size == sb.st_size &&
+        vcache.mtime.tv_sec == sb.st_mtim.tv_sec && vcache.mtime.tv_nsec == sb.st_mtim.tv_nsec)
+        return 0;
+    if (vcache.m) {
+        munmap(vcache.map, (size_t)vcache.size);
+        gf_bundle_manifest_free(vcache.m);
+        free(vcache.path);
+        free(vcache.pubkey);
+        memset(&vcache, 0, sizeof(vcache));
+    }
+    if (gf_bundle_key_load(pubkey, 0, &key, &err) < 0 ||
+        (vo.pubkey = key, gf_bundle_verify_file(path, &vo, &vcache.m, &err)) < 0) {
+        *msg = gf_xasprintf("%s", err.msg ? err.msg : "the bundle does not verify");
+        gf_error_clear(&err);
+        gf_bundle_key_free(key);
+        vcache.m = NULL;
+        return -1;
+    }
+    gf_bundle_key_free(key);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+        (vcache.map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+        if (fd >= 0)
+            close(fd);
+        gf_bundle_manifest_free(vcache.m);
+        vcache.m = NULL;
+        *msg = gf_xasprintf("cannot read the bundle %s", path);
+        return -1;
+    }
+    close(fd);
+    hash_file(vcache.map, (size_t)sb.st_size, vcache.sum);
+    vcache.path = gf_xstrdup(path);
+    vcache.pubkey = gf_xstrdup(pubkey);
+    vcache.dev = sb.st_dev;
+    vcache.ino = sb.st_ino;
+    vcache.size = sb.st_size;
+    vcache.mtime = sb.st_mtim;
+    return 0;
+}
+
+int gf_bundle_push_session(struct gf_session *s, const struct gf_target *t,
+                           const struct gf_bundle_push_args *a, struct gf_bundle_push_res *res)
+{
+    struct push ps = { 0 };
+    struct pnode node = { 0 };
+    struct job j = { &ps, PH_PREP };
+    unsigned char rnd[8];
+
+    memset(res, 0, sizeof(*res));
+    if (!safe_dest(a->dest)) {
+        res->msg = gf_xasprintf("dest must be an absolute path of letters, digits and . _ - /");
+        return -1;
+    }
+    pthread_mutex_lock(&vcache_lock);
+    if (vcache_get(a->path, a->pubkey, &res->msg) < 0) {
+        pthread_mutex_unlock(&vcache_lock);
+        return -1;
+    }
+    /* the cache stays valid while a play runs: the mapping is replaced only
+     * when another bundle file is asked for, which one play does not do */
+    ps.m = vcache.m;
+    ps.data = vcache.map;
+    ps.size = (size_t)vcache.size;
+    memcpy(ps.sum, vcache.sum, sizeof(ps.sum));
+    pthread_mutex_unlock(&vcache_lock);
+    res->name = gf_xstrdup(ps.m->name);
+    res->version = gf_xstrdup(ps.m->version);
+    res->path = gf_xasprintf("%s/%s/current", a->dest, ps.m->name);
+    RAND_bytes(rnd, sizeof(rnd));
+    for (int i = 0; i < 8; i++)
+        sprintf(ps.id + 2 * i, "%02x", rnd[i]);
+    ps.dest = a->dest;
+    ps.in = gf_xasprintf("%s/.incoming", a->dest);
+    ps.n = 1;
+    ps.nodes = &node;
+    node.t = (struct gf_target *)t;
+    node.s = s;
+    node_phase(0, &j);
+    if (usable(&node) && node.current && !a->downgrade) {
+        struct gf_error e = GF_ERROR_INIT;
+        if (gf_bundle_check_version(ps.m, node.current, 0, &e) < 0)
+            fail(&node, GF_ST_FAILED, "%s (set allow_downgrade)", e.msg);
+        gf_error_clear(&e);
+    }
+    if (usable(&node) && !a->check) {
+        j.phase = PH_STAR;
+        node_phase(0, &j);
+        j.phase = PH_ACTIVATE;
+        node_phase(0, &j);
+    }
+    res->changed = !node.skip;
+    res->sent = node.sent;
+    res->status = node.msg ? node.st : GF_ST_OK;
+    res->msg = node.msg;
+    free(node.current);
+    free(ps.in);
+    return node.msg ? -1 : 0;
 }

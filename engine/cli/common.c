@@ -250,3 +250,15 @@ int gf_tally_exit(const struct gf_tally *t)
         return GF_EXIT_FAILED;
     return GF_EXIT_OK;
 }
+
+int gf_cmd_usage_error(const struct gf_cmd *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("gpuforge: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nusage: %s", cmd->usage);
+    return GF_EXIT_USAGE;
+}

@@ -23,18 +23,6 @@ const struct gf_cmd *gf_cmd_find(const char *name)
     return NULL;
 }
 
-int gf_cmd_usage_error(const struct gf_cmd *cmd, const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("gpuforge: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nusage: %s", cmd->usage);
-    return GF_EXIT_USAGE;
-}
-
 static void print_help(FILE *f)
 {
     fputs("usage: gpuforge [--version] [--help] COMMAND [ARGS]\n\n"
