@@ -1,0 +1,78 @@
+# stack.sh - sourced by the tests and the demo that run playbooks/site.yml:
+# builds the stack bundle the way artifacts/fetch lays it out, from what can
+# be had on this machine: Docker's real .deb closure (resolved against a
+# node's dpkg status), a real container image (busybox from its Debian
+# package, in docker-archive format) and the k3s TEST STAND-IN
+# (tests/standin/k3s) in place of the k3s binary, which cannot be obtained
+# here.
+
+# mk_image ROOTFS TAG OUT: a docker-archive (what `docker save` writes and
+# `docker load` reads) of one layer holding ROOTFS.
+mk_image() {
+    _d=$(mktemp -d) || return 1
+    tar -C "$1" --owner=0 --group=0 --numeric-owner -cf "$_d/layer.tar" . || return 1
+    _diff=$(sha256sum <"$_d/layer.tar" | cut -c1-64)
+    mkdir "$_d/$_diff" && mv "$_d/layer.tar" "$_d/$_diff/layer.tar"
+    printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+        "$_diff" >"$_d/config.json"
+    _cfg=$(sha256sum <"$_d/config.json" | cut -c1-64)
+    mv "$_d/config.json" "$_d/$_cfg.json"
+    printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' "$_cfg" "$2" "$_diff" \
+        >"$_d/manifest.json"
+    tar -C "$_d" --owner=0 --group=0 --numeric-owner -cf "$3" manifest.json "$_cfg.json" "$_diff" || return 1
+    rm -rf "$_d"
+}
+
+# busybox_rootfs DIR: busybox from Debian's busybox-static package.
+busybox_rootfs() {
+    _p=$(mktemp -d) || return 1
+    (cd "$_p" && apt-get download busybox-static >/dev/null 2>&1) || { rm -rf "$_p"; return 1; }
+    dpkg-deb -x "$_p"/busybox-static_*.deb "$_p/x" && mkdir -p "$1/bin" &&
+        cp "$_p/x/bin/busybox" "$1/bin/busybox" && ln -sf busybox "$1/bin/sh"
+    _rc=$?
+    rm -rf "$_p"
+    return $_rc
+}
+
+# node_state: run inside a node (testbed exec NODE sh -c "$NODE_STATE"):
+# what a reset must give back as it was. Installed packages, /etc (types,
+# modes, owners, link targets, file hashes), unit files and active units,
+# listening sockets, interfaces, routes, firewall rules and mounts. Left
+# out: shadow-utils' backup copies (/etc/group- and the like, rewritten by
+# any groupadd/groupdel), and the dynamic linker's cache, which dpkg
+# triggers rebuild (its content is compared through `ldconfig -p` instead),
+# and two units that stay active without a process: network-online.target,
+# reached once k3s's unit asked for it, and systemd-timedated, which the
+# time-sync check starts on the bus and which exits by itself when idle.
+NODE_STATE='
+echo "## packages"; dpkg-query -W -f="\${db:Status-Abbrev} \${Package} \${Version}\n" | grep "^ii" | sort
+echo "## /etc"; find /etc -xdev ! -name "*-" ! -path /etc/ld.so.cache -printf "%p %y %m %u:%g %l\n" | sort
+find /etc -xdev -type f ! -name "*-" ! -path /etc/ld.so.cache -exec sha256sum {} + | sort -k2
+echo "## libraries"; ldconfig -p | sort
+echo "## unit files"; systemctl list-unit-files --no-legend --no-pager | sort
+echo "## active units"; systemctl list-units --state=active --no-legend --no-pager --plain | awk "{ print \$1 }" | grep -v "^session-\|^user@\|^user-runtime-dir@\|^user-[0-9]*.slice\|^network-online.target\|^systemd-timedated.service" | sort
+echo "## listening"; ss -Hltnu | awk "{ print \$1, \$5 }" | sort -u
+echo "## interfaces"; ip -o link | awk -F": " "{ print \$2 }" | sed "s/@.*//" | sort
+echo "## routes"; ip route show table all | grep -v "^local\|^broadcast\|^multicast\|fe80::" | sort
+echo "## iptables"; for t in filter nat mangle raw; do iptables -t $t -S 2>/dev/null; done
+echo "## mounts"; findmnt -rn -o TARGET | sort
+'
+
+# build_stack DIR STATUS ROOT: in DIR, the signed stack bundle
+# DIR/out/gpuforge-stack.gfb (key DIR/key, DIR/key.pub) through
+# artifacts/fetch: Docker's closure for a node whose dpkg status is STATUS,
+# a busybox image (gpuforge/busybox:1), and the k3s stand-in with a small
+# stand-in images archive and install.sh (neither is used by the roles).
+build_stack() {
+    (
+        cd "$1" || exit 1
+        busybox_rootfs rootfs && mkdir -p images && mk_image rootfs gpuforge/busybox:1 images/busybox.tar &&
+            mkdir -p k3simg && echo "stand-in airgap images" >k3simg/x &&
+            tar -C k3simg -cf k3s-airgap-images-amd64.tar x &&
+            printf '#!/bin/sh\necho "install.sh stand-in: the gpuforge roles do not use it" >&2\nexit 1\n' >install.sh &&
+            { [ -e key ] || "$3/gpuforge" bundle keygen -o key >/dev/null; } &&
+            "$3/artifacts/fetch" --out out --with k3s,docker,images --status "$2" \
+                --k3s-binary "$3/tests/standin/k3s" --k3s-images k3s-airgap-images-amd64.tar \
+                --install-sh install.sh --images images --version 1.30.0 --key key --gpuforge "$3/gpuforge"
+    )
+}
