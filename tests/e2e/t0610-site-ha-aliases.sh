@@ -1,0 +1,79 @@
+#!/bin/sh
+# t0610-site-ha-aliases: the inventory contract's aliases and HA. Three
+# servers in [server] (an alias of [master]) and one node in [agent] (an
+# alias of [worker]), install_docker=false everywhere, a k3s_token given in
+# the inventory. With the k3s TEST STAND-IN (tests/standin/k3s): the first
+# server runs cluster-init, the others join it one at a time, all four
+# nodes are Ready, a second run changes nothing, the inventory's token is
+# in no output, and reset leaves no k3s behind. The shipped inventory
+# examples list the right hosts for the server and agent plays.
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIR/lib/stack.sh"
+ROOT=$(cd "$TEST_DIR/../.." && pwd)
+GF=${GF_BIN:-$ROOT/gpuforge}
+TOKEN=gf-canary-token-5b1e0c7d
+
+test_begin "HA servers and group aliases; install_docker=false"
+
+expect_success 'inventory examples: the server and agent plays list the right hosts' '
+    for f in "$ROOT"/inventory-examples/*; do
+        "$GF" run -i "$f" "$ROOT/playbooks/site.yml" --list-hosts >"$(basename "$f").hosts" || exit 1
+    done
+    sed -n "/k3s servers/,/^\$/p" convecthub-style.ini.hosts | grep -qx "      hub-master" &&
+    sed -n "/k3s agents/,/^\$/p" convecthub-style.ini.hosts | grep -qx "      hub-gpu2" &&
+    test "$(sed -n "/k3s servers/,/^\$/p" ha-three-servers.yml.hosts | grep -c "^      server")" = 3
+'
+
+tb_up 4 || exit 1
+
+expect_success 'an inventory with [server] x3 and [agent], docker off, a k3s_token' '
+    {
+        echo "[server]"; grep "^node[123] " "$INV"
+        echo "[agent]"; grep "^node4 " "$INV"
+        echo "[all:vars]"; grep "^ansible_ssh_common_args" "$INV"
+        echo "install_docker=false"
+        echo "k3s_token=$TOKEN"
+    } >ha.ini && cat ha.ini &&
+    tb_exec node1 cat /var/lib/dpkg/status >node-status &&
+    build_stack "$PWD" "$PWD/node-status" "$ROOT" >fetch.out 2>&1 || { tail -5 fetch.out; exit 1; }
+'
+
+run_site() {
+    "$GF" run -i ha.ini "$ROOT/playbooks/site.yml" -e gpuforge_bundle="$PWD/out/gpuforge-stack.gfb" \
+        -e gpuforge_bundle_pubkey="$PWD/key.pub" "$@"
+}
+
+expect_success 'site.yml: servers one at a time, rc 0, Docker skipped, token in no output' '
+    run_site -vv >site1.out 2>&1; rc=$?
+    sed -n "/^PLAY RECAP/,\$p" site1.out
+    test $rc = 0 && grep -q "Docker not installed on node4: install_docker=false" site1.out &&
+    ! grep -q "$TOKEN" site1.out &&
+    ! tb_exec node4 sh -c "command -v dockerd"
+'
+
+expect_success 'cluster-init on the first server, the others join it; 4 nodes Ready' '
+    tb_exec node1 grep -qx "cluster-init: true" /etc/rancher/k3s/config.yaml &&
+    for n in node2 node3 node4; do
+        tb_exec $n grep -qx "server: \"https://$(tb_addr node1):6443\"" /etc/rancher/k3s/config.yaml || exit 1
+    done &&
+    tb_exec node1 k3s kubectl get nodes >nodes && cat nodes &&
+    test "$(grep -c " Ready " nodes)" = 4 &&
+    test "$(grep -c "control-plane" nodes)" = 3
+'
+
+expect_success 'second run: changed=0' '
+    run_site >site2.out 2>&1; rc=$?
+    sed -n "/^PLAY RECAP/,\$p" site2.out
+    test $rc = 0 && test "$(sed -n "/^PLAY RECAP/,\$p" site2.out | sed -n "s/.*changed=\([0-9]*\).*/\1/p" | sort -u)" = 0
+'
+
+expect_success 'reset: no k3s unit, binary, interface or data left on any node' '
+    "$GF" reset -i ha.ini --yes >reset.out 2>&1 || { tail -20 reset.out; exit 1; }
+    for n in node1 node2 node3 node4; do
+        tb_exec $n sh -c "test ! -e /usr/local/bin/k3s && test ! -e /etc/rancher && test ! -e /var/lib/rancher &&
+            ! ip link show cni0 2>/dev/null && ! ip link show flannel.1 2>/dev/null &&
+            ! iptables -S | grep -q KUBE- && ! findmnt -rn | grep -q /run/k3s && ! ps -eo comm= | grep -q ^containerd-shim" || exit 1
+    done
+'
+
+test_done
