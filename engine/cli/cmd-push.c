@@ -678,7 +678,25 @@ int gf_bundle_push_session(struct gf_session *s, const struct gf_target *t,
     ps.nodes = &node;
     node.t = (struct gf_target *)t;
     node.s = s;
-    node_phase(0, &j);
+    if (a->check) { /* --check: only look, create nothing */
+        struct gf_buf b = GF_BUF_INIT;
+        struct gf_result r;
+        vars(&ps, &b);
+        gf_buf_adds(&b, "if [ -f \"$D/$N/$V/.gf-bundle-sha256\" ] &&\n"
+                        "   [ \"$(cat \"$D/$N/$V/.gf-bundle-sha256\")\" = \"$SUM\" ]; then echo GFHAVE; fi\n"
+                        "c=$(readlink \"$D/$N/current\" 2>/dev/null) && echo \"GFCURRENT $c\"\n"
+                        "exit 0\n");
+        if (node_run(&node, b.buf, NULL, 0, 1, &r) == 0) {
+            const char *cur = gf_mod_tagged(r.out.buf, "GFCURRENT ");
+            node.skip = gf_mod_tagged(r.out.buf, "GFHAVE") != NULL;
+            if (cur)
+                node.current = gf_xstrndup(cur, strcspn(cur, "\n"));
+        }
+        gf_result_release(&r);
+        gf_buf_release(&b);
+    } else {
+        node_phase(0, &j);
+    }
     if (usable(&node) && node.current && !a->downgrade) {
         struct gf_error e = GF_ERROR_INIT;
         if (gf_bundle_check_version(ps.m, node.current, 0, &e) < 0)

@@ -465,7 +465,8 @@ static enum gf_status run_item(struct vctx *v, struct hstate *eh, struct gf_val 
     }
     if (t->until)
         gf_val_map_set(res.data, "attempts", gf_val_int(attempts));
-    if (st != GF_ST_UNREACHABLE && (t->changed_when || t->failed_when)) {
+    /* as Ansible: a skipped result (a command in check mode) is not judged */
+    if (st != GF_ST_UNREACHABLE && !res.skipped && (t->changed_when || t->failed_when)) {
         struct gf_val *d = gf_modres_dict(&res);
         d->flags |= GF_VAL_UNSAFE;
         gf_val_unref(v->regtmp);
