@@ -51,6 +51,15 @@ expect_success 'artifacts/fetch: Docker closure, image, k3s stand-in into a sign
     printf "docker_daemon_options:\n  max-concurrent-downloads: 5\n" >vars.yml
 '
 
+expect_success 'site.yml --check on the pristine nodes: rc 0, nothing changed on any node' '
+    site --check >check.out 2>&1; rc=$?
+    sed -n "/^PLAY RECAP/,\$p" check.out
+    test $rc = 0 &&
+    for n in node1 node2 node3; do
+        snap $n chk.$n && test_cmp pristine.$n chk.$n && tb_exec $n test ! -e /var/lib/gpuforge || exit 1
+    done
+'
+
 expect_success 'site.yml: rc 0, NVIDIA skipped with the reason, token in no output' '
     site >site1.out 2>&1; rc=$?
     tail -6 site1.out
@@ -102,6 +111,12 @@ expect_success 'validate.yml: healthy report for each node' '
 
 expect_code 4 'reset without a terminal and without --yes: refused, nothing run' '
     "$GF" reset -i "$INV" </dev/null
+'
+
+expect_success 'reset --keep-docker: k3s gone, Docker still runs the bundled image' '
+    "$GF" reset -i "$INV" --yes --keep-docker >keep.out 2>&1 || { tail -20 keep.out; exit 1; }
+    tb_exec node2 sh -c "test ! -e /usr/local/bin/k3s && test ! -e /etc/rancher && ! ip link show cni0 2>/dev/null" &&
+    tb_ssh node2 docker run --rm gpuforge/busybox:1 /bin/busybox true
 '
 
 expect_success 'reset: SSH stays reachable throughout, rc 0' '
