@@ -67,6 +67,24 @@ expect_success 'second run: changed=0' '
     test $rc = 0 && test "$(sed -n "/^PLAY RECAP/,\$p" site2.out | sed -n "s/.*changed=\([0-9]*\).*/\1/p" | sort -u)" = 0
 '
 
+expect_success 'upgrade.yml to a new bundle: every node on the new k3s, Ready; a rerun changes nothing' '
+    mkdir -p v2 && sed "s/^VERSION=v1.30.0+standin/VERSION=v1.30.1+standin/" "$ROOT/tests/standin/k3s" >v2/k3s &&
+    chmod 0755 v2/k3s && cp -r images k3s-airgap-images-amd64.tar install.sh key key.pub v2/ &&
+    (cd v2 && "$ROOT/artifacts/fetch" --out out --with k3s,images --k3s-binary k3s \
+        --k3s-images k3s-airgap-images-amd64.tar --install-sh install.sh --images images --version 1.30.1 \
+        --key key --gpuforge "$GF") >v2.out 2>&1 || { tail -5 v2.out; exit 1; }
+    up() { "$GF" run -i ha.ini "$ROOT/playbooks/upgrade.yml" -e gpuforge_bundle="$PWD/v2/out/gpuforge-stack.gfb" \
+        -e gpuforge_bundle_pubkey="$PWD/key.pub"; }
+    up >up1.out 2>&1 || { tail -20 up1.out; exit 1; }
+    sed -n "/^PLAY RECAP/,\$p" up1.out
+    for n in node1 node2 node3 node4; do
+        tb_exec $n k3s --version | grep -q v1.30.1+standin || { echo "$n not upgraded"; exit 1; }
+    done
+    tb_exec node1 k3s kubectl get nodes >nodes2 && cat nodes2 && test "$(grep -c " Ready " nodes2)" = 4 &&
+    up >up2.out 2>&1 &&
+    test "$(sed -n "/^PLAY RECAP/,\$p" up2.out | sed -n "s/.*changed=\([0-9]*\).*/\1/p" | sort -u)" = 0
+'
+
 expect_success 'reset: no k3s unit, binary, interface or data left on any node' '
     "$GF" reset -i ha.ini --yes >reset.out 2>&1 || { tail -20 reset.out; exit 1; }
     for n in node1 node2 node3 node4; do
