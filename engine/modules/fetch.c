@@ -166,8 +166,8 @@ static int local_mode(const struct gf_val *args)
 /* Replaces path with data atomically: a temporary file beside it, synced,
  * renamed over it, with mode (or, when mode < 0, the mode of a file it
  * replaces). Returns 0 or -1 with a message in err. */
-static int write_atomic(const char *path, const char *data, size_t len, int mode,
-                        struct gf_buf *err)
+int gf_mod_write_local(const char *path, const char *data, size_t len, int mode,
+                       struct gf_buf *err)
 {
     char *tmp = gf_xasprintf("%s.gf-tmp-XXXXXX", path);
     struct stat st;
@@ -193,7 +193,7 @@ static int write_atomic(const char *path, const char *data, size_t len, int mode
         off += (size_t)n;
     }
     if (off < len || fsync(fd) < 0 || close(fd) < 0 || (fd = -1, rename(tmp, path) < 0)) {
-        gf_buf_addf(err, "Failed to fetch the file: %s: %s", path, strerror(errno));
+        gf_buf_addf(err, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
     fd = -1;
@@ -268,7 +268,7 @@ static void fetch_take(const struct gf_modctx *ctx, const struct gf_val *args,
         /* a file that changed while it was read fails here too */
         if (strcmp(sum, rf->sha1) && gf_arg_bool(args, "validate_checksum", 1))
             gf_modres_fail(res, "checksum mismatch");
-        else if (write_atomic(dest, data, len, local_mode(args), &err) < 0)
+        else if (gf_mod_write_local(dest, data, len, local_mode(args), &err) < 0)
             gf_modres_fail(res, "%s", err.buf);
         else
             res->changed = 1;

@@ -145,6 +145,13 @@ struct gf_val *gf_modres_dict(const struct gf_modres *res);
 
 extern const struct gf_module *const gf_modules[];
 
+/* Replaces the controller file path with data atomically (a temporary file
+ * beside it, synced, renamed over it; missing directories made) with mode,
+ * or when mode < 0 the mode of the file it replaces. Returns 0, or -1 with
+ * a message in err. (fetch.c) */
+int gf_mod_write_local(const char *path, const char *data, size_t len, int mode,
+                       struct gf_buf *err);
+
 /* ---- bundles (engine/cli/cmd-push.c) ---- */
 struct gf_bundle_push_args {
     const char *path;              /* the bundle file on the controller */

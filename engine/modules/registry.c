@@ -19,7 +19,7 @@ extern const struct gf_module gf_module_systemd, gf_module_service, gf_module_ap
 extern const struct gf_module gf_module_setup, gf_module_user, gf_module_group,
     gf_module_mount, gf_module_unarchive;
 /* MODULES-C */
-extern const struct gf_module gf_module_gpuforge_bundle;
+extern const struct gf_module gf_module_gpuforge_bundle, gf_module_gpuforge_kubeconfig;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -34,7 +34,7 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_setup, &gf_module_user, &gf_module_group, &gf_module_mount,
     &gf_module_unarchive,
     /* MODULES-C */
-    &gf_module_gpuforge_bundle,
+    &gf_module_gpuforge_bundle, &gf_module_gpuforge_kubeconfig,
     NULL,
 };
 

@@ -713,3 +713,8 @@ struct gf_val *tpl_f_sha1(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     return digest(r, a, in, "sha1");
 }
+
+int gf_tpl_yaml_dump(const struct gf_val *v, struct gf_buf *b)
+{
+    return tpl_to_yaml(v, 0, 2, b);
+}

@@ -166,4 +166,7 @@ void gf_tpl_free_names(const struct gf_tpl *t,
 /* Frees the process-wide compiled-regex cache (at exit; optional). */
 void gf_tpl_global_cleanup(void);
 
+/* v as YAML, block style, as the to_nice_yaml filter writes it (indent 2). */
+int gf_tpl_yaml_dump(const struct gf_val *v, struct gf_buf *b);
+
 #endif

@@ -48,7 +48,8 @@ expect_success 'artifacts/fetch: Docker closure, image, k3s stand-in into a sign
     build_stack "$PWD" "$PWD/node-status" "$ROOT" >fetch.out 2>&1; rc=$?
     tail -3 fetch.out
     test $rc = 0 && test -s out/gpuforge-stack.gfb &&
-    printf "docker_daemon_options:\n  max-concurrent-downloads: 5\n" >vars.yml
+    printf "docker_daemon_options:\n  max-concurrent-downloads: 5\nk3s_kubeconfig_merge: $PWD/kube/config\n" >vars.yml &&
+    mkdir kube && printf "apiVersion: v1\nkind: Config\nclusters:\n- name: other\n  cluster: {server: \"https://192.0.2.1:6443\"}\nusers:\n- name: other\n  user: {token: x}\ncontexts:\n- name: other\n  context: {cluster: other, user: other}\ncurrent-context: other\n" >kube/config
 '
 
 expect_success 'site.yml --check on the pristine nodes: rc 0, nothing changed on any node' '
@@ -86,6 +87,10 @@ expect_success 'k3s (stand-in): 3 nodes Ready with pool labels, kubeconfig and t
     grep -q "current-context: gpuforge" "$TB/kubeconfig-gpuforge.yaml" &&
     grep -q "server: https://$(tb_addr node1):6443" "$TB/kubeconfig-gpuforge.yaml" &&
     test "$(stat -c %a "$TB/.gpuforge-gpuforge-token")" = 600 &&
+    cat kube/config && test "$(stat -c %a kube/config)" = 600 &&
+    grep -q "^current-context: other" kube/config && grep -q "^- name: other" kube/config &&
+    grep -q "^  name: gpuforge" kube/config &&
+    grep -q "server: https://$(tb_addr node1):6443" kube/config &&
     tb_exec node2 grep -q "^server: \"https://$(tb_addr node1):6443\"" /etc/rancher/k3s/config.yaml &&
     test "$(tb_exec node2 stat -c %a /etc/rancher/k3s/config.yaml)" = 600
 '

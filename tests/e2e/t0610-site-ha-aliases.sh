@@ -40,7 +40,7 @@ expect_success 'an inventory with [server] x3 and [agent], docker off, a k3s_tok
 
 run_site() {
     "$GF" run -i ha.ini "$ROOT/playbooks/site.yml" -e gpuforge_bundle="$PWD/out/gpuforge-stack.gfb" \
-        -e gpuforge_bundle_pubkey="$PWD/key.pub" "$@"
+        -e gpuforge_bundle_pubkey="$PWD/key.pub" -e k3s_kubeconfig_merge="$PWD/kubeconfig" "$@"
 }
 
 expect_success 'site.yml: servers one at a time, rc 0, Docker skipped, token in no output' '
@@ -74,7 +74,7 @@ expect_success 'upgrade.yml to a new bundle: every node on the new k3s, Ready; a
         --k3s-images k3s-airgap-images-amd64.tar --install-sh install.sh --images images --version 1.30.1 \
         --key key --gpuforge "$GF") >v2.out 2>&1 || { tail -5 v2.out; exit 1; }
     up() { "$GF" run -i ha.ini "$ROOT/playbooks/upgrade.yml" -e gpuforge_bundle="$PWD/v2/out/gpuforge-stack.gfb" \
-        -e gpuforge_bundle_pubkey="$PWD/key.pub"; }
+        -e gpuforge_bundle_pubkey="$PWD/key.pub" -e k3s_kubeconfig_merge="$PWD/kubeconfig"; }
     up >up1.out 2>&1 || { tail -20 up1.out; exit 1; }
     sed -n "/^PLAY RECAP/,\$p" up1.out
     for n in node1 node2 node3 node4; do
