@@ -29,11 +29,15 @@ tb_up 4 || exit 1
 expect_success 'an inventory with [server] x3 and [agent], docker off, a k3s_token' '
     {
         echo "[server]"; grep "^node[123] " "$INV"
-        echo "[agent]"; grep "^node4 " "$INV"
+        echo "[agent]"; echo "$(grep "^node4 " "$INV") my_iface=host0 pool=training"
         echo "[all:vars]"; grep "^ansible_ssh_common_args" "$INV"
         echo "install_docker=false"
         echo "k3s_token=$TOKEN"
+        echo "http_port=8080"
+        echo "tls_cert=$PWD/tls.crt"
+        echo "tls_key=$PWD/tls.key"
     } >ha.ini && cat ha.ini &&
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.crt -days 2 -subj /CN=gpuforge.test 2>/dev/null &&
     tb_exec node1 cat /var/lib/dpkg/status >node-status &&
     build_stack "$PWD" "$PWD/node-status" "$ROOT" >fetch.out 2>&1 || { tail -5 fetch.out; exit 1; }
 '
@@ -58,7 +62,19 @@ expect_success 'cluster-init on the first server, the others join it; 4 nodes Re
     done &&
     tb_exec node1 k3s kubectl get nodes >nodes && cat nodes &&
     test "$(grep -c " Ready " nodes)" = 4 &&
-    test "$(grep -c "control-plane" nodes)" = 3
+    test "$(grep -c "control-plane" nodes)" = 3 &&
+    tb_exec node4 grep -qx "node-ip: \"$(tb_addr node4)\"" /etc/rancher/k3s/config.yaml &&
+    tb_exec node4 grep -qx "flannel-iface: \"host0\"" /etc/rancher/k3s/config.yaml &&
+    tb_exec node1 k3s kubectl get nodes --no-headers -o "custom-columns=N:.metadata.name,P:.metadata.labels.gpuforge\.io/pool" | grep -q "^node4 *training"
+'
+
+expect_success 'ingress: Traefik on http_port, the TLS secret from tls_cert/tls_key (0600), the key in no output' '
+    M=/var/lib/rancher/k3s/server/manifests
+    tb_exec node1 grep -q "exposedPort: 8080" $M/gpuforge-traefik-config.yaml &&
+    tb_exec node1 grep -q "kind: Secret" $M/gpuforge-tls.yaml &&
+    test "$(tb_exec node1 stat -c %a $M/gpuforge-tls.yaml)" = 600 &&
+    tb_exec node1 grep -q "tls.key: $(base64 -w0 tls.key)" $M/gpuforge-tls.yaml &&
+    ! grep -q "$(sed -n 2p tls.key)" site1.out
 '
 
 expect_success 'second run: changed=0' '
