@@ -17,7 +17,7 @@ snap() { # snap NODE FILE: the node's state, for the pristine comparison
     tb_exec "$1" sh -c "$NODE_STATE" >"$2" 2>&1
 }
 site() { # site [ARGS]: site.yml with this test's bundle
-    "$GF" run -i "$INV" "$ROOT/playbooks/site.yml" -e gpuforge_bundle="$PWD/out/gpuforge-stack.gfb" \
+    "$GF" run -i "$INV" -i registry.ini "$ROOT/playbooks/site.yml" -e gpuforge_bundle="$PWD/out/gpuforge-stack.gfb" \
         -e gpuforge_bundle_pubkey="$PWD/key.pub" -e @vars.yml "$@"
 }
 recap_changed() { # the changed= counts of a run's recap, one per host
@@ -45,6 +45,8 @@ expect_success 'pristine state of every node' '
 
 expect_success 'artifacts/fetch: Docker closure, image, k3s stand-in into a signed bundle' '
     tb_exec node1 cat /var/lib/dpkg/status >node-status &&
+    printf "[registry]\nnode1\n" >registry.ini &&
+    mkdir -p images && registry_image images/registry.tar &&
     build_stack "$PWD" "$PWD/node-status" "$ROOT" >fetch.out 2>&1; rc=$?
     tail -3 fetch.out
     test $rc = 0 && test -s out/gpuforge-stack.gfb &&
@@ -93,6 +95,15 @@ expect_success 'k3s (stand-in): 3 nodes Ready with pool labels, kubeconfig and t
     grep -q "server: https://$(tb_addr node1):6443" kube/config &&
     tb_exec node2 grep -q "^server: \"https://$(tb_addr node1):6443\"" /etc/rancher/k3s/config.yaml &&
     test "$(tb_exec node2 stat -c %a /etc/rancher/k3s/config.yaml)" = 600
+'
+
+expect_success 'registry: the registry:2 container from the bundle answers on node1:5000; registries.yaml on every node' '
+    tb_exec node2 timeout 5 bash -c "exec 3<>/dev/tcp/$(tb_addr node1)/5000 && printf \"GET /v2/ HTTP/1.0\r\n\r\n\" >&3 && cat <&3" >v2.out
+    cat v2.out
+    grep -q "^HTTP/1.[01] 200" v2.out && grep -q "Docker-Distribution-Api-Version: registry/2.0" v2.out &&
+    for n in node1 node2 node3; do
+        tb_exec $n grep -q "endpoint: \[\"http://$(tb_addr node1):5000\"\]" /etc/rancher/k3s/registries.yaml || exit 1
+    done
 '
 
 expect_success 'firewall: k3s ports opened on node2 with rules marked gpuforge, SSH rule kept' '

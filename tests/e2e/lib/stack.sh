@@ -6,15 +6,16 @@
 # (tests/standin/k3s) in place of the k3s binary, which cannot be obtained
 # here.
 
-# mk_image ROOTFS TAG OUT: a docker-archive (what `docker save` writes and
-# `docker load` reads) of one layer holding ROOTFS.
+# mk_image ROOTFS TAG OUT [CMD]: a docker-archive (what `docker save` writes
+# and `docker load` reads) of one layer holding ROOTFS; CMD is the JSON array
+# of its command (default ["/bin/sh"]).
 mk_image() {
     _d=$(mktemp -d) || return 1
     tar -C "$1" --owner=0 --group=0 --numeric-owner -cf "$_d/layer.tar" . || return 1
     _diff=$(sha256sum <"$_d/layer.tar" | cut -c1-64)
     mkdir "$_d/$_diff" && mv "$_d/layer.tar" "$_d/$_diff/layer.tar"
-    printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-        "$_diff" >"$_d/config.json"
+    printf '{"architecture":"amd64","os":"linux","config":{"Cmd":%s},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+        "${4:-[\"/bin/sh\"]}" "$_diff" >"$_d/config.json"
     _cfg=$(sha256sum <"$_d/config.json" | cut -c1-64)
     mv "$_d/config.json" "$_d/$_cfg.json"
     printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' "$_cfg" "$2" "$_diff" \
@@ -29,6 +30,25 @@ busybox_rootfs() {
     (cd "$_p" && apt-get download busybox-static >/dev/null 2>&1) || { rm -rf "$_p"; return 1; }
     dpkg-deb -x "$_p"/busybox-static_*.deb "$_p/x" && mkdir -p "$1/bin" &&
         cp "$_p/x/bin/busybox" "$1/bin/busybox" && ln -sf busybox "$1/bin/sh"
+    _rc=$?
+    rm -rf "$_p"
+    return $_rc
+}
+
+# registry_image OUT: a registry:2 image of Debian's docker-registry (the
+# distribution registry 2.8) and the C library it needs, listening on :5000.
+registry_image() {
+    _p=$(mktemp -d) || return 1
+    (cd "$_p" && apt-get download docker-registry >/dev/null 2>&1) &&
+        dpkg-deb -x "$_p"/docker-registry_*.deb "$_p/x" &&
+        mkdir -p "$_p/r/usr/bin" "$_p/r/lib/x86_64-linux-gnu" "$_p/r/lib64" "$_p/r/etc/docker/registry" \
+            "$_p/r/var/lib/registry" &&
+        cp "$_p/x/usr/bin/docker-registry" "$_p/r/usr/bin/" &&
+        cp -L /lib/x86_64-linux-gnu/libc.so.6 "$_p/r/lib/x86_64-linux-gnu/" &&
+        cp -L /lib64/ld-linux-x86-64.so.2 "$_p/r/lib64/" &&
+        printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\nhttp:\n  addr: :5000\n' \
+            >"$_p/r/etc/docker/registry/config.yml" &&
+        mk_image "$_p/r" registry:2 "$1" '["/usr/bin/docker-registry","serve","/etc/docker/registry/config.yml"]'
     _rc=$?
     rm -rf "$_p"
     return $_rc
