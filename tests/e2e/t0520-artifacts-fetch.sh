@@ -60,8 +60,8 @@ expect_success 'inputs: a minimal target status, k3s stand-in files, a key' '
     "$GF" bundle keygen -o key >/dev/null
 '
 
-expect_success 'docker and k3s: spec and signed bundle with k3s/k3s 0755 and the docker.io closure' '
-    "$FETCH" --out out --with docker,k3s --status status --k3s-binary k3s --k3s-images images.tar \
+expect_success 'docker, nfs and k3s: spec and signed bundle with k3s/k3s 0755 and the docker.io and nfs-common closures' '
+    "$FETCH" --out out --with docker,k3s,nfs --status status --k3s-binary k3s --k3s-images images.tar \
         --install-sh install.sh --key key --gpuforge "$GF" >log 2>&1; rc=$?
     cat log
     test $rc = 0 &&
@@ -73,6 +73,7 @@ expect_success 'docker and k3s: spec and signed bundle with k3s/k3s 0755 and the
     grep -Eq "^ +-rwxr-xr-x +[0-9]+ +k3s/install\.sh$" inspect &&
     grep -Eq "^ +-rw-r--r-- +[0-9]+ +k3s/images/k3s-airgap-images-amd64\.tar$" inspect &&
     grep -Eq " debs/docker/docker\.io_[^ /]+_amd64\.deb$" inspect &&
+    grep -Eq " debs/nfs/nfs-common_[^ /]+_amd64\.deb$" inspect &&
     ! grep -q " debs/docker/libc6_" inspect
 '
 
