@@ -152,7 +152,7 @@ extern const struct gf_module *const gf_modules[];
 int gf_mod_write_local(const char *path, const char *data, size_t len, int mode,
                        struct gf_buf *err);
 
-/* ---- bundles (engine/cli/cmd-push.c) ---- */
+/* ---- bundles (engine/bundle/push.c) ---- */
 struct gf_bundle_push_args {
     const char *path;              /* the bundle file on the controller */
     const char *pubkey;            /* the public key it must be signed with */

@@ -1,0 +1,64 @@
+/*
+ * push.h - pushing a verified bundle onto nodes over their SSH sessions
+ * (push.c), shared by `gpuforge bundle push` (engine/cli/cmd-push.c) and the
+ * gpuforge_bundle module (engine/modules/bundle.c).
+ */
+#ifndef GF_BUNDLE_PUSH_H
+#define GF_BUNDLE_PUSH_H
+
+#include "../exec/exec.h"
+#include "bundle.h"
+
+struct gf_push_node {
+    struct gf_target *t;
+    struct gf_session *s;
+    enum gf_status st;
+    char *msg;             /* why it failed */
+    int skip;              /* already held */
+    int done;              /* activated */
+    char *current;         /* version its current link names, or NULL */
+    uint64_t have;         /* bytes of the partial file before sending */
+    uint64_t sent;         /* bytes the controller sent to it */
+    const char *how;       /* how the bytes came */
+};
+
+struct gf_push {
+    const struct gf_exec_opts *exec; /* connection settings, forks */
+    struct gf_bundle_manifest *m;
+    const char *data;      /* the bundle, mapped */
+    size_t size;
+    char sum[65];
+    char id[17];           /* this push, for relay files */
+    char *in;              /* DEST/.incoming */
+    struct gf_push_node *nodes;
+    size_t n;
+    struct gf_vec chain;   /* struct gf_push_node *, in order */
+    char *relay_priv, *relay_pub;
+    const char *dest;      /* where bundles live on the nodes */
+    volatile int chain_broken;  /* a relay could not be set up: no chain */
+};
+
+/* The phases, each run on every node in parallel by gf_push_phase. */
+enum {
+    GF_PUSH_PREP,        /* connect (unless a session is given), skip when held, partial size */
+    GF_PUSH_STAR,        /* the controller sends what the node lacks */
+    GF_PUSH_SIZE,        /* how much a node holds after the chain */
+    GF_PUSH_ACTIVATE,    /* check the sha256, unpack, switch `current` */
+    GF_PUSH_RELAY_SETUP,
+    GF_PUSH_RELAY_CLEAN,
+};
+
+/* Records why p failed (the first reason counts). */
+void gf_push_fail(struct gf_push_node *p, enum gf_status st, const char *fmt, ...) GF_PRINTF(3, 4);
+/* Neither failed nor already holding the bundle. */
+int gf_push_usable(const struct gf_push_node *p);
+void gf_push_phase(struct gf_push *ps, int ph);
+/* chain: one copy to the first node, the nodes relay; short nodes are left
+ * for the star phase. */
+void gf_push_chain(struct gf_push *ps);
+/* sha256 of data as 64 hex digits into hex (65 bytes). */
+int gf_push_hash(const char *data, size_t len, char *hex);
+/* An absolute path of letters, digits and . _ - / without "..". */
+int gf_push_safe_dest(const char *d);
+
+#endif
