@@ -257,6 +257,8 @@ static void task_free(void *p)
     gf_val_unref(t->changed_when);
     gf_val_unref(t->failed_when);
     gf_val_unref(t->until);
+    gf_val_unref(t->retries_tpl);
+    gf_val_unref(t->delay_tpl);
     free(t->delegate_to);
     gf_val_unref(t->environment);
     gf_val_unref(t->vars);
@@ -468,6 +470,11 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
             rc = get_conds(l, file, x, k, &t->failed_when);
         } else if (!strcmp(k, "until")) {
             rc = get_conds(l, file, x, k, &t->until);
+        } else if ((!strcmp(k, "retries") || !strcmp(k, "delay")) && is_tpl(x)) {
+            /* a template: its number is known when the task runs */
+            struct gf_val **slot = !strcmp(k, "retries") ? &t->retries_tpl : &t->delay_tpl;
+            gf_val_unref(*slot);
+            *slot = gf_val_ref(x);
         } else if (!strcmp(k, "retries")) {
             rc = get_int(l, file, x, k, &t->retries);
         } else if (!strcmp(k, "delay")) {

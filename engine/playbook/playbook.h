@@ -55,6 +55,7 @@ struct gf_task {
     struct gf_val *failed_when;  /* list of conditions or NULL */
     struct gf_val *until;        /* list of conditions or NULL */
     int retries, delay;
+    struct gf_val *retries_tpl, *delay_tpl; /* templated retries/delay, or NULL */
     char *delegate_to;
     int run_once;
     int no_log;

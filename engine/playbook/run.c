@@ -6,6 +6,7 @@
  * each host finishes; state changes (registered results, facts, failures)
  * are applied between tasks, by this thread alone. */
 #include <pthread.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -198,6 +199,28 @@ int tpl_val(struct vctx *v, const struct gf_val *x, struct gf_val **out, struct 
                              x->col + !!(x->flags & GF_VAL_QUOTED), v->r->pb->cache };
 
     return gf_tpl_template_val(x, &v->scope, &o, out, err);
+}
+
+/* A templated retries/delay as a non-negative integer. */
+static int tpl_count(struct vctx *v, const struct gf_val *x, const char *key, int *out,
+                     struct gf_error *err)
+{
+    struct gf_val *r = NULL;
+    long long n = -1;
+    char *end;
+
+    if (tpl_val(v, x, &r, err) < 0)
+        return -1;
+    if (r->type == GF_VAL_INT)
+        n = r->u.i;
+    else if (r->type == GF_VAL_STR && *r->u.str.s && (n = strtoll(r->u.str.s, &end, 10), *end))
+        n = -1;
+    gf_val_unref(r);
+    if (n < 0 || n > INT_MAX)
+        return gf_error_set(err, GF_EINVAL, v->t ? v->t->file : NULL, x->line, x->col,
+                            "'%s' must be a non-negative integer", key);
+    *out = (int)n;
+    return 0;
 }
 
 static void drop_omitted(struct gf_val *args)
@@ -411,7 +434,14 @@ static enum gf_status run_item(struct vctx *v, struct hstate *eh, struct gf_val 
         gf_buf_release(&b);
         goto done;
     }
-    int attempts = 0, max = t->until ? (t->retries >= 0 ? t->retries : 3) : 0;
+    int retries = t->retries, delay = t->delay;
+    if ((t->retries_tpl && tpl_count(v, t->retries_tpl, "retries", &retries, &err) < 0) ||
+        (t->delay_tpl && tpl_count(v, t->delay_tpl, "delay", &delay, &err) < 0)) {
+        set_err_result(&res, &err);
+        st = GF_ST_FAILED;
+        goto done;
+    }
+    int attempts = 0, max = t->until ? (retries >= 0 ? retries : 3) : 0;
     for (;;) {
         struct gf_val *targs = NULL;
         attempts++;
@@ -461,7 +491,7 @@ static enum gf_status run_item(struct vctx *v, struct hstate *eh, struct gf_val 
             out_retry(v->r, v->h, t, attempts, max);
         gf_modres_release(&res);
         gf_modres_init(&res);
-        sleep((unsigned)t->delay);
+        sleep((unsigned)delay);
     }
     if (t->until)
         gf_val_map_set(res.data, "attempts", gf_val_int(attempts));
