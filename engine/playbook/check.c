@@ -4,6 +4,7 @@
  * variables that no source (extra vars, inventory, play, role, task, loop,
  * register, set_fact, facts, magic variables) can define. Each is an error
  * at the file:line:col of the argument or task. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,7 @@ struct known {
     struct gf_playbook *pb;
     const char *undefined;  /* first name found undefined */
     size_t pos;
+    struct gf_map guarded;  /* names the task's `when` tests with `is defined` */
 };
 
 static const char *const magic_names[] = {
@@ -80,7 +82,8 @@ static int is_known(const struct known *k, const char *name)
 {
     const struct gf_task *t = k->t;
 
-    if (gf_map_get(&k->global, name) || gf_map_get(&k->play, name))
+    if (gf_map_get(&k->global, name) || gf_map_get(&k->play, name) ||
+        gf_map_get(&k->guarded, name))
         return 1;
     if (gf_startswith(name, "ansible_") || gf_startswith(name, "gpuforge_"))
         return 1; /* facts: gathered at run time */
@@ -173,11 +176,39 @@ static int check_conds(struct known *k, const struct gf_val *list, struct gf_err
     return 0;
 }
 
+/* Names a condition tests with "NAME is defined" (not "is not defined"): the
+ * task runs only where they are defined, so its arguments may use them
+ * (`when: nfs_server is defined` then `src: "{{ nfs_server }}"`). */
+static void note_guards(struct gf_map *m, const struct gf_val *conds)
+{
+    for (size_t i = 0; conds && conds->type == GF_VAL_LIST && i < conds->u.list.n; i++) {
+        const struct gf_val *c = conds->u.list.v[i];
+        if (c->type != GF_VAL_STR)
+            continue;
+        for (const char *p = strstr(c->u.str.s, " is defined"); p;
+             p = strstr(p + 1, " is defined")) {
+            const char *e = p, *b;
+            while (e > c->u.str.s && e[-1] == ' ')
+                e--;
+            for (b = e; b > c->u.str.s && (isalnum((unsigned char)b[-1]) || b[-1] == '_'); b--)
+                ;
+            if (b < e && !isdigit((unsigned char)*b) && (b == c->u.str.s || b[-1] != '.')) {
+                char *name = gf_xstrndup(b, (size_t)(e - b));
+                if (gf_map_get(m, name) == NULL)
+                    gf_map_set(m, name, (void *)1);
+                free(name);
+            }
+        }
+    }
+}
+
 static int check_vars(struct known *k, const struct gf_task *t, struct gf_error *err)
 {
     int rc;
 
     k->t = t;
+    gf_map_release(&k->guarded, NULL);
+    note_guards(&k->guarded, t->when);
     if ((rc = check_conds(k, t->when, err)) || (rc = check_conds(k, t->changed_when, err)) ||
         (rc = check_conds(k, t->failed_when, err)) || (rc = check_conds(k, t->until, err)))
         return rc;
@@ -292,5 +323,6 @@ int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
     }
     gf_map_release(&k.global, NULL);
     gf_map_release(&k.play, NULL);
+    gf_map_release(&k.guarded, NULL);
     return rc;
 }

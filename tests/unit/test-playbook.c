@@ -224,8 +224,13 @@ TEST(check_undefined_and_guarded_variables)
         "    - command: echo {{ item }} {{ idx }}\n      loop: [1]\n"
         "      loop_control: { index_var: idx }\n      register: out\n"
         "    - debug: msg={{ out.results }}\n"
-        "    - debug:\n        msg: \"{% for k in [1] %}{{ k }}{% endfor %}\"\n");
+        "    - debug:\n        msg: \"{% for k in [1] %}{{ k }}{% endfor %}\"\n"
+        "    - command: echo {{ server }}\n      when: server is defined\n");
     check_err("c/guarded.yml", NULL);
+    /* "is not defined" guards nothing */
+    put("c/notguarded.yml", "- hosts: all\n  tasks:\n"
+        "    - command: echo {{ server }}\n      when: server is not defined\n");
+    check_err("c/notguarded.yml", "notguarded.yml:3:15: undefined variable 'server'");
     put("c/badtype.yml", "- hosts: all\n  tasks:\n    - file:\n        path: /x\n"
         "        recurse: sometimes\n");
     check_err("c/badtype.yml", "badtype.yml:5:9: module 'file': parameter 'recurse' has the "
