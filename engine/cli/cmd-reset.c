@@ -2,13 +2,12 @@
  * --playbook) through `gpuforge run` after the user has seen the hosts and
  * typed "reset" on the terminal, or with --yes. --keep-docker and
  * --keep-nvidia keep those stacks. Every other option is run's. */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "common.h"
 
 #define RESET_USAGE \
     "gpuforge reset -i INVENTORY [--yes] [--keep-docker] [--keep-nvidia] [run's options]\n" \
@@ -31,42 +30,19 @@
  * under ../share/gpuforge. */
 static char *find_playbook(void)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash == NULL)
-        return NULL;
-    *slash = '\0';
     static const char *const rel[] = { "playbooks/reset.yml",
                                        "../share/gpuforge/playbooks/reset.yml" };
-    for (size_t i = 0; i < GF_ARRAY_LEN(rel); i++) {
+    char *exe = gf_cli_exe_dir(), *found = NULL;
+
+    for (size_t i = 0; exe && !found && i < GF_ARRAY_LEN(rel); i++) {
         char *p = gf_xasprintf("%s/%s", exe, rel[i]);
         if (access(p, R_OK) == 0)
-            return p;
-        free(p);
+            found = p;
+        else
+            free(p);
     }
-    return NULL;
-}
-
-/* Whether run's option opt takes the next argument as its value. */
-static int takes_value(const char *opt)
-{
-    static const char *const longs[] = {
-        "--inventory", "--extra-vars", "--limit", "--tags", "--skip-tags", "--forks", "--user",
-        "--private-key", "--timeout", "--command-timeout", "--known-hosts", "--become-user",
-        "--start-at-task", "--retry-file", NULL,
-    };
-
-    if (opt[0] == '-' && opt[1] && opt[1] != '-' && opt[2] == '\0')
-        return strchr("ieltfuT", opt[1]) != NULL;
-    for (size_t i = 0; longs[i]; i++)
-        if (!strcmp(opt, longs[i]))
-            return 1;
-    return 0;
+    free(exe);
+    return found;
 }
 
 static int confirmed(void)
@@ -104,9 +80,6 @@ static int cmd_reset(int argc, char **argv)
             given = a + 11;
         else if (!strcmp(a, "--playbook"))
             return gf_cmd_usage_error(&gf_cmd_reset, "--playbook needs a FILE");
-        else if (a[0] != '-' && !(i > 1 && takes_value(argv[i - 1])))
-            return gf_cmd_usage_error(&gf_cmd_reset, "unexpected argument '%s' (reset runs "
-                                      "reset.yml; --playbook FILE runs another)", a);
         else
             gf_vec_push(&args, (void *)a);
     }
@@ -126,7 +99,6 @@ static int cmd_reset(int argc, char **argv)
         gf_vec_push(&args, (void *)"-e");
         gf_vec_push(&args, (void *)"reset_keep_nvidia=true");
     }
-    gf_vec_push(&args, book);
     if (!yes) {
         if (!isatty(STDIN_FILENO)) {
             fprintf(stderr, "gpuforge: reset needs a confirmation and stdin is no terminal; "
@@ -139,7 +111,7 @@ static int cmd_reset(int argc, char **argv)
         for (size_t i = 0; i < args.n; i++)
             gf_vec_push(&list, args.v[i]);
         gf_vec_push(&list, (void *)"--list-hosts");
-        rc = gf_cmd_run.exec((int)list.n, (char **)list.v);
+        rc = gf_cli_run(&gf_cmd_reset, (int)list.n, (char **)list.v, book);
         gf_vec_release(&list, NULL);
         if (rc)
             goto out;
@@ -149,7 +121,7 @@ static int cmd_reset(int argc, char **argv)
             goto out;
         }
     }
-    rc = gf_cmd_run.exec((int)args.n, (char **)args.v);
+    rc = gf_cli_run(&gf_cmd_reset, (int)args.n, (char **)args.v, book);
 out:
     free(book);
     gf_vec_release(&args, NULL);

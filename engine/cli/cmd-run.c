@@ -150,22 +150,7 @@ static int load_extra_vars(struct gf_val **out)
     return 0;
 }
 
-static void set_exe_dir(void)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-
-    if (n > 0) {
-        buf[n] = '\0';
-        char *s = strrchr(buf, '/');
-        if (s) {
-            *s = '\0';
-            gf_playbook_set_exe_dir(buf);
-        }
-    }
-}
-
-static int cmd_run(int argc, char **argv)
+int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book)
 {
     struct gf_cli c;
     struct gf_vec books = GF_VEC_INIT;
@@ -174,19 +159,28 @@ static int cmd_run(int argc, char **argv)
     int rc;
 
     memset(&st, 0, sizeof(st));
-    if ((rc = gf_cli_parse(&c, &gf_cmd_run, argc, argv, run_opts, run_extra)))
+    if ((rc = gf_cli_parse(&c, cmd, argc, argv, run_opts, run_extra)))
         goto out;
+    if (book && c.positional.n) {
+        rc = gf_cmd_usage_error(cmd, "unexpected argument '%s' (%s runs %s)",
+                                (const char *)c.positional.v[0], cmd->name, book);
+        goto out;
+    }
+    if (book)
+        gf_vec_push(&c.positional, (void *)book);
     if (c.positional.n == 0 || c.dashdash >= 0) {
-        rc = gf_cmd_usage_error(&gf_cmd_run, "give at least one PLAYBOOK");
+        rc = gf_cmd_usage_error(cmd, "give at least one PLAYBOOK");
         goto out;
     }
     if (c.args) {
-        rc = gf_cmd_usage_error(&gf_cmd_run, "-a is for 'gpuforge exec'");
+        rc = gf_cmd_usage_error(cmd, "-a is for 'gpuforge exec'");
         goto out;
     }
     if ((rc = load_extra_vars(&extra)))
         goto out;
-    set_exe_dir();
+    char *exe = gf_cli_exe_dir();
+    gf_playbook_set_exe_dir(exe);
+    free(exe);
     for (size_t i = 0; i < c.positional.n; i++) {
         struct gf_playbook *pb = NULL;
         if (gf_playbook_load(c.positional.v[i], extra, &pb, &err) < 0) {
@@ -233,6 +227,11 @@ out:
     gf_error_clear(&err);
     gf_cli_release(&c);
     return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    return gf_cli_run(&gf_cmd_run, argc, argv, NULL);
 }
 
 const struct gf_cmd gf_cmd_run = {

@@ -1,9 +1,11 @@
 /* common.c - shared options of the host-reaching commands, loading of
  * inventories and targets, and the exit code of a set of results. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -261,4 +263,19 @@ int gf_cmd_usage_error(const struct gf_cmd *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nusage: %s", cmd->usage);
     return GF_EXIT_USAGE;
+}
+
+char *gf_cli_exe_dir(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    char *s = strrchr(buf, '/');
+    if (s == NULL)
+        return NULL;
+    *s = '\0';
+    return gf_xstrdup(buf);
 }

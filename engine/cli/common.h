@@ -39,6 +39,14 @@ int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **ar
 int gf_cli_hosts(struct gf_cli *c, const char *pattern);
 void gf_cli_release(struct gf_cli *c);
 
+/* The directory of the running gpuforge binary (malloc'd), or NULL. */
+char *gf_cli_exe_dir(void);
+
+/* `gpuforge run` with argv (argv[0] the command's name). With book, that
+ * playbook is run and argv may hold options only (an operand is a usage
+ * error of cmd); without, argv's operands are the playbooks. (cmd-run.c) */
+int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book);
+
 /* Counts per status, and the exit code they make. */
 struct gf_tally {
     size_t n[5];
