@@ -86,17 +86,22 @@ static void vars(struct gf_push *ps, struct gf_buf *b)
 
 /* Prepare (as root): skip when held, make the incoming directory for the
  * login user, report the partial file's size and the current version. */
+#define HAVE_CHECK \
+    "if [ -f \"$D/$N/$V/.gf-bundle-sha256\" ] && [ \"$(cat \"$D/$N/$V/.gf-bundle-sha256\")\" = \"$SUM\" ]; then\n" \
+    "  echo GFHAVE; exit 0; fi\n"
+#define CURRENT "c=$(readlink \"$D/$N/current\" 2>/dev/null) && echo \"GFCURRENT $c\"\n"
 static const char prep_script[] =
     "u=${SUDO_USER:-$(id -un)}\n"
-    "if [ -f \"$D/$N/$V/.gf-bundle-sha256\" ] && [ \"$(cat \"$D/$N/$V/.gf-bundle-sha256\")\" = \"$SUM\" ]; then\n"
-    "  echo GFHAVE; exit 0; fi\n"
+    HAVE_CHECK
     "mkdir -p \"$I\" || { echo \"GFERR cannot create $I\"; exit 1; }\n"
     "chown \"$u\" \"$I\" && chmod 0700 \"$I\" || { echo \"GFERR cannot give $I to $u\"; exit 1; }\n"
     "s=0; [ -f \"$P\" ] && s=$(stat -c %s \"$P\")\n"
     "[ \"$s\" -gt \"$SIZE\" ] && { rm -f \"$P\"; s=0; }\n"
     "echo \"GFSIZE $s\"\n"
-    "c=$(readlink \"$D/$N/current\" 2>/dev/null) && echo \"GFCURRENT $c\"\n"
+    CURRENT
     "exit 0\n";
+/* The same look, changing nothing (--check). */
+static const char probe_script[] = HAVE_CHECK CURRENT "exit 0\n";
 
 /* A node's copy written from its first byte is hashed while it arrives (a
  * reader on a FIFO that tee also writes), so activation need not read the
@@ -154,7 +159,7 @@ static void node_phase(size_t i, void *ctx)
         }
         gf_result_release(&r);
         vars(ps, &b);
-        gf_buf_adds(&b, prep_script);
+        gf_buf_adds(&b, ps->look_only ? probe_script : prep_script);
         if (node_run(p, b.buf, NULL, 0, 1, &r) == 0) {
             const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE ");
             const char *cur = gf_mod_tagged(r.out.buf, "GFCURRENT ");
@@ -355,6 +360,61 @@ int gf_push_hash(const char *data, size_t len, char *hex)
     return 0;
 }
 
+void gf_push_begin(struct gf_push *ps, const char *dest)
+{
+    unsigned char rnd[8];
+
+    RAND_bytes(rnd, sizeof(rnd));
+    for (int i = 0; i < 8; i++)
+        sprintf(ps->id + 2 * i, "%02x", rnd[i]);
+    ps->dest = dest;
+    ps->in = gf_xasprintf("%s/.incoming", dest);
+}
+
+void gf_push_refuse_downgrades(struct gf_push *ps, const char *hint)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        struct gf_push_node *p = &ps->nodes[i];
+        struct gf_error e = GF_ERROR_INIT;
+        if (gf_push_usable(p) && p->current &&
+            gf_bundle_check_version(ps->m, p->current, 0, &e) < 0)
+            gf_push_fail(p, GF_ST_FAILED, "%s (%s)", e.msg, hint);
+        gf_error_clear(&e);
+    }
+}
+
+int gf_push_load(const char *path, const char *pubkey, struct gf_bundle_manifest **m,
+                 void **map, size_t *size, char *sum, struct gf_error *err)
+{
+    struct gf_bundle_key *key = NULL;
+    struct gf_bundle_verify_opts vo = { 0 };
+    struct stat sb;
+    int fd, rc;
+
+    *m = NULL;
+    *map = MAP_FAILED;
+    rc = gf_bundle_key_load(pubkey, 0, &key, err);
+    if (rc == 0) {
+        vo.pubkey = key;
+        rc = gf_bundle_verify_file(path, &vo, m, err);
+    }
+    gf_bundle_key_free(key);
+    if (rc < 0)
+        return -1;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) < 0 || sb.st_size == 0 ||
+        (*map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+        if (fd >= 0)
+            close(fd);
+        gf_bundle_manifest_free(*m);
+        *m = NULL;
+        return gf_error_set(err, GF_EIO, NULL, 0, 0, "cannot read %s", path);
+    }
+    close(fd);
+    *size = (size_t)sb.st_size;
+    gf_push_hash(*map, *size, sum);
+    return 0;
+}
+
 int gf_push_safe_dest(const char *d)
 {
     if (d[0] != '/')
@@ -374,7 +434,7 @@ static struct verified {
     char *path, *pubkey;
     dev_t dev;
     ino_t ino;
-    off_t size;
+    size_t size;
     struct timespec mtime;
     struct gf_bundle_manifest *m;
     void *map;
@@ -386,50 +446,31 @@ static int vcache_get(const char *path, const char *pubkey, char **msg)
 {
     struct stat sb;
     struct gf_error err = GF_ERROR_INIT;
-    struct gf_bundle_key *key = NULL;
-    struct gf_bundle_verify_opts vo = { 0 };
-    int fd;
 
     if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
-        *msg = gf_xasprintf("cannot read the bundle %s", path);
+        *msg = gf_xasprintf("cannot read %s", path);
         return -1;
     }
     if (vcache.m && !strcmp(vcache.path, path) && !strcmp(vcache.pubkey, pubkey) &&
-        vcache.dev == sb.st_dev && vcache.ino == sb.st_ino && vcache.size == sb.st_size &&
+        vcache.dev == sb.st_dev && vcache.ino == sb.st_ino && vcache.size == (size_t)sb.st_size &&
         vcache.mtime.tv_sec == sb.st_mtim.tv_sec && vcache.mtime.tv_nsec == sb.st_mtim.tv_nsec)
         return 0;
     if (vcache.m) {
-        munmap(vcache.map, (size_t)vcache.size);
+        munmap(vcache.map, vcache.size);
         gf_bundle_manifest_free(vcache.m);
         free(vcache.path);
         free(vcache.pubkey);
         memset(&vcache, 0, sizeof(vcache));
     }
-    if (gf_bundle_key_load(pubkey, 0, &key, &err) < 0 ||
-        (vo.pubkey = key, gf_bundle_verify_file(path, &vo, &vcache.m, &err)) < 0) {
-        *msg = gf_xasprintf("%s", err.msg ? err.msg : "the bundle does not verify");
+    if (gf_push_load(path, pubkey, &vcache.m, &vcache.map, &vcache.size, vcache.sum, &err) < 0) {
+        *msg = gf_xstrdup(err.msg ? err.msg : "the bundle does not verify");
         gf_error_clear(&err);
-        gf_bundle_key_free(key);
-        vcache.m = NULL;
         return -1;
     }
-    gf_bundle_key_free(key);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
-        (vcache.map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
-        if (fd >= 0)
-            close(fd);
-        gf_bundle_manifest_free(vcache.m);
-        vcache.m = NULL;
-        *msg = gf_xasprintf("cannot read the bundle %s", path);
-        return -1;
-    }
-    close(fd);
-    gf_push_hash(vcache.map, (size_t)sb.st_size, vcache.sum);
     vcache.path = gf_xstrdup(path);
     vcache.pubkey = gf_xstrdup(pubkey);
     vcache.dev = sb.st_dev;
     vcache.ino = sb.st_ino;
-    vcache.size = sb.st_size;
     vcache.mtime = sb.st_mtim;
     return 0;
 }
@@ -440,7 +481,6 @@ int gf_bundle_push_session(struct gf_session *s, const struct gf_target *t,
     struct gf_push ps = { 0 };
     struct gf_push_node node = { 0 };
     struct job j = { &ps, GF_PUSH_PREP };
-    unsigned char rnd[8];
 
     memset(res, 0, sizeof(*res));
     if (!gf_push_safe_dest(a->dest)) {
@@ -456,46 +496,21 @@ int gf_bundle_push_session(struct gf_session *s, const struct gf_target *t,
      * when another bundle file is asked for, which one play does not do */
     ps.m = vcache.m;
     ps.data = vcache.map;
-    ps.size = (size_t)vcache.size;
+    ps.size = vcache.size;
     memcpy(ps.sum, vcache.sum, sizeof(ps.sum));
     pthread_mutex_unlock(&vcache_lock);
     res->name = gf_xstrdup(ps.m->name);
     res->version = gf_xstrdup(ps.m->version);
     res->path = gf_xasprintf("%s/%s/current", a->dest, ps.m->name);
-    RAND_bytes(rnd, sizeof(rnd));
-    for (int i = 0; i < 8; i++)
-        sprintf(ps.id + 2 * i, "%02x", rnd[i]);
-    ps.dest = a->dest;
-    ps.in = gf_xasprintf("%s/.incoming", a->dest);
+    gf_push_begin(&ps, a->dest);
+    ps.look_only = a->check;
     ps.n = 1;
     ps.nodes = &node;
     node.t = (struct gf_target *)t;
     node.s = s;
-    if (a->check) { /* --check: only look, create nothing */
-        struct gf_buf b = GF_BUF_INIT;
-        struct gf_result r;
-        vars(&ps, &b);
-        gf_buf_adds(&b, "if [ -f \"$D/$N/$V/.gf-bundle-sha256\" ] &&\n"
-                        "   [ \"$(cat \"$D/$N/$V/.gf-bundle-sha256\")\" = \"$SUM\" ]; then echo GFHAVE; fi\n"
-                        "c=$(readlink \"$D/$N/current\" 2>/dev/null) && echo \"GFCURRENT $c\"\n"
-                        "exit 0\n");
-        if (node_run(&node, b.buf, NULL, 0, 1, &r) == 0) {
-            const char *cur = gf_mod_tagged(r.out.buf, "GFCURRENT ");
-            node.skip = gf_mod_tagged(r.out.buf, "GFHAVE") != NULL;
-            if (cur)
-                node.current = gf_xstrndup(cur, strcspn(cur, "\n"));
-        }
-        gf_result_release(&r);
-        gf_buf_release(&b);
-    } else {
-        node_phase(0, &j);
-    }
-    if (gf_push_usable(&node) && node.current && !a->downgrade) {
-        struct gf_error e = GF_ERROR_INIT;
-        if (gf_bundle_check_version(ps.m, node.current, 0, &e) < 0)
-            gf_push_fail(&node, GF_ST_FAILED, "%s (set allow_downgrade)", e.msg);
-        gf_error_clear(&e);
-    }
+    node_phase(0, &j);
+    if (!a->downgrade)
+        gf_push_refuse_downgrades(&ps, "set allow_downgrade");
     if (gf_push_usable(&node) && !a->check) {
         j.phase = GF_PUSH_STAR;
         node_phase(0, &j);

@@ -35,6 +35,7 @@ struct gf_push {
     struct gf_vec chain;   /* struct gf_push_node *, in order */
     char *relay_priv, *relay_pub;
     const char *dest;      /* where bundles live on the nodes */
+    int look_only;         /* --check: the prepare phase only looks */
     volatile int chain_broken;  /* a relay could not be set up: no chain */
 };
 
@@ -58,6 +59,15 @@ void gf_push_phase(struct gf_push *ps, int ph);
 void gf_push_chain(struct gf_push *ps);
 /* sha256 of data as 64 hex digits into hex (65 bytes). */
 int gf_push_hash(const char *data, size_t len, char *hex);
+/* Loads the public key, verifies the bundle at path with it (signature
+ * first), maps the file and hashes it. Returns 0, or -1 with err set. */
+int gf_push_load(const char *path, const char *pubkey, struct gf_bundle_manifest **m,
+                 void **map, size_t *size, char *sum, struct gf_error *err);
+/* A fresh push id, dest and its incoming directory. */
+void gf_push_begin(struct gf_push *ps, const char *dest);
+/* Fails the usable nodes whose current version is newer than the bundle's,
+ * naming hint (how to allow it). */
+void gf_push_refuse_downgrades(struct gf_push *ps, const char *hint);
 /* An absolute path of letters, digits and . _ - / without "..". */
 int gf_push_safe_dest(const char *d);
 

@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <openssl/rand.h>
 
 #include "../bundle/push.h"
 #include "common.h"
@@ -68,10 +63,9 @@ int gf_bundle_push_main(int argc, char **argv)
     struct gf_cli c;
     struct gf_push ps = { 0 };
     struct gf_error err = GF_ERROR_INIT;
-    struct gf_bundle_key *key = NULL;
     struct gf_tally tally = { { 0 } };
     void *map = MAP_FAILED;
-    int rc, fd = -1;
+    int rc;
 
     memset(&opt, 0, sizeof(opt));
     if ((rc = gf_cli_parse(&c, &push_cmd, argc, argv, push_opts, push_extra)))
@@ -99,33 +93,16 @@ int gf_bundle_push_main(int argc, char **argv)
                                 "bundles");
         goto out;
     }
-    const char *path = c.positional.v[0];
-    struct gf_bundle_verify_opts vo = { 0 };
-    if (gf_bundle_key_load(opt.pubkey, 0, &key, &err) < 0 ||
-        (vo.pubkey = key, gf_bundle_verify_file(path, &vo, &ps.m, &err)) < 0) {
+    if (gf_push_load(c.positional.v[0], opt.pubkey, &ps.m, &map, &ps.size, ps.sum, &err) < 0) {
         gf_error_print(&err);
         rc = GF_EXIT_USAGE;
         goto out;
     }
-    struct stat sb;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) < 0 || sb.st_size == 0 ||
-        (map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
-        fprintf(stderr, "gpuforge: cannot read %s\n", path);
-        rc = GF_EXIT_USAGE;
-        goto out;
-    }
     ps.data = map;
-    ps.size = (size_t)sb.st_size;
-    gf_push_hash(ps.data, ps.size, ps.sum);
     if ((rc = gf_cli_hosts(&c, "all")))
         goto out;
-    unsigned char rnd[8];
-    RAND_bytes(rnd, sizeof(rnd));
-    for (int i = 0; i < 8; i++)
-        sprintf(ps.id + 2 * i, "%02x", rnd[i]);
+    gf_push_begin(&ps, opt.dest);
     ps.exec = &c.exec;
-    ps.dest = opt.dest;
-    ps.in = gf_xasprintf("%s/.incoming", opt.dest);
     ps.n = c.hosts.n;
     ps.nodes = gf_xcalloc(ps.n, sizeof(*ps.nodes));
     for (size_t i = 0; i < ps.n; i++) {
@@ -134,15 +111,8 @@ int gf_bundle_push_main(int argc, char **argv)
     }
     int64_t t0 = gf_now_ms();
     gf_push_phase(&ps, GF_PUSH_PREP);
-    for (size_t i = 0; i < ps.n; i++) {
-        struct gf_push_node *p = &ps.nodes[i];
-        struct gf_error e = GF_ERROR_INIT;
-        if (gf_push_usable(p) && p->current && !opt.downgrade &&
-            gf_bundle_check_version(ps.m, p->current, 0, &e) < 0) {
-            gf_push_fail(p, GF_ST_FAILED, "%s (use --allow-downgrade)", e.msg);
-            gf_error_clear(&e);
-        }
-    }
+    if (!opt.downgrade)
+        gf_push_refuse_downgrades(&ps, "use --allow-downgrade");
     if (!strcmp(opt.topology, "chain"))
         gf_push_chain(&ps);
     gf_push_phase(&ps, GF_PUSH_STAR);
@@ -177,13 +147,10 @@ int gf_bundle_push_main(int argc, char **argv)
 out:
     if (map != MAP_FAILED)
         munmap(map, ps.size ? ps.size : 1);
-    if (fd >= 0)
-        close(fd);
     free(ps.nodes);
     free(ps.in);
     free(ps.relay_pub);
     gf_bundle_manifest_free(ps.m);
-    gf_bundle_key_free(key);
     gf_error_clear(&err);
     gf_cli_release(&c);
     return rc;
