@@ -1,11 +1,13 @@
 /* util.c - files, clocks, strings and UTF-8 checks. */
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core.h"
 
@@ -161,4 +163,17 @@ int gf_shlex_split(const char *s, struct gf_vec *out)
 bad:
     gf_buf_release(&w);
     return -GF_EINVAL;
+}
+
+char *gf_expand_home(const char *p)
+{
+    if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
+        const char *home = getenv("HOME");
+        if (home == NULL) {
+            struct passwd *pw = getpwuid(getuid());
+            home = pw ? pw->pw_dir : "";
+        }
+        return gf_xasprintf("%s%s", home, p + 1);
+    }
+    return gf_xstrdup(p);
 }

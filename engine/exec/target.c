@@ -1,7 +1,6 @@
 /* target.c - turns a host's inventory variables (and the command line's
  * defaults) into connection settings: address, port, user, keys, host-key
  * policy, jump host or proxy command, and become. */
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -85,20 +84,6 @@ static int truthy_text(const char *s)
     return 0;
 }
 
-/* Expands a leading "~/" to $HOME. Returns malloc'd. */
-static char *expand_home(const char *p)
-{
-    if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
-        const char *home = getenv("HOME");
-        if (home == NULL) {
-            struct passwd *pw = getpwuid(getuid());
-            home = pw ? pw->pw_dir : "";
-        }
-        return gf_xasprintf("%s%s", home, p + 1);
-    }
-    return gf_xstrdup(p);
-}
-
 static void set_str(char **dst, const char *v)
 {
     free(*dst);
@@ -135,7 +120,7 @@ static int apply_o(struct gf_target *t, const char *opt, const char *var, struct
         }
     } else if (strcasecmp(key, "UserKnownHostsFile") == 0) {
         free(t->known_hosts);
-        t->known_hosts = expand_home(val);
+        t->known_hosts = gf_expand_home(val);
     } else if (strcasecmp(key, "StrictHostKeyChecking") == 0) {
         if (strcasecmp(val, "yes") == 0 || strcasecmp(val, "ask") == 0)
             t->hostkey_policy = GF_HOSTKEY_STRICT;
@@ -206,7 +191,7 @@ static int apply_ssh_args(struct gf_target *t, const char *args, const char *var
             break;
         }
         case 'i':
-            gf_vec_push(&t->key_files, expand_home(arg));
+            gf_vec_push(&t->key_files, gf_expand_home(arg));
             break;
         }
     }
@@ -268,11 +253,11 @@ int gf_target_from_vars(struct gf_target *t, const char *name, const struct gf_v
                       name, &s, err)) < 0)
         goto fail;
     if (s) {
-        gf_vec_push(&t->key_files, expand_home(s));
+        gf_vec_push(&t->key_files, gf_expand_home(s));
         free(s);
         s = NULL;
     } else if (opts->key_file) {
-        gf_vec_push(&t->key_files, expand_home(opts->key_file));
+        gf_vec_push(&t->key_files, gf_expand_home(opts->key_file));
     }
 
     if ((rc = var_str(vars, NAMES("ansible_password", "ansible_ssh_pass", "ansible_ssh_password"),
@@ -292,7 +277,7 @@ int gf_target_from_vars(struct gf_target *t, const char *name, const struct gf_v
     }
     if (opts->known_hosts) {
         free(t->known_hosts);
-        t->known_hosts = expand_home(opts->known_hosts);
+        t->known_hosts = gf_expand_home(opts->known_hosts);
     }
     if (opts->hostkey_policy == GF_HOSTKEY_ACCEPT_NEW)
         t->hostkey_policy = GF_HOSTKEY_ACCEPT_NEW;

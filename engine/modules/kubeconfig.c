@@ -16,15 +16,6 @@ static const struct gf_param kubeconfig_params[] = {
     { NULL, 0, 0, NULL, NULL },
 };
 
-static char *expand_home(const char *p)
-{
-    const char *home = getenv("HOME");
-
-    if (p[0] == '~' && (p[1] == '/' || p[1] == '\0') && home)
-        return gf_xasprintf("%s%s", home, p + 1);
-    return gf_xstrdup(p);
-}
-
 static const char *entry_name(const struct gf_val *e)
 {
     const struct gf_val *n = gf_val_map_get(e, "name");
@@ -67,7 +58,8 @@ static int merge_list(struct gf_val *dest, const struct gf_val *src, const char 
 
 static int kubeconfig_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
 {
-    char *src = expand_home(gf_arg_str(args, "src", "")), *dest = expand_home(gf_arg_str(args, "dest", ""));
+    char *src = gf_expand_home(gf_arg_str(args, "src", ""));
+    char *dest = gf_expand_home(gf_arg_str(args, "dest", ""));
     struct gf_val *in = NULL, *out = NULL;
     struct gf_error err = GF_ERROR_INIT;
     struct gf_buf text = GF_BUF_INIT, werr = GF_BUF_INIT;
