@@ -13,15 +13,9 @@
 ROOT=$(cd "$TEST_DIR/../.." && pwd)
 GF=${GF_BIN:-$ROOT/gpuforge}
 
-snap() { # snap NODE FILE: the node's state, for the pristine comparison
-    tb_exec "$1" sh -c "$NODE_STATE" >"$2" 2>&1
-}
 site() { # site [ARGS]: site.yml with this test's bundle
     "$GF" run -i "$INV" -i registry.ini "$ROOT/playbooks/site.yml" -e gpuforge_bundle="$PWD/out/gpuforge-stack.gfb" \
         -e gpuforge_bundle_pubkey="$PWD/key.pub" -e @vars.yml "$@"
-}
-recap_changed() { # the changed= counts of a run's recap, one per host
-    sed -n '/^PLAY RECAP/,$p' "$1" | sed -n 's/.*changed=\([0-9]*\).*/\1/p'
 }
 
 test_begin "site.yml offline on 3 nodes, second run, validate, reset to pristine"

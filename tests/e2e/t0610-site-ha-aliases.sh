@@ -80,7 +80,7 @@ expect_success 'ingress: Traefik on http_port, the TLS secret from tls_cert/tls_
 expect_success 'second run: changed=0' '
     run_site >site2.out 2>&1; rc=$?
     sed -n "/^PLAY RECAP/,\$p" site2.out
-    test $rc = 0 && test "$(sed -n "/^PLAY RECAP/,\$p" site2.out | sed -n "s/.*changed=\([0-9]*\).*/\1/p" | sort -u)" = 0
+    test $rc = 0 && test "$(recap_changed site2.out | sort -u)" = 0
 '
 
 expect_success 'upgrade.yml to a new bundle: every node on the new k3s, Ready; a rerun changes nothing' '
@@ -98,7 +98,7 @@ expect_success 'upgrade.yml to a new bundle: every node on the new k3s, Ready; a
     done
     tb_exec node1 k3s kubectl get nodes >nodes2 && cat nodes2 && test "$(grep -c " Ready " nodes2)" = 4 &&
     up >up2.out 2>&1 &&
-    test "$(sed -n "/^PLAY RECAP/,\$p" up2.out | sed -n "s/.*changed=\([0-9]*\).*/\1/p" | sort -u)" = 0
+    test "$(recap_changed up2.out | sort -u)" = 0
 '
 
 expect_success 'reset: no k3s unit, binary, interface or data left on any node' '

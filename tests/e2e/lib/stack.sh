@@ -96,3 +96,14 @@ build_stack() {
                 --install-sh install.sh --images images --version 1.30.0 --key key --gpuforge "$3/gpuforge"
     )
 }
+
+# snap NODE FILE: NODE's state (NODE_STATE) into FILE, for comparisons with
+# the pristine node (needs test-lib.sh's tb_exec).
+snap() {
+    tb_exec "$1" sh -c "$NODE_STATE" >"$2" 2>&1
+}
+
+# recap_changed FILE: the changed= counts of a run's recap in FILE, one per host.
+recap_changed() {
+    sed -n '/^PLAY RECAP/,$p' "$1" | sed -n 's/.*changed=\([0-9]*\).*/\1/p'
+}
