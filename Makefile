@@ -3,6 +3,7 @@
 #   make test            unit tests, then end-to-end tests on the testbed (root)
 #   make unit | e2e      one half of it
 #   make demo            boot 3 local nodes, ping them, tear down
+#   make lint            shellcheck and dash -n over the node-side scripts
 #   make deps            install the Debian/Ubuntu build and test packages
 #   make SANITIZE=address,undefined   build with sanitizers
 #   make WERROR=1        warnings are errors (CI)
@@ -30,12 +31,15 @@ B := build
 ENGINE_SRC := $(sort $(wildcard engine/*/*.c))
 MAIN_SRC := engine/cli/main.c
 LIB_SRC := $(filter-out $(MAIN_SRC),$(ENGINE_SRC))
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+# node-side scripts, embedded into the binary (engine/modules/nodesh.h)
+NODESH_SRC := $(sort $(wildcard engine/modules/sh/*.sh))
+NODESH_OBJ := $(B)/gen/nodesh-data.o
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(NODESH_OBJ)
 MAIN_OBJ := $(MAIN_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all clean test unit e2e demo deps check bench
+.PHONY: all clean test unit e2e demo deps check bench lint
 all: gpuforge
 
 gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
@@ -52,6 +56,13 @@ $(B)/libgpuforge.a: $(LIB_OBJ)
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/gen/nodesh-data.c: $(NODESH_SRC) engine/modules/sh/embed
+	@mkdir -p $(dir $@)
+	engine/modules/sh/embed $(NODESH_SRC) > $@.tmp && mv $@.tmp $@
+
+$(NODESH_OBJ): $(B)/gen/nodesh-data.c
+	$(CC) $(ALL_CFLAGS) -Iengine -c -o $@ $<
 
 $(B)/unit-tests: $(UNIT_OBJ) $(B)/libgpuforge.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -70,6 +81,12 @@ demo: gpuforge
 
 deps:
 	tests/deps.sh
+
+# shellcheck and dash -n over the node-side scripts
+LINT_SH := $(NODESH_SRC) engine/modules/sh/embed
+lint:
+	shellcheck -s sh $(LINT_SH)
+	for f in $(NODESH_SRC); do dash -n "$$f" || exit 1; done
 
 bench: gpuforge
 	QUICK=$(QUICK) tests/bench/bench.sh

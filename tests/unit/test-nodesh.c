@@ -1,0 +1,62 @@
+/* test-nodesh.c - unit tests for the embedded node-side scripts: each one
+ * is in the table, is valid for dash, and lib.sh's helpers behave. */
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "../../engine/modules/nodesh.h"
+#include "harness.h"
+
+/* Runs text with dash reading it on stdin; returns the exit status and the
+ * first line of output in line. */
+static int run_dash(const char *text, char *line, size_t n)
+{
+    char tmpl[] = "/tmp/gf-nodesh.XXXXXX";
+    char cmd[128];
+    int fd = mkstemp(tmpl), st;
+    FILE *f = fdopen(fd, "w");
+
+    ASSERT(f);
+    fputs(text, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "dash %s 2>&1", tmpl);
+    FILE *p = popen(cmd, "r");
+    ASSERT(p);
+    line[0] = '\0';
+    if (!fgets(line, (int)n, p))
+        line[0] = '\0';
+    st = pclose(p);
+    remove(tmpl);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(nodesh_every_script_parses_and_has_no_comment_lines)
+{
+    int count = 0;
+
+    for (const struct gf_nodesh *s = gf_nodesh_table; s->name; s++, count++) {
+        char line[256], check[64];
+        ASSERT_EQ(strlen(s->text), s->len);
+        ASSERT(strstr(s->text, "\n#") == NULL && s->text[0] != '#');
+        /* dash -n: parse only */
+        struct gf_buf b = GF_BUF_INIT;
+        gf_buf_adds(&b, "set -n\n");
+        gf_buf_adds(&b, s->text);
+        snprintf(check, sizeof check, "%s", s->name);
+        if (run_dash(b.buf, line, sizeof line) != 0)
+            FAILF("script %s does not parse: %s", check, line);
+        gf_buf_release(&b);
+    }
+    ASSERT(count >= 1);
+}
+
+TEST(nodesh_lib_fail_reports_a_tagged_line)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    char line[256];
+
+    gf_nodesh_add(&b, "lib");
+    gf_buf_adds(&b, "fail no such thing\necho not reached\n");
+    ASSERT_EQ(run_dash(b.buf, line, sizeof line), 1);
+    ASSERT_STREQ(line, "GFERR no such thing\n");
+    gf_buf_release(&b);
+}
