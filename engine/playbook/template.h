@@ -163,6 +163,20 @@ int gf_tpl_template_val(const struct gf_val *v, const struct gf_tpl_scope *scope
 void gf_tpl_free_names(const struct gf_tpl *t,
                        void (*fn)(const char *name, size_t pos, void *ctx), void *ctx);
 
+/* ---- lookup plugins (lookup.c) ---- */
+/* Runs the lookup plugin name (short, "file", or FQCN,
+ * "ansible.builtin.file") as Ansible's query() does: terms is the list of
+ * positional terms (already templated), kwargs a map of keyword arguments
+ * (may be NULL); scope gives the variables a plugin reads (role_path,
+ * playbook_dir, ...). Returns 0 and *out, a new list with one element per
+ * result (lookup() joins it as Ansible does), or -GF_E* with err set: an
+ * unknown plugin is "lookup plugin 'NAME' is not supported". The same call
+ * serves with_NAME loops. */
+int gf_tpl_lookup(const char *name, const struct gf_val *terms, const struct gf_val *kwargs,
+                  const struct gf_tpl_scope *scope, struct gf_val **out, struct gf_error *err);
+/* 1 when gf_tpl_lookup knows the plugin name (static checks of with_NAME). */
+int gf_tpl_lookup_known(const char *name);
+
 /* Frees the process-wide compiled-regex cache (at exit; optional). */
 void gf_tpl_global_cleanup(void);
 
