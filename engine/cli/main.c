@@ -12,6 +12,7 @@ static const struct gf_cmd *const commands[] = {
     &gf_cmd_run,
     &gf_cmd_reset,
     &gf_cmd_bundle,
+    &gf_cmd_doc,
     NULL
 };
 
