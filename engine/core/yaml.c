@@ -64,6 +64,28 @@ static char *strip_underscores(const char *s, size_t n)
     return o;
 }
 
+/* Base-60 "a:b:c" as an integer (sign handled by the caller). Returns 0,
+ * or -1 when the value does not fit 64 bits. */
+static int sexagesimal_int(const char *s, long long *out)
+{
+    long long v = 0;
+
+    for (const char *p = s; *p;) {
+        char *end;
+        errno = 0;
+        long long part = strtoll(p, &end, 10);
+        if (errno == ERANGE || __builtin_mul_overflow(v, 60, &v) ||
+            __builtin_add_overflow(v, part, &v))
+            return -1;
+        p = strchr(end, ':');
+        if (p == NULL)
+            break;
+        p++;
+    }
+    *out = v;
+    return 0;
+}
+
 /* Base-60 "a:b:c" into a double (sign handled by caller). */
 static double sexagesimal(const char *s)
 {
@@ -96,9 +118,9 @@ static struct gf_val *construct_int(const char *s, size_t n)
         v = strtoll(p + 2, NULL, 16);
     else if (p[0] == '0')
         v = strtoll(p + 1, NULL, 8);
-    else if (strchr(p, ':'))
-        v = (long long)sexagesimal(p);
-    else
+    else if (strchr(p, ':') && sexagesimal_int(p, &v) < 0)
+        errno = ERANGE;
+    else if (!strchr(p, ':'))
         v = strtoll(p, NULL, 10);
     int overflow = errno == ERANGE;
     free(t);

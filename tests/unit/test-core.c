@@ -150,6 +150,23 @@ TEST(yaml_alias_bomb_is_stopped)
     gf_error_clear(&err);
 }
 
+TEST(yaml_sexagesimal_ints_never_wrap)
+{
+    struct gf_error err = GF_ERROR_INIT;
+    struct gf_val *v = load("a: 1:30\nb: -2:00:00\nc: 100000000000000000000000:0\n"
+                            "d: 153722867280912931:0\ne: 153722867280912930:7\n", &err);
+
+    ASSERT(v);
+    ASSERT_EQ(gf_val_map_get(v, "a")->u.i, 90);
+    ASSERT_EQ(gf_val_map_get(v, "b")->u.i, -7200);
+    /* beyond 64 bits: kept as its text, as a too large decimal is */
+    ASSERT_EQ(gf_val_map_get(v, "c")->type, GF_VAL_STR);
+    ASSERT_STREQ(gf_val_map_get(v, "c")->u.str.s, "100000000000000000000000:0");
+    ASSERT_EQ(gf_val_map_get(v, "d")->type, GF_VAL_STR);
+    ASSERT_EQ(gf_val_map_get(v, "e")->u.i, 9223372036854775807LL);
+    gf_val_unref(v);
+}
+
 TEST(yaml_invalid_utf8_and_syntax_errors)
 {
     struct gf_error err = GF_ERROR_INIT;
