@@ -13,7 +13,7 @@
 #include "core.h"
 
 #define YAML_MAX_FILE (32u << 20)
-#define YAML_MAX_NODES 2000000 /* nodes after alias expansion */
+#define YAML_MAX_NODES 2000000 /* nodes that aliases add when expanded */
 #define YAML_MAX_DEPTH 512
 
 enum { RE_BOOL, RE_FLOAT, RE_INT, RE_NULL, RE_COUNT };
@@ -237,9 +237,10 @@ static void frame_release(struct frame *f)
  * the current container or makes it the root. */
 static int add_node(struct loader *l, struct gf_val *v, size_t nodes, yaml_mark_t m, int alias)
 {
-    /* A finished container's children were counted when they were added:
-     * only an alias brings nodes that were not counted yet. */
-    l->total += alias ? nodes : 1;
+    /* Only what aliases bring is counted: a document without aliases is
+     * bounded by the file size limit alone, however many nodes it has. */
+    if (alias)
+        l->total += nodes;
     if (l->total > YAML_MAX_NODES) {
         gf_val_unref(v);
         return lerr(l, m, "document too large after alias expansion (%s)", "alias bomb?");

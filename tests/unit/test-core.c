@@ -150,6 +150,28 @@ TEST(yaml_alias_bomb_is_stopped)
     gf_error_clear(&err);
 }
 
+TEST(yaml_many_nodes_without_aliases_load)
+{
+    /* more nodes than the alias expansion limit, but no alias: fine */
+    size_t n = 2100000;
+    char *text = malloc(2 * n + 8);
+    struct gf_error err = GF_ERROR_INIT;
+
+    ASSERT(text);
+    text[0] = '[';
+    for (size_t i = 0; i < n; i++) {
+        text[1 + 2 * i] = '1';
+        text[2 + 2 * i] = ',';
+    }
+    strcpy(text + 2 * n, "]");
+    struct gf_val *v = load(text, &err);
+    if (v == NULL)
+        FAILF("%s", err.msg);
+    ASSERT_EQ(v->u.list.n, n);
+    gf_val_unref(v);
+    free(text);
+}
+
 TEST(yaml_sexagesimal_ints_never_wrap)
 {
     struct gf_error err = GF_ERROR_INIT;
