@@ -428,6 +428,23 @@ static int check_tag(struct loader *l, const yaml_char_t *tag, const char *want,
     return 0;
 }
 
+/* The line and column of byte off of data (libyaml gives only the offset of
+ * a reader error, such as invalid UTF-8). The column counts characters. */
+static yaml_mark_t offset_mark(const char *data, size_t len, size_t off)
+{
+    yaml_mark_t m = { off, 0, 0 };
+
+    for (size_t i = 0; i < off && i < len; i++) {
+        if (data[i] == '\n') {
+            m.line++;
+            m.column = 0;
+        } else if (((unsigned char)data[i] & 0xc0) != 0x80) {
+            m.column++;
+        }
+    }
+    return m;
+}
+
 int gf_yaml_load(const char *data, size_t len, const char *file, struct gf_val **out,
                  struct gf_error *err)
 {
@@ -445,6 +462,8 @@ int gf_yaml_load(const char *data, size_t len, const char *file, struct gf_val *
     while (!done && rc == 0) {
         if (!yaml_parser_parse(&parser, &ev)) {
             yaml_mark_t m = parser.problem_mark;
+            if (parser.error == YAML_READER_ERROR)
+                m = offset_mark(data, len, parser.problem_offset);
             rc = gf_error_set(err, GF_EPARSE, file, (int)m.line + 1, (int)m.column + 1, "%s%s%s",
                               parser.problem ? parser.problem : "invalid YAML",
                               parser.context ? " " : "", parser.context ? parser.context : "");

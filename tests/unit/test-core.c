@@ -196,6 +196,11 @@ TEST(yaml_invalid_utf8_and_syntax_errors)
     ASSERT(load("a: \xff\xfe\n", &err) == NULL);
     ASSERT_EQ(err.code, GF_EPARSE);
     gf_error_clear(&err);
+    /* the position is where the bad byte is, not 1:1 */
+    ASSERT(load("a: 1\nbb: h\xc3\xa9llo \xff\n", &err) == NULL);
+    ASSERT_EQ(err.line, 2);
+    ASSERT_EQ(err.col, 11);
+    gf_error_clear(&err);
     ASSERT(load("a: [1, 2\n", &err) == NULL);
     ASSERT(err.line >= 1);
     gf_error_clear(&err);
