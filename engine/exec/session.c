@@ -2,6 +2,7 @@
  * through a proxy command, or natively through jump hosts), verify the host
  * key before any credential is sent, authenticate, and run commands with
  * deadlines, keepalives, capped output and sudo become. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -214,6 +215,32 @@ static void recorded_fingerprints(const char *file, const char *addr, int port,
     gf_buf_release(&text);
 }
 
+/* Removes FILE.gf-XXXXXX temp files that a writer killed before its rename
+ * left beside file. Called under the directory's lock, which every writer
+ * holds for as long as its temp file exists, so each one found is stale. */
+static void known_hosts_sweep(const char *dir, const char *file)
+{
+    const char *base = strrchr(file, '/');
+    size_t n;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    base = base ? base + 1 : file;
+    n = strlen(base);
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, base, n) != 0 || strncmp(e->d_name + n, ".gf-", 4) != 0 ||
+            strlen(e->d_name + n + 4) != 6)
+            continue;
+        struct gf_buf p = GF_BUF_INIT;
+        gf_buf_addf(&p, "%s/%s", dir, e->d_name);
+        unlink(p.buf);
+        gf_buf_release(&p);
+    }
+    closedir(d);
+}
+
 /* Appends line to the known_hosts file under a lock shared by threads and
  * processes: read, add, write a temp file, fsync, rename, fsync the dir. */
 static int known_hosts_add(const char *file, const char *line, struct gf_buf *why)
@@ -233,6 +260,7 @@ static int known_hosts_add(const char *file, const char *line, struct gf_buf *wh
         gf_buf_addf(why, "cannot lock %s: %s", dir.buf, strerror(errno));
         goto out;
     }
+    known_hosts_sweep(dir.buf, file);
     if (gf_is_file(file) && gf_read_file(file, &cur, 64u << 20, &err) < 0) {
         gf_buf_addf(why, "%s", err.msg);
         goto out;
