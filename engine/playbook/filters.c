@@ -1325,13 +1325,22 @@ int tpl_py_format(struct rctx *r, const char *fmt, size_t n, const struct gf_val
         }
         case 'd': case 'i': case 'u': case 'o': case 'x': case 'X': case 'c': {
             long long iv;
-            if (v->type == GF_VAL_FLOAT && conv != 'c')
+            if (v->type == GF_VAL_FLOAT && conv != 'c') {
+                if (!isfinite(v->u.f) || fabs(v->u.f) >= 9.2e18) {
+                    tpl_fail(r, pos, "%%%c format: %g does not fit a 64-bit integer", conv,
+                             v->u.f);
+                    goto out;
+                }
                 iv = (long long)v->u.f;
-            else if (v->type == GF_VAL_INT || v->type == GF_VAL_BOOL)
+            } else if (v->type == GF_VAL_INT || v->type == GF_VAL_BOOL)
                 iv = v->type == GF_VAL_INT ? v->u.i : v->u.b;
             else {
                 tpl_fail(r, pos, "%%%c format: a number is required, not %s", conv,
                          tpl_pytype(v));
+                goto out;
+            }
+            if (conv == 'c' && (iv < 0 || iv > 0x10ffff)) {
+                tpl_fail(r, pos, "%%c arg not in range(0x110000)");
                 goto out;
             }
             if (conv == 'c') {

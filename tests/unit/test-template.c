@@ -808,6 +808,10 @@ static const struct ecase error_cases[] = {
       "ERR 1:8: Version comparison failed: '<' not supported between instances of 'int' and "
       "'str'" },
     { "{{ 'YQ' | b64decode }}", "", "ERR 1:9: Incorrect padding" },
+    { "{{ '%d' | format(1e30) }}", "", "ERR 1:9: %d format: 1e+30 does not fit a 64-bit integer" },
+    { "{{ '%x' | format(-1e300 * 1e300) }}", "",
+      "ERR 1:9: %x format: -inf does not fit a 64-bit integer" },
+    { "{{ '%c' | format(1114112) }}", "", "ERR 1:9: %c arg not in range(0x110000)" },
     { "{{ x | nosuchfilter }}", "",
       "ERR 1:8: template syntax error: no filter named 'nosuchfilter'" },
     { "{{ x is nosuchtest }}", "", "ERR 1:9: template syntax error: no test named 'nosuchtest'" },
