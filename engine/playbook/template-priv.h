@@ -159,7 +159,14 @@ struct rctx {
     int failed;                 /* err is set */
     int undef_failed;           /* ... because an Undefined was used */
     const char *stack_base;     /* frame address at the entry point */
+    unsigned long steps;        /* loop iterations so far (TPL_MAX_STEPS) */
 };
+
+/* The budget of one render: {% for %} iterations (nested loops multiply)
+ * and the size of the text made, so a template cannot run for minutes or
+ * fill the memory; past it the render fails with the template's position. */
+#define TPL_MAX_STEPS 5000000ul
+#define TPL_MAX_OUTPUT (256u << 20)
 
 /* Stack the evaluator may use below its entry point: worker threads have
  * 512 KiB, and left-deep chains ("a + b + c ...", "x | f | g ...") recurse. */

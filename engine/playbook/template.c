@@ -1652,6 +1652,15 @@ static struct gf_val *iter_items(struct rctx *r, struct gf_val *it, uint32_t pos
     }
 }
 
+/* Counts one loop iteration against the render's budget. */
+static int step(struct rctx *r, uint32_t pos)
+{
+    if (++r->steps <= TPL_MAX_STEPS)
+        return 0;
+    tpl_fail(r, pos, "template too costly: over %lu loop iterations", TPL_MAX_STEPS);
+    return -1;
+}
+
 static int render_for(struct rctx *r, const struct node *n, struct gf_buf *out)
 {
     struct gf_val *it = eval(r, n->u.fors.iter), *items = NULL;
@@ -1671,7 +1680,8 @@ static int render_for(struct rctx *r, const struct node *n, struct gf_buf *out)
         for (size_t i = 0; i < items->u.list.n; i++) {
             struct gf_val *item = items->u.list.v[i], *c;
             frame_clear(&f);
-            if (assign(r, &f, n->u.fors.targets, n->u.fors.ntargets, item, n->pos) < 0 ||
+            if (step(r, n->pos) < 0 ||
+                assign(r, &f, n->u.fors.targets, n->u.fors.ntargets, item, n->pos) < 0 ||
                 (c = eval(r, n->u.fors.filter)) == NULL) {
                 gf_val_unref(kept);
                 goto out;
@@ -1700,7 +1710,7 @@ static int render_for(struct rctx *r, const struct node *n, struct gf_buf *out)
         ls.index0 = i;
         frame_clear(&f);
         frame_set(&f, "loop", NULL, &ls);
-        if (assign(r, &f, n->u.fors.targets, n->u.fors.ntargets, items->u.list.v[i],
+        if (step(r, n->pos) < 0 || assign(r, &f, n->u.fors.targets, n->u.fors.ntargets, items->u.list.v[i],
                    n->pos) < 0 || render_body(r, &n->u.fors.body, out) < 0)
             goto out;
     }
@@ -1782,9 +1792,15 @@ static int render_node(struct rctx *r, const struct node *n, struct gf_buf *out)
 
 static int render_body(struct rctx *r, const struct body *b, struct gf_buf *out)
 {
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
         if (render_node(r, b->v[i], out) < 0)
             return -1;
+        if (out->len > TPL_MAX_OUTPUT) {
+            tpl_fail(r, b->v[i]->pos, "template too large: its text is over %u MiB",
+                     TPL_MAX_OUTPUT >> 20);
+            return -1;
+        }
+    }
     return 0;
 }
 
