@@ -836,7 +836,12 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
     ch = ssh_channel_new(s->ssh);
     if (ch == NULL || ssh_channel_open_session(ch) != SSH_OK ||
         ssh_channel_request_exec(ch, full.buf) != SSH_OK) {
-        result_fail(r, GF_ST_UNREACHABLE, "cannot start the command: %s", ssh_get_error(s->ssh));
+        const char *why = ssh_get_error(s->ssh);
+        if (why == NULL || *why == '\0')
+            why = ssh_is_connected(s->ssh) ? "the host did not answer (network down or packets "
+                                              "dropped?)"
+                                            : "the connection is closed";
+        result_fail(r, GF_ST_UNREACHABLE, "cannot start the command: %s", why);
         ret = -GF_ECONNECT;
         goto out;
     }

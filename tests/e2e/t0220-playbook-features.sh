@@ -103,4 +103,20 @@ expect_code 3 'an unreachable host is reported, the others finish' '
     exit $rc
 '
 
+expect_code 3 'a node blackholed between tasks is unreachable, and the message says why' '
+    printf "%s\n" "- hosts: node3" "  gather_facts: false" "  tasks:" \
+        "    - command: \"true\"" "    - pause: { seconds: 3 }" "    - command: \"true\"" >bh.yml
+    "$GF" run -T 3 -i "$INV" bh.yml >out 2>&1 &
+    pid=$!
+    sleep 1.5
+    tb_fault node3 blackhole
+    wait $pid; rc=$?
+    tb_fault node3 heal
+    cat out
+    grep -q "^fatal: \[node3\]: UNREACHABLE!" out || exit 9
+    # a reason after the colon, never an empty one
+    ! grep -q "the command: \"" out || exit 9
+    exit $rc
+'
+
 test_done
