@@ -790,6 +790,28 @@ static int feed_input(struct gf_session *s, ssh_channel ch, const char *data, si
     return 0;
 }
 
+/* Ends the command of a channel given up on (a timeout): SIGTERM through a
+ * "signal" channel request (sudo passes it on to the command), then, when
+ * the channel is still open after a second, SIGKILL. Closing the channel
+ * alone leaves a command without a terminal running on the node. */
+static void stop_remote(ssh_channel ch)
+{
+    char buf[4096];
+
+    if (ssh_channel_request_send_signal(ch, "TERM") != SSH_OK)
+        return;
+    for (int64_t end = gf_now_ms() + 1000; gf_now_ms() < end;) {
+        if (ssh_channel_is_closed(ch) || ssh_channel_is_eof(ch))
+            return;
+        if (ssh_channel_poll_timeout(ch, 100, 0) == SSH_ERROR)
+            return;
+        while (ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 0) > 0 ||
+               ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 1) > 0)
+            ; /* drain, so the node can write its way to the end */
+    }
+    ssh_channel_request_send_signal(ch, "KILL");
+}
+
 /* A read error on a channel the remote closed, on a live connection, is
  * the end of the command's output, not a lost connection. */
 static int channel_ended(struct gf_session *s, ssh_channel ch)
@@ -902,12 +924,14 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
             now = gf_now_ms();
             if (deadline && now > deadline) {
                 result_fail(r, GF_ST_FAILED, "command timed out after %d s", o->command_timeout);
+                stop_remote(ch);
                 ret = -GF_ETIMEOUT;
                 goto out;
             }
             if (!started && now > start_deadline) {
                 result_fail(r, GF_ST_FAILED, "sudo: neither a password prompt nor the command "
                             "started within %d s", start_secs);
+                stop_remote(ch);
                 ret = -GF_ETIMEOUT;
                 goto out;
             }

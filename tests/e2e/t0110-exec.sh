@@ -76,10 +76,25 @@ expect_success '--output-cap truncates and says so' '
     grep -q "output truncated" out && test "$(wc -c <out)" -lt 2000
 '
 
-expect_code 2 '--command-timeout stops a command that hangs' '
-    "$GF" exec -i "$INV" node1 --command-timeout 2 -- sleep 30 >out; rc=$?
+expect_code 2 '--command-timeout stops a command that hangs, on the node too' '
+    "$GF" exec -i "$INV" node1 --command-timeout 2 -- sleep 3101 >out; rc=$?
     cat out
     grep -q "timed out after 2 s" out || exit 9
+    sleep 1
+    ! tb_exec node1 pgrep -f "sleep 3101" || exit 9
+    exit $rc
+'
+
+expect_code 2 'a sudo that never answers is given up on and ended on the node' '
+    tb_exec node3 sh -c "cp /etc/pam.d/sudo /etc/pam.d/sudo.orig &&
+        echo \"session required pam_exec.so /bin/sleep 3202\" >>/etc/pam.d/sudo" &&
+    "$GF" exec -i "$INV" node3 -b --command-timeout 3 -- id -u >out 2>&1; rc=$?
+    sleep 1
+    tb_exec node3 pgrep -a -x sudo >procs
+    tb_exec node3 sh -c "mv /etc/pam.d/sudo.orig /etc/pam.d/sudo; pkill -f \"[s]leep 3202\""
+    cat out procs
+    grep -Eq "timed out after 3 s|neither a password prompt nor the command started" out || exit 9
+    test ! -s procs || exit 9
     exit $rc
 '
 
