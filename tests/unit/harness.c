@@ -9,7 +9,7 @@
 #include "harness.h"
 
 #define MAX_TESTS 1024
-#define TEST_TIMEOUT 20
+#define TEST_TIMEOUT 20 /* seconds; GF_TEST_TIMEOUT overrides (sanitizer builds) */
 
 static const struct gf_test *tests[MAX_TESTS];
 static int ntests;
@@ -40,6 +40,8 @@ static int selected(const char *name, int argc, char **argv)
 int main(int argc, char **argv)
 {
     int passed = 0, failed = 0, n = 0;
+    const char *to = getenv("GF_TEST_TIMEOUT");
+    unsigned timeout = to && atoi(to) > 0 ? (unsigned)atoi(to) : TEST_TIMEOUT;
 
     for (int i = 0; i < ntests; i++) {
         const struct gf_test *t = tests[i];
@@ -48,7 +50,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         pid_t pid = fork();
         if (pid == 0) {
-            alarm(TEST_TIMEOUT);
+            alarm(timeout);
             t->fn();
             exit(0);
         }

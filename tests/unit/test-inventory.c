@@ -457,14 +457,14 @@ static int run_cmd(char **out, char **errout, ...)
 
 TEST(inventory_command_outputs_and_exit_codes)
 {
-    char *src = data_path("001-basic.ini"), *want = data_path("001-basic.ini.list");
-    char *bad = data_path("bad/014-host-dollar.ini"), *out, *err;
-    char *want_list = slurp(want);
-
     if (!gf_is_file(getenv("GF_GPUFORGE") ? getenv("GF_GPUFORGE") : "./gpuforge")) {
         fprintf(stderr, "    skipped: no ./gpuforge (run `make` first)\n");
         return;
     }
+    char *src = data_path("001-basic.ini"), *want = data_path("001-basic.ini.list");
+    char *bad = data_path("bad/014-host-dollar.ini"), *out, *err;
+    char *want_list = slurp(want);
+
     ASSERT_EQ(run_cmd(&out, &err, "-i", src, "--list", NULL), GF_EXIT_OK);
     ASSERT_STREQ(out, want_list);
     free(out);
