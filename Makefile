@@ -3,6 +3,7 @@
 #   make test            unit tests, then end-to-end tests on the testbed (root)
 #   make unit | e2e      one half of it
 #   make demo            boot 3 local nodes, ping them, tear down
+#   make fuzz            each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make lint            shellcheck and dash -n over the node-side scripts
 #   make deps            install the Debian/Ubuntu build and test packages
 #   make SANITIZE=address,undefined   build with sanitizers
@@ -18,7 +19,8 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 ifneq ($(SANITIZE),)
-OPT += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+OPT += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+export GF_TEST_TIMEOUT ?= 120
 LDSAN := -fsanitize=$(SANITIZE)
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -39,7 +41,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all clean test unit e2e demo deps check bench lint
+.PHONY: all clean test unit e2e demo deps check bench lint fuzz
 all: gpuforge
 
 gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
@@ -67,8 +69,26 @@ $(NODESH_OBJ): $(B)/gen/nodesh-data.c
 $(B)/unit-tests: $(UNIT_OBJ) $(B)/libgpuforge.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-unit: $(B)/unit-tests gpuforge
-	./$(B)/unit-tests
+# the libFuzzer harnesses (tests/fuzz), linked with a replay driver instead
+# of libFuzzer: `make unit` runs the saved cases and the seeds through them
+FUZZ_NAMES := inventory-ini inventory-yaml playbook template manifest kv
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/fuzz-replay-%)
+.SECONDARY: $(patsubst %.c,$(B)/%.o,$(wildcard tests/fuzz/*.c))
+$(B)/fuzz-replay-%: $(B)/tests/fuzz/fuzz-%.o $(B)/tests/fuzz/fuzz-lib.o $(B)/tests/fuzz/replay.o \
+                    $(B)/libgpuforge.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+unit: $(B)/unit-tests $(B)/gpuforge $(FUZZ_REPLAY)
+	GF_GPUFORGE=$(B)/gpuforge ./$(B)/unit-tests
+	@for n in $(FUZZ_NAMES); do \
+	    printf 'fuzz cases %-15s ' $$n; \
+	    ./$(B)/fuzz-replay-$$n tests/fuzz/cases/$$n || exit 1; \
+	done
+
+# each harness under libFuzzer for FUZZ_SECONDS (clang, ASan, UBSan)
+FUZZ_SECONDS ?= 60
+fuzz:
+	tests/fuzz/run $(FUZZ_SECONDS)
 
 e2e: gpuforge
 	tests/e2e/run-all
@@ -92,6 +112,6 @@ bench: gpuforge
 	QUICK=$(QUICK) tests/bench/bench.sh
 
 clean:
-	rm -rf $(B) gpuforge
+	rm -rf $(B) build-fuzz gpuforge
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(B)/tests/fuzz/*.d)
