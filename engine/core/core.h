@@ -165,8 +165,10 @@ enum gf_val_type {
 };
 
 /* gf_val.flags: GF_VAL_UNSAFE marks data (registered output, facts, anything
- * from a node) that must never be templated again; it covers the whole subtree
- * of a list or map. Bits from 0x100 up are private to the template engine. */
+ * from a node) that must never be templated again. A list or map marked unsafe
+ * has the mark on every value inside it too (set it with gf_val_unsafe, never
+ * by hand), so an item taken out of it (a loop item, a fact, a hostvars
+ * entry) stays data. Bits from 0x100 up are private to the template engine. */
 #define GF_VAL_UNSAFE 0x1u
 /* A scalar written in quotes: its text starts one column after col. */
 #define GF_VAL_QUOTED 0x2u
@@ -216,6 +218,11 @@ struct gf_val *gf_val_map_get(const struct gf_val *map, const char *key);
 struct gf_val *gf_val_map_merge(const struct gf_val *base, const struct gf_val *over);
 /* Recursive merge (dicts merged key by key, other values replaced). */
 struct gf_val *gf_val_map_combine(const struct gf_val *base, const struct gf_val *over);
+/* Returns v (taking the caller's reference) with GF_VAL_UNSAFE set on it and
+ * on every value inside it. Values only this reference reaches are marked in
+ * place; shared ones are copied (flags and positions kept), so other holders
+ * never see a change. NULL-safe. */
+struct gf_val *gf_val_unsafe(struct gf_val *v);
 /* Deep equality. */
 int gf_val_equal(const struct gf_val *a, const struct gf_val *b);
 const char *gf_val_typename(const struct gf_val *v);

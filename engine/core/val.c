@@ -157,6 +157,64 @@ struct gf_val *gf_val_map_combine(const struct gf_val *base, const struct gf_val
     return m;
 }
 
+/* A copy of v's node: scalars duplicated, containers holding new references
+ * to v's items. */
+static struct gf_val *val_copy_node(const struct gf_val *v)
+{
+    struct gf_val *c;
+
+    switch (v->type) {
+    case GF_VAL_STR:
+        c = gf_val_strn(v->u.str.s, v->u.str.len);
+        break;
+    case GF_VAL_LIST:
+        c = gf_val_list();
+        for (size_t i = 0; i < v->u.list.n; i++)
+            gf_val_list_push(c, gf_val_ref(v->u.list.v[i]));
+        break;
+    case GF_VAL_MAP:
+        c = gf_val_map_merge(v, NULL);
+        break;
+    default:
+        c = val_new(v->type);
+        c->u = v->u;
+        break;
+    }
+    c->line = v->line;
+    c->col = v->col;
+    c->kline = v->kline;
+    c->kcol = v->kcol;
+    c->flags = v->flags;
+    return c;
+}
+
+/* shared: some holder of an enclosing value may reach v, so v is copied
+ * rather than changed even when its own count is 1. */
+static struct gf_val *val_unsafe(struct gf_val *v, int shared)
+{
+    if (v->flags & GF_VAL_UNSAFE) /* and so is everything inside it */
+        return v;
+    shared |= __atomic_load_n(&v->refs, __ATOMIC_ACQUIRE) > 1;
+    if (shared) {
+        struct gf_val *c = val_copy_node(v);
+        gf_val_unref(v);
+        v = c;
+    }
+    v->flags |= GF_VAL_UNSAFE;
+    if (v->type == GF_VAL_LIST)
+        for (size_t i = 0; i < v->u.list.n; i++)
+            v->u.list.v[i] = val_unsafe(v->u.list.v[i], shared);
+    else if (v->type == GF_VAL_MAP)
+        for (size_t i = 0; i < v->u.map.n; i++)
+            v->u.map.ents[i].val = val_unsafe(v->u.map.ents[i].val, shared);
+    return v;
+}
+
+struct gf_val *gf_val_unsafe(struct gf_val *v)
+{
+    return v ? val_unsafe(v, 0) : NULL;
+}
+
 int gf_val_equal(const struct gf_val *a, const struct gf_val *b)
 {
     if (a == b)

@@ -1452,7 +1452,7 @@ static int setup_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf
         str_list_push(gs, "all");
     gf_val_map_set(out, "gather_subset", gs);
     gf_val_map_set(out, "module_setup", gf_val_bool(1));
-    out->flags |= GF_VAL_UNSAFE; /* node data: never templated again */
+    out = gf_val_unsafe(out); /* node data: never templated again */
     if (ctx->facts_out)
         for (size_t i = 0; i < out->u.map.n; i++)
             gf_val_map_set(ctx->facts_out, out->u.map.ents[i].key,

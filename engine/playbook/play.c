@@ -181,19 +181,21 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
         }
         struct gf_vec *targets = to ? to : NULL;
         size_t nt = to ? to->n : 1;
+        /* what a node returned is data, down to each item and fact */
+        if (t->register_var && o->result)
+            o->result = gf_val_unsafe(o->result);
+        if (o->facts && o->facts->type == GF_VAL_MAP)
+            o->facts = gf_val_unsafe(o->facts);
         pthread_mutex_lock(&r->sh->lock); /* other hosts' threads build hostvars from it */
         for (size_t k = 0; k < nt; k++) {
             struct hstate *d = targets ? targets->v[k] : h;
-            if (t->register_var && o->result) {
-                o->result->flags |= GF_VAL_UNSAFE;
+            if (t->register_var && o->result)
                 set_host_var(d, t->register_var, gf_val_ref(o->result));
-            }
             for (size_t j = 0; o->set_facts && j < o->set_facts->u.map.n; j++)
                 set_host_var(d, o->set_facts->u.map.ents[j].key,
                              gf_val_ref(o->set_facts->u.map.ents[j].val));
             if (o->facts && o->facts->type == GF_VAL_MAP) {
-                struct gf_val *f = gf_val_map_merge(d->facts, o->facts);
-                f->flags |= GF_VAL_UNSAFE;
+                struct gf_val *f = gf_val_unsafe(gf_val_map_merge(d->facts, o->facts));
                 gf_val_unref(d->facts);
                 d->facts = f;
                 struct gf_val *af = gf_val_map();
@@ -202,9 +204,8 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
                     gf_val_map_set(af, gf_startswith(key, "ansible_") ? key + 8 : key,
                                    gf_val_ref(f->u.map.ents[j].val));
                 }
-                af->flags |= GF_VAL_UNSAFE;
                 gf_val_unref(d->ansible_facts);
-                d->ansible_facts = af;
+                d->ansible_facts = gf_val_unsafe(af);
             }
         }
         pthread_mutex_unlock(&r->sh->lock);

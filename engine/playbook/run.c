@@ -460,8 +460,7 @@ static enum gf_status run_item(struct vctx *v, struct hstate *eh, struct gf_val 
         if (st == GF_ST_UNREACHABLE || t->until == NULL)
             break;
         /* until: the result is visible under the register name */
-        struct gf_val *d = gf_modres_dict(&res);
-        d->flags |= GF_VAL_UNSAFE;
+        struct gf_val *d = gf_val_unsafe(gf_modres_dict(&res));
         gf_val_unref(v->regtmp);
         v->regtmp = gf_val_map();
         if (t->register_var)
@@ -497,8 +496,7 @@ static enum gf_status run_item(struct vctx *v, struct hstate *eh, struct gf_val 
         gf_val_map_set(res.data, "attempts", gf_val_int(attempts));
     /* as Ansible: a skipped result (a command in check mode) is not judged */
     if (st != GF_ST_UNREACHABLE && !res.skipped && (t->changed_when || t->failed_when)) {
-        struct gf_val *d = gf_modres_dict(&res);
-        d->flags |= GF_VAL_UNSAFE;
+        struct gf_val *d = gf_val_unsafe(gf_modres_dict(&res));
         gf_val_unref(v->regtmp);
         v->regtmp = gf_val_map();
         if (t->register_var)

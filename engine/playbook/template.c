@@ -1561,13 +1561,34 @@ static struct gf_val *eval_inner(struct rctx *r, const struct node *n)
     }
 }
 
+/* 1 when v is unsafe or holds an unsafe value (a list a filter built from
+ * unsafe items, a map with a fact in it). */
+static int holds_unsafe(const struct gf_val *v)
+{
+    if (v->flags & GF_VAL_UNSAFE)
+        return 1;
+    if (v->type == GF_VAL_LIST) {
+        for (size_t i = 0; i < v->u.list.n; i++)
+            if (holds_unsafe(v->u.list.v[i]))
+                return 1;
+    } else if (v->type == GF_VAL_MAP) {
+        for (size_t i = 0; i < v->u.map.n; i++)
+            if (holds_unsafe(v->u.map.ents[i].val))
+                return 1;
+    }
+    return 0;
+}
+
+/* Every value an expression computes passes here: one that is or holds
+ * unsafe data taints the result, whatever filter, method or operator
+ * derives a value from it next (join, "~", string methods, ...). */
 static struct gf_val *eval(struct rctx *r, const struct node *n)
 {
     if (tpl_stack_deep(r->stack_base))
         return tpl_fail(r, n->pos, "expression nested too deeply");
     struct gf_val *v = eval_inner(r, n);
 
-    if (v && (v->flags & GF_VAL_UNSAFE))
+    if (v && !r->tainted && holds_unsafe(v))
         r->tainted = 1;
     if (v == NULL && !r->failed)
         tpl_fail(r, n->pos, "internal error: evaluation failed without a message");
@@ -1961,47 +1982,6 @@ static struct gf_val *value_of(struct rctx *r, const struct gf_tpl *t, int conve
     return v;
 }
 
-/* Returns v marked unsafe: v itself when it is not shared, else a copy. */
-static struct gf_val *mark_unsafe(struct gf_val *v)
-{
-    struct gf_val *c;
-
-    if (v->flags & GF_VAL_UNSAFE)
-        return v;
-    if (v->refs == 1) {
-        v->flags |= GF_VAL_UNSAFE;
-        return v;
-    }
-    switch (v->type) {
-    case GF_VAL_STR:
-        c = gf_val_strn(v->u.str.s, v->u.str.len);
-        break;
-    case GF_VAL_LIST:
-        c = gf_val_list();
-        for (size_t i = 0; i < v->u.list.n; i++)
-            gf_val_list_push(c, gf_val_ref(v->u.list.v[i]));
-        break;
-    case GF_VAL_MAP:
-        c = gf_val_map_merge(v, NULL);
-        break;
-    case GF_VAL_NULL:
-        c = gf_val_null();
-        break;
-    case GF_VAL_BOOL:
-        c = gf_val_bool(v->u.b);
-        break;
-    case GF_VAL_INT:
-        c = gf_val_int(v->u.i);
-        break;
-    default:
-        c = gf_val_float(v->u.f);
-        break;
-    }
-    gf_val_unref(v);
-    c->flags |= GF_VAL_UNSAFE;
-    return c;
-}
-
 /* ---- entry points ---- */
 static void rctx_init(struct rctx *r, const struct gf_tpl_scope *scope,
                       const struct gf_tpl_opts *opts, const struct gf_tpl *top,
@@ -2149,7 +2129,7 @@ int gf_tpl_eval_compiled(const struct gf_tpl *t, const struct gf_tpl_scope *scop
     if (v == NULL)
         rc = result_code(&r);
     else if (r.tainted)
-        v = mark_unsafe(v);
+        v = gf_val_unsafe(v);
     if (v && (v->flags & TV_PRIVATE) && v->refs == 1)
         v->flags &= ~TV_PRIVATE;
     *out = v;
@@ -2355,7 +2335,7 @@ static struct gf_val *template_tree(struct rctx *r, struct gf_val *v, const stru
         r->tainted = 0;
         struct gf_val *res = value_of(r, t, !(lo.flags & GF_TPL_NO_CONVERT));
         if (res && r->tainted)
-            res = mark_unsafe(res);
+            res = gf_val_unsafe(res);
         gf_tpl_free(owned);
         return res;
     }

@@ -16,8 +16,10 @@
  *   GF_TPL_MAX_DEPTH are errors. A value with GF_VAL_UNSAFE in its flags
  *   (registered results, facts, anything that came from a node) is data: it
  *   is never templated, whatever it contains, and the result of an expression
- *   that used such a value is itself marked GF_VAL_UNSAFE (render functions
- *   return GF_TPL_TAINTED instead).
+ *   that used such a value, or a list or map holding one, is itself marked
+ *   GF_VAL_UNSAFE in every part (gf_val_unsafe), whatever filters, methods
+ *   or operators derived it, so its items stay data when a loop or a later
+ *   task reads them as variables (render functions return GF_TPL_TAINTED).
  *
  * Entry points
  *   gf_tpl_render       template text -> text (template files, messages)

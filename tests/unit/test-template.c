@@ -37,8 +37,8 @@ static struct gf_val *vars_of(const char *yaml)
     for (size_t i = 0; u && i < u->u.list.n; i++) {
         struct gf_val *name = u->u.list.v[i];
         struct gf_val *x = gf_val_map_get(v, name->u.str.s);
-        if (x)
-            x->flags |= GF_VAL_UNSAFE;
+        if (x) /* as the executor marks a registered result */
+            gf_val_map_set(v, name->u.str.s, gf_val_unsafe(gf_val_ref(x)));
     }
     return v;
 }
