@@ -260,10 +260,14 @@ static void host_label(struct gf_buf *b, const struct hstate *h, const char *del
         gf_buf_addf(b, "[%s]", h->host->name);
 }
 
-static void add_diff(struct gf_buf *b, const struct gf_val *res)
+/* The diff a module made (--diff), unless no_log hides the task's values:
+ * a diff shows them as much as the result does. */
+static void add_diff(struct gf_buf *b, const struct gf_task *t, const struct gf_val *res)
 {
     const struct gf_val *d = gf_val_map_get(res, "_gf_diff");
 
+    if (t->no_log)
+        return;
     if (d && d->type == GF_VAL_STR && d->u.str.len) {
         gf_buf_add(b, d->u.str.s, d->u.str.len);
         if (d->u.str.s[d->u.str.len - 1] != '\n')
@@ -316,7 +320,7 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
         }
         return; /* the items were shown one by one */
     }
-    add_diff(&b, o->result);
+    add_diff(&b, t, o->result);
     if (o->status == GF_ST_UNREACHABLE || o->status == GF_ST_FAILED) {
         gf_buf_adds(&b, "fatal: ");
         host_label(&b, h, o->delegated);
@@ -344,8 +348,8 @@ void out_item(struct run *r, struct hstate *h, const struct gf_task *t, const ch
 {
     struct gf_buf b = GF_BUF_INIT, lb = GF_BUF_INIT;
 
-    if (t->no_log)
-        gf_buf_adds(&lb, "(censored due to no_log)");
+    if (t->no_log) /* Ansible: the censored result has no item */
+        gf_buf_adds(&lb, "None");
     else
         gf_val_to_text(label, &lb);
     if (r->o->json) {
@@ -357,7 +361,7 @@ void out_item(struct run *r, struct hstate *h, const struct gf_task *t, const ch
         gf_buf_release(&lb);
         return;
     }
-    add_diff(&b, ir);
+    add_diff(&b, t, ir);
     if (st != GF_ST_OK) {
         gf_buf_adds(&b, "failed: ");
         host_label(&b, h, delegated);
