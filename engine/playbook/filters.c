@@ -1193,16 +1193,81 @@ static void add_ll(struct gf_buf *b, const char *spec, long long v)
     gf_buf_addf(b, spec, v);
 }
 
-static void add_c(struct gf_buf *b, const char *spec, int v)
-{
-    gf_buf_addf(b, spec, v);
-}
-
 static void add_f(struct gf_buf *b, const char *spec, double v)
 {
     gf_buf_addf(b, spec, v);
 }
 #pragma GCC diagnostic pop
+
+/* "%d" of a float: Python truncates it to an int of any size; gpuforge's
+ * integers are 64-bit, so one outside their range is an error, never a
+ * wrapped or undefined conversion. Returns 0 or -1 with the error raised. */
+static int fmt_float_int(struct rctx *r, char conv, double f, long long *iv, uint32_t pos)
+{
+    if (isnan(f)) {
+        tpl_fail(r, pos, "cannot convert float NaN to integer");
+        return -1;
+    }
+    if (isinf(f)) {
+        tpl_fail(r, pos, "cannot convert float infinity to integer");
+        return -1;
+    }
+    if (!(f >= -9223372036854775808.0 && f < 9223372036854775808.0)) {
+        tpl_fail(r, pos, "%%%c format: %g is out of the range of 64-bit integers", conv, f);
+        return -1;
+    }
+    *iv = (long long)f;
+    return 0;
+}
+
+/* "%c": a code point (0 to 0x10ffff, written as UTF-8) or a one-character
+ * string, padded to the width in wp (characters, as Python counts them).
+ * Returns 0 or -1 with the error raised. */
+static int fmt_char(struct rctx *r, const struct gf_val *v, const char *wp, int left,
+                    struct gf_buf *out, uint32_t pos)
+{
+    char u[4];
+    const char *c = u;
+    size_t len = 0;
+
+    if (v->type == GF_VAL_STR && tpl_utf8_len(v->u.str.s, v->u.str.len) == 1) {
+        c = v->u.str.s;
+        len = v->u.str.len;
+    } else if (v->type == GF_VAL_INT || v->type == GF_VAL_BOOL) {
+        long long cp = v->type == GF_VAL_INT ? v->u.i : v->u.b;
+        if (cp < 0 || cp >= 0x110000) {
+            tpl_fail(r, pos, "%%c arg not in range(0x110000)");
+            return -1;
+        }
+        if (cp < 0x80) {
+            u[len++] = (char)cp;
+        } else if (cp < 0x800) {
+            u[len++] = (char)(0xc0 | (cp >> 6));
+            u[len++] = (char)(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            u[len++] = (char)(0xe0 | (cp >> 12));
+            u[len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            u[len++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            u[len++] = (char)(0xf0 | (cp >> 18));
+            u[len++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+            u[len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            u[len++] = (char)(0x80 | (cp & 0x3f));
+        }
+    } else {
+        tpl_fail(r, pos, "%%c requires int or char");
+        return -1;
+    }
+    long width = strtol(wp, NULL, 10); /* digits before any ".precision" */
+    if (!left)
+        for (long i = 1; i < width; i++)
+            gf_buf_addc(out, ' ');
+    gf_buf_add(out, c, len);
+    if (left)
+        for (long i = 1; i < width; i++)
+            gf_buf_addc(out, ' ');
+    return 0;
+}
 
 int tpl_py_format(struct rctx *r, const char *fmt, size_t n, const struct gf_val *args,
                   struct gf_buf *out, uint32_t pos)
@@ -1324,30 +1389,21 @@ int tpl_py_format(struct rctx *r, const char *fmt, size_t n, const struct gf_val
             break;
         }
         case 'd': case 'i': case 'u': case 'o': case 'x': case 'X': case 'c': {
-            long long iv;
-            if (v->type == GF_VAL_FLOAT && conv != 'c') {
-                if (!isfinite(v->u.f) || fabs(v->u.f) >= 9.2e18) {
-                    tpl_fail(r, pos, "%%%c format: %g does not fit a 64-bit integer", conv,
-                             v->u.f);
-                    goto out;
-                }
-                iv = (long long)v->u.f;
-            } else if (v->type == GF_VAL_INT || v->type == GF_VAL_BOOL)
-                iv = v->type == GF_VAL_INT ? v->u.i : v->u.b;
-            else {
-                tpl_fail(r, pos, "%%%c format: a number is required, not %s", conv,
-                         tpl_pytype(v));
-                goto out;
-            }
-            if (conv == 'c' && (iv < 0 || iv > 0x10ffff)) {
-                tpl_fail(r, pos, "%%c arg not in range(0x110000)");
-                goto out;
-            }
+            long long iv = 0;
             if (conv == 'c') {
-                spec[k++] = 'c';
-                spec[k] = '\0';
-                add_c(out, spec, (int)iv);
+                if (fmt_char(r, v, wp, memchr(fl, '-', nf) != NULL, out, pos) < 0)
+                    goto out;
                 break;
+            }
+            if (v->type == GF_VAL_FLOAT && strchr("diu", conv)) {
+                if (fmt_float_int(r, conv, v->u.f, &iv, pos) < 0)
+                    goto out;
+            } else if (v->type == GF_VAL_INT || v->type == GF_VAL_BOOL) {
+                iv = v->type == GF_VAL_INT ? v->u.i : v->u.b;
+            } else {
+                tpl_fail(r, pos, "%%%c format: %s is required, not %s", conv,
+                         v->type == GF_VAL_FLOAT ? "an integer" : "a number", tpl_pytype(v));
+                goto out;
             }
             spec[k++] = 'l';
             spec[k++] = 'l';
