@@ -4,6 +4,7 @@
  * unknown tags, several documents and alias expansion bombs. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
+#include <limits.h>
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -64,28 +65,6 @@ static char *strip_underscores(const char *s, size_t n)
     return o;
 }
 
-/* Base-60 "a:b:c" as an integer (sign handled by the caller). Returns 0,
- * or -1 when the value does not fit 64 bits. */
-static int sexagesimal_int(const char *s, long long *out)
-{
-    long long v = 0;
-
-    for (const char *p = s; *p;) {
-        char *end;
-        errno = 0;
-        long long part = strtoll(p, &end, 10);
-        if (errno == ERANGE || __builtin_mul_overflow(v, 60, &v) ||
-            __builtin_add_overflow(v, part, &v))
-            return -1;
-        p = strchr(end, ':');
-        if (p == NULL)
-            break;
-        p++;
-    }
-    *out = v;
-    return 0;
-}
-
 /* Base-60 "a:b:c" into a double (sign handled by caller). */
 static double sexagesimal(const char *s)
 {
@@ -101,32 +80,60 @@ static double sexagesimal(const char *s)
     return v;
 }
 
-static struct gf_val *construct_int(const char *s, size_t n)
+/* The magnitude of a base-60 "a:b:c" integer; -1 (errno ERANGE) beyond 64
+ * bits. */
+static int sexagesimal_int(const char *s, unsigned long long *out)
+{
+    unsigned long long v = 0;
+
+    for (const char *p = s;;) {
+        char *end;
+        unsigned long long part = strtoull(p, &end, 10);
+        if (errno == ERANGE || __builtin_mul_overflow(v, 60, &v) ||
+            __builtin_add_overflow(v, part, &v)) {
+            errno = ERANGE;
+            return -1;
+        }
+        if (*end != ':')
+            break;
+        p = end + 1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* An int scalar; *overflow (may be NULL) set when it does not fit in 64
+ * bits, and the text is kept. */
+static struct gf_val *construct_int(const char *s, size_t n, int *overflow)
 {
     char *t = strip_underscores(s, n), *p = t;
     int neg = 0;
-    long long v;
+    unsigned long long u = 0, min = 1ULL << 63; /* the magnitude of LLONG_MIN */
 
     if (*p == '-' || *p == '+')
         neg = *p++ == '-';
     errno = 0;
     if (strcmp(p, "0") == 0)
-        v = 0;
+        u = 0;
     else if (gf_startswith(p, "0b"))
-        v = strtoll(p + 2, NULL, 2);
+        u = strtoull(p + 2, NULL, 2);
     else if (gf_startswith(p, "0x"))
-        v = strtoll(p + 2, NULL, 16);
+        u = strtoull(p + 2, NULL, 16);
     else if (p[0] == '0')
-        v = strtoll(p + 1, NULL, 8);
-    else if (strchr(p, ':') && sexagesimal_int(p, &v) < 0)
-        errno = ERANGE;
-    else if (!strchr(p, ':'))
-        v = strtoll(p, NULL, 10);
-    int overflow = errno == ERANGE;
+        u = strtoull(p + 1, NULL, 8);
+    else if (strchr(p, ':'))
+        sexagesimal_int(p, &u);
+    else
+        u = strtoull(p, NULL, 10);
+    int big = errno == ERANGE || u > (neg ? min : min - 1);
     free(t);
     if (overflow)
+        *overflow = big;
+    if (big)
         return gf_val_strn(s, n); /* beyond 64 bits: keep the text */
-    return gf_val_int(neg ? -v : v);
+    if (u == min)
+        return gf_val_int(LLONG_MIN);
+    return gf_val_int(neg ? -(long long)u : (long long)u);
 }
 
 static struct gf_val *construct_float(const char *s, size_t n)
@@ -151,7 +158,9 @@ static struct gf_val *construct_float(const char *s, size_t n)
     return gf_val_float(v);
 }
 
-struct gf_val *gf_yaml_resolve_plain(const char *s, size_t n)
+/* gf_yaml_resolve_plain; *overflow (may be NULL) set for an integer beyond
+ * 64 bits (kept as text). */
+static struct gf_val *resolve_plain(const char *s, size_t n, int *overflow)
 {
     pthread_once(&re_once, re_init);
     if (re_match(RE_NULL, s, n))
@@ -159,10 +168,15 @@ struct gf_val *gf_yaml_resolve_plain(const char *s, size_t n)
     if (re_match(RE_BOOL, s, n))
         return gf_val_bool(strchr("yYtToO", s[0]) && !(n >= 2 && (s[1] == 'f' || s[1] == 'F')));
     if (re_match(RE_INT, s, n))
-        return construct_int(s, n);
+        return construct_int(s, n, overflow);
     if (re_match(RE_FLOAT, s, n))
         return construct_float(s, n);
     return gf_val_strn(s, n);
+}
+
+struct gf_val *gf_yaml_resolve_plain(const char *s, size_t n)
+{
+    return resolve_plain(s, n, NULL);
 }
 
 /* ---- event-driven tree building ---- */
@@ -389,13 +403,14 @@ static int scalar_event(struct loader *l, yaml_event_t *ev)
     size_t n = ev->data.scalar.length;
     const char *tag = (const char *)ev->data.scalar.tag;
     struct gf_val *v;
+    int big = 0;
 
     if (tag && strcmp(tag, "!") != 0) {
         if (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!unsafe") == 0)
             v = gf_val_strn(s, n);
         else if (strcmp(tag, YAML_INT_TAG) == 0 || strcmp(tag, YAML_FLOAT_TAG) == 0 ||
                  strcmp(tag, YAML_BOOL_TAG) == 0 || strcmp(tag, YAML_NULL_TAG) == 0) {
-            v = gf_yaml_resolve_plain(s, n);
+            v = resolve_plain(s, n, &big);
             if (strcmp(tag, YAML_FLOAT_TAG) == 0 && v->type == GF_VAL_INT) {
                 long long i = v->u.i;
                 gf_val_unref(v);
@@ -407,9 +422,14 @@ static int scalar_event(struct loader *l, yaml_event_t *ev)
             return lerr(l, ev->start_mark, "unsupported tag '%s'", tag);
         }
     } else if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && tag == NULL) {
-        v = gf_yaml_resolve_plain(s, n);
+        v = resolve_plain(s, n, &big);
     } else {
         v = gf_val_strn(s, n);
+    }
+    if (big) { /* PyYAML gives a big int: no silent text, no wrapped number */
+        gf_val_unref(v);
+        return lerr(l, ev->start_mark, "integer '%.*s' does not fit in 64 bits (gpuforge's "
+                    "integers are 64-bit); quote it to keep it as text", (int)n, s);
     }
     v->line = (int)ev->start_mark.line + 1;
     v->col = (int)ev->start_mark.column + 1;
