@@ -155,13 +155,15 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
     }
     int64_t t0 = gf_now_us();
     start = stamp();
-    gf_mod_sh(ctx, cmd.buf, input.len ? input.buf : NULL, input.len, &r);
+    int shrc = gf_mod_sh(ctx, cmd.buf, input.len ? input.buf : NULL, input.len, &r);
     if (r.status == GF_ST_UNREACHABLE) {
         rc = -GF_ECONNECT;
         gf_modres_fail(res, "%s", r.msg ? r.msg : "unreachable");
         gf_val_map_set(res->data, "unreachable", gf_val_bool(1));
         goto out;
     }
+    if (gf_mod_become_failed(res, shrc, &r))
+        goto out;
     size_t on = r.out.len, en = r.err.len;
     if (gf_arg_bool(args, "strip_empty_ends", 1)) {
         on = strip_end(r.out.buf, on);

@@ -103,6 +103,11 @@ int gf_modres_fail(struct gf_modres *r, const char *fmt, ...) GF_PRINTF(2, 3);
  * result's status tells ok/failed/unreachable. Returns as gf_session_run. */
 int gf_mod_sh(struct gf_modctx *ctx, const char *cmd, const char *input, size_t len,
               struct gf_result *r);
+/* After gf_mod_sh (sh_rc: what it returned): when become (sudo) failed
+ * before the command started, marks res failed and not changed (nothing
+ * ran) with sudo's output as Ansible's module_stdout/module_stderr and
+ * returns 1; else returns 0. */
+int gf_mod_become_failed(struct gf_modres *res, int sh_rc, const struct gf_result *r);
 /* Scripts on the node report through tagged lines ("GF 1 /path", "GFERR
  * why"). Returns the text after `tag` on the first line of out that starts
  * with it (borrowed, up to the end of out), or NULL. */

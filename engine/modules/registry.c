@@ -313,6 +313,18 @@ int gf_mod_sh(struct gf_modctx *ctx, const char *cmd, const char *input, size_t 
     return gf_session_run_as(ctx->session, cmd, input, len, user, ctx->become, r);
 }
 
+int gf_mod_become_failed(struct gf_modres *res, int sh_rc, const struct gf_result *r)
+{
+    if (sh_rc != -GF_EAUTH)
+        return 0;
+    res->changed = 0;
+    gf_modres_fail(res, "%s", r->msg ? r->msg : "sudo failed");
+    gf_val_map_set(res->data, "rc", gf_val_int(r->rc));
+    gf_val_map_set(res->data, "module_stdout", gf_val_strn(r->out.buf, r->out.len));
+    gf_val_map_set(res->data, "module_stderr", gf_val_strn(r->err.buf, r->err.len));
+    return 1;
+}
+
 const char *gf_mod_tagged(const char *out, const char *tag)
 {
     size_t n = strlen(tag);

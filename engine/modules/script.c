@@ -139,8 +139,8 @@ static int script_run(struct gf_modctx *ctx, const struct gf_val *args, struct g
         goto out;
     }
     script_command(&cmd, chdir_, gf_arg_str(args, "executable", NULL), first_word_end(raw));
-    gf_mod_sh(ctx, cmd.buf, data.buf, data.len, &r);
-    if ((rc = gf_mod_lost(res, &r)) != 0)
+    int shrc = gf_mod_sh(ctx, cmd.buf, data.buf, data.len, &r);
+    if ((rc = gf_mod_lost(res, &r)) != 0 || gf_mod_become_failed(res, shrc, &r))
         goto out;
     res->changed = 1;
     gf_val_map_set(res->data, "rc", gf_val_int(r.rc));
