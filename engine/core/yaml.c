@@ -406,8 +406,10 @@ static int scalar_event(struct loader *l, yaml_event_t *ev)
     int big = 0;
 
     if (tag && strcmp(tag, "!") != 0) {
-        if (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!unsafe") == 0)
+        if (strcmp(tag, YAML_STR_TAG) == 0)
             v = gf_val_strn(s, n);
+        else if (strcmp(tag, "!unsafe") == 0) /* Ansible's: data, never templated */
+            v = gf_val_unsafe(gf_val_strn(s, n));
         else if (strcmp(tag, YAML_INT_TAG) == 0 || strcmp(tag, YAML_FLOAT_TAG) == 0 ||
                  strcmp(tag, YAML_BOOL_TAG) == 0 || strcmp(tag, YAML_NULL_TAG) == 0) {
             v = resolve_plain(s, n, &big);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # t0230-node-data-no-log: text a node returns is data, never a template (a
 # node file holding "{{ controller_secret }}" must not read the controller's
-# variables through loop items, filters, facts, set_fact or hostvars); and
-# no_log hides a task's values in every output: text, -v, --diff, --json.
+# variables through loop items, filters, facts, set_fact or hostvars), as is
+# a value the playbook tags !unsafe; and no_log hides a task's values in
+# every output: text, -v, --diff, --json.
 . "$(dirname "$0")/test-lib.sh"
 GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
 PB=$TEST_DIR/playbooks/nodedata
@@ -49,6 +50,8 @@ expect_success 'node data read back and written back stays literal' '
     tb_exec node1 cat /tmp/gf-nd/facts.txt >got.facts && test_cmp want.facts got.facts &&
     printf "%s\n" "h{{6*7}}q" "{{controller_secret}}" >want.facts_loop &&
     tb_exec node1 cat /tmp/gf-nd/facts_loop.txt >got.fl && test_cmp want.facts_loop got.fl &&
+    echo "{{ controller_secret }} {% raw %}" >want.tagged &&
+    tb_exec node1 cat /tmp/gf-nd/tagged.txt >got.tagged && test_cmp want.tagged got.tagged &&
     { cat src.txt src.txt; echo "h{{6*7}}q"; } >want.template &&
     tb_exec node1 cat /tmp/gf-nd/template.txt >got.template &&
     test_cmp want.template got.template

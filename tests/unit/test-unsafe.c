@@ -6,7 +6,7 @@
  * first, join, regex_replace, default, combine, from_json, methods,
  * operators, ...) comes back marked in every part, so an item taken out of
  * it and read again as a variable (a loop's item, a set_fact result, a fact)
- * is never templated.
+ * is never templated; and the !unsafe YAML tag marks a scalar the same way.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,4 +272,23 @@ TEST(unsafe_mark_in_place_or_copy)
     gf_val_unref(m);
     gf_val_unref(m);
     ASSERT(gf_val_unsafe(NULL) == NULL);
+}
+
+/* Ansible's !unsafe tag marks a scalar of a playbook or vars file as data. */
+TEST(unsafe_yaml_tag)
+{
+    struct gf_val *vars = yaml("controller_secret: " SECRET "\n"
+                               "raw: !unsafe '{{ controller_secret }} {% raw %}'\n"
+                               "plain: '{{ controller_secret }}'\n");
+    struct gf_tpl_scope scope;
+    struct gf_buf b = GF_BUF_INIT;
+    struct gf_error err = GF_ERROR_INIT;
+    const char *t = "{{ raw }}|{{ plain }}";
+
+    ASSERT(gf_val_map_get(vars, "raw")->flags & GF_VAL_UNSAFE);
+    gf_tpl_scope_map(&scope, vars, NULL);
+    ASSERT_EQ(gf_tpl_render(t, strlen(t), &scope, NULL, &b, &err), GF_TPL_TAINTED);
+    ASSERT_STREQ(b.buf, "{{ controller_secret }} {% raw %}|" SECRET);
+    gf_buf_release(&b);
+    gf_val_unref(vars);
 }
