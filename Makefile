@@ -3,6 +3,7 @@
 #   make test            unit tests, then end-to-end tests on the testbed (root)
 #   make unit | e2e      one half of it
 #   make demo            boot 3 local nodes, ping them, tear down
+#   make docs            regenerate docs/compatibility.md from the engine's tables
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make lint            shellcheck and dash -n over the node-side scripts
 #   make deps            install the Debian/Ubuntu build and test packages
@@ -41,7 +42,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all clean test unit e2e demo deps check bench lint fuzz
+.PHONY: all clean test unit e2e demo deps check bench lint fuzz docs
 all: gpuforge
 
 gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
@@ -80,10 +81,15 @@ $(B)/fuzz-replay-%: $(B)/tests/fuzz/fuzz-%.o $(B)/tests/fuzz/fuzz-lib.o $(B)/tes
 
 unit: $(B)/unit-tests $(B)/gpuforge $(FUZZ_REPLAY)
 	GF_GPUFORGE=$(B)/gpuforge ./$(B)/unit-tests
+	tests/docs.sh --check $(B)/gpuforge
 	@for n in $(FUZZ_NAMES); do \
 	    printf 'fuzz cases %-15s ' $$n; \
 	    ./$(B)/fuzz-replay-$$n tests/fuzz/cases/$$n || exit 1; \
 	done
+
+# docs/compatibility.md's tables, from the engine's own (gpuforge doc --compat)
+docs: gpuforge
+	tests/docs.sh ./gpuforge
 
 # each harness under libFuzzer for FUZZ_SECONDS (clang, ASan, UBSan)
 FUZZ_SECONDS ?= 60
@@ -103,7 +109,7 @@ deps:
 	tests/deps.sh
 
 # shellcheck and dash -n over the node-side scripts
-LINT_SH := $(NODESH_SRC) engine/modules/sh/embed
+LINT_SH := $(NODESH_SRC) engine/modules/sh/embed tests/docs.sh tests/fuzz/run
 lint:
 	shellcheck -s sh $(LINT_SH)
 	for f in $(NODESH_SRC); do dash -n "$$f" || exit 1; done

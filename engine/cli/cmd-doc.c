@@ -80,10 +80,10 @@ static void print_compat(void)
         printf(" |\n");
     }
     printf("\n%zu modules.\n\n### Filters\n\n", n);
-    for (n = 0; tpl_filters[n].name; n++)
+    for (n = 0; n < tpl_nfilters; n++)
         printf("%s`%s`", n ? ", " : "", tpl_filters[n].name);
     printf("\n\n%zu filters.\n\n### Tests\n\n", n);
-    for (n = 0; tpl_tests[n].name; n++)
+    for (n = 0; n < tpl_ntests; n++)
         printf("%s`%s`", n ? ", " : "", tpl_tests[n].name);
     printf("\n\n%zu tests.\n", n);
 }
