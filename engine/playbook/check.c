@@ -69,7 +69,7 @@ static const char *const magic_names[] = {
     "inventory_dir", "inventory_file", "play_hosts", "ansible_play_hosts", "ansible_play_batch",
     "ansible_play_hosts_all", "ansible_check_mode", "ansible_diff_mode", "playbook_dir", "omit",
     "ansible_play_name", "ansible_version", "gpuforge_version", "ansible_facts",
-    "ansible_loop_var", "ansible_index_var", NULL,
+    "ansible_loop_var", "ansible_index_var", "ansible_search_path", NULL,
 };
 
 static void add_keys(struct gf_map *m, const struct gf_val *map)

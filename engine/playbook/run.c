@@ -56,6 +56,17 @@ static struct gf_val *vlookup(void *ctx, const char *name)
         return x;
     if (!strcmp(name, "hostvars"))
         return run_hostvars(r);
+    if (t && !strcmp(name, "ansible_search_path")) {
+        /* Task.get_search_path: the role's path, then the task file's directory */
+        if (v->search_path == NULL) {
+            v->search_path = gf_val_list();
+            if (t->role)
+                gf_val_list_push(v->search_path, gf_val_str(t->role->path));
+            if (t->dir && !(t->role && !strcmp(t->dir, t->role->path)))
+                gf_val_list_push(v->search_path, gf_val_str(t->dir));
+        }
+        return v->search_path;
+    }
     if (t && t->role) {
         if (!strcmp(name, "role_path"))
             return v->role_path ? v->role_path : (v->role_path = gf_val_str(t->role->path));
@@ -81,6 +92,7 @@ void vctx_release(struct vctx *v)
     gf_val_unref(v->regtmp);
     gf_val_unref(v->role_path);
     gf_val_unref(v->role_name);
+    gf_val_unref(v->search_path);
 }
 
 /* hostvars: each host's inventory vars, facts and set_fact/register
