@@ -226,6 +226,8 @@ static inline void tpl_stored(struct rctx *r, const struct gf_val *item)
  * value) appended to out. Returns 0 or -1 with the error raised. */
 int tpl_py_format(struct rctx *r, const char *fmt, size_t n, const struct gf_val *args,
                   struct gf_buf *out, uint32_t pos);
+/* The variable name from the scope chain s (borrowed), or NULL. */
+struct gf_val *tpl_scope_get(const struct gf_tpl_scope *s, const char *name);
 /* Parses a Python literal in s, or returns NULL. New ref. */
 struct gf_val *tpl_literal_eval(const char *s, size_t n);
 
@@ -289,6 +291,12 @@ struct gf_val *tpl_f_b64decode(struct rctx *r, struct gf_val *in, struct fargs *
 struct gf_val *tpl_f_hash(struct rctx *r, struct gf_val *in, struct fargs *a);
 struct gf_val *tpl_f_md5(struct rctx *r, struct gf_val *in, struct fargs *a);
 struct gf_val *tpl_f_sha1(struct rctx *r, struct gf_val *in, struct fargs *a);
+
+/* lookup.c: gf_tpl_lookup, with the unsafe marking optional (lookup()'s
+ * allow_unsafe=True leaves it off). */
+int tpl_lookup_run(const char *name, const struct gf_val *terms, const struct gf_val *kwargs,
+                   const struct gf_tpl_scope *scope, int unsafe, struct gf_val **out,
+                   struct gf_error *err);
 
 /* ---- UTF-8 helpers ---- */
 /* Number of code points in s[0..n) (invalid bytes count one each). */

@@ -711,7 +711,7 @@ static void frame_release(struct frame *f)
 }
 
 /* ---- variables ---- */
-static struct gf_val *scope_lookup(const struct gf_tpl_scope *s, const char *name)
+struct gf_val *tpl_scope_get(const struct gf_tpl_scope *s, const char *name)
 {
     for (; s; s = s->parent)
         if (s->lookup) {
@@ -962,7 +962,7 @@ static struct gf_val *eval_ref(struct rctx *r, const struct node *n, int *raw, c
         }
         if (r->cache.n && (res = gf_map_get(&r->cache, name)) != NULL)
             return gf_val_ref(res);
-        struct gf_val *v = scope_lookup(r->scope, name);
+        struct gf_val *v = tpl_scope_get(r->scope, name);
         if (v == NULL)
             return tpl_undef(r, n->pos, "undefined variable '%s'", name);
         if (v->flags & GF_VAL_UNSAFE)
@@ -1285,6 +1285,100 @@ static struct gf_val *fn_dict(struct rctx *r, const struct args *na, struct argv
     return m;
 }
 
+/* lookup(name, terms..., wantlist=, allow_unsafe=, errors=, options...) and
+ * query()/q() (want: wantlist=True) as Ansible's Templar._lookup. */
+static struct gf_val *fn_lookup(struct rctx *r, const struct args *na, struct argv *a, int want,
+                                uint32_t pos)
+{
+    struct gf_val *kwargs = gf_val_map(), *ran = NULL, *res = NULL;
+    struct gf_error e = GF_ERROR_INIT;
+    const char *errors = "strict";
+    int unsafe = 1;
+
+    for (size_t i = 0; i < a->npos; i++)
+        if (tpl_need_def(r, a->pos[i]) < 0)
+            goto out;
+    for (size_t i = 0; i < a->nkw; i++)
+        if (tpl_need_def(r, a->kw[i]) < 0)
+            goto out;
+    if (a->npos == 0 || a->pos[0]->type != GF_VAL_STR) {
+        tpl_fail(r, pos, "lookup() needs the plugin's name as its first argument");
+        goto out;
+    }
+    for (size_t i = 0; i < a->nkw; i++) {
+        const char *k = na->kwname[i];
+        const struct gf_val *v = a->kw[i];
+        if (strcmp(k, "wantlist") == 0) {
+            want = gf_val_truthy(v);
+        } else if (strcmp(k, "allow_unsafe") == 0) {
+            unsafe = !gf_val_truthy(v);
+        } else if (strcmp(k, "errors") == 0) {
+            if (v->type != GF_VAL_STR || (strcmp(v->u.str.s, "strict") &&
+                                          strcmp(v->u.str.s, "warn") &&
+                                          strcmp(v->u.str.s, "ignore"))) {
+                tpl_fail(r, pos, "lookup(): errors must be 'strict', 'warn' or 'ignore'");
+                goto out;
+            }
+            errors = v->u.str.s;
+        } else {
+            gf_val_map_set(kwargs, k, gf_val_ref(a->kw[i]));
+        }
+    }
+    struct gf_val *terms = gf_val_list();
+    for (size_t i = 1; i < a->npos; i++)
+        gf_val_list_push(terms, gf_val_ref(a->pos[i]));
+    int rc = tpl_lookup_run(a->pos[0]->u.str.s, terms, kwargs, r->scope, unsafe, &ran, &e);
+    gf_val_unref(terms);
+    if (rc < 0) {
+        /* a plugin's failure obeys errors=; unknown plugins and bad options do not */
+        if (e.code == GF_EFAIL && strcmp(errors, "strict")) {
+            if (strcmp(errors, "warn") == 0)
+                gf_warn("Lookup failed but the error is being ignored: %s", e.msg);
+            else
+                gf_log(1, "Lookup failed but the error is being ignored: %s", e.msg);
+            res = want ? gf_val_list() : gf_val_null();
+        } else {
+            fail_code(r, e.code, pos, "%s", e.msg ? e.msg : "lookup failed");
+        }
+        goto out;
+    }
+    if (ran->u.list.n == 0) { /* returned as it is: not marked */
+        res = gf_val_list();
+        goto out;
+    }
+    if (!unsafe || want) {
+        res = ran;
+        ran = NULL;
+        goto out;
+    }
+    struct gf_val **items = (struct gf_val **)ran->u.list.v;
+    int all_str = 1, native = (items[0]->flags & TV_NATIVE) != 0;
+    for (size_t i = 0; i < ran->u.list.n && all_str; i++)
+        all_str = items[i]->type == GF_VAL_STR;
+    if (all_str) {
+        struct gf_buf b = GF_BUF_INIT;
+        for (size_t i = 0; i < ran->u.list.n; i++) {
+            if (i)
+                gf_buf_addc(&b, ',');
+            gf_buf_add(&b, items[i]->u.str.s, items[i]->u.str.len);
+        }
+        size_t len;
+        char *txt = gf_buf_detach(&b, &len);
+        res = gf_val_str_own(txt, len);
+        res->flags |= GF_VAL_UNSAFE | (native ? TV_NATIVE : 0);
+    } else if (ran->u.list.n == 1) {
+        res = gf_val_ref(ran->u.list.v[0]);
+    } else {
+        res = ran;
+        ran = NULL;
+    }
+out:
+    gf_val_unref(ran);
+    gf_val_unref(kwargs);
+    gf_error_clear(&e);
+    return res;
+}
+
 static struct gf_val *eval_call(struct rctx *r, const struct node *n)
 {
     const struct node *c = n->u.fcall.callee;
@@ -1294,10 +1388,14 @@ static struct gf_val *eval_call(struct rctx *r, const struct node *n)
     if (c->kind == N_NAME) {
         const char *name = c->u.name.name;
         if (strcmp(name, "lookup") == 0 || strcmp(name, "query") == 0 ||
-            strcmp(name, "q") == 0)
-            return fail_code(r, GF_EUNSUPPORTED, n->pos, "lookup plugins are not supported");
+            strcmp(name, "q") == 0) {
+            if (eval_args(r, &n->u.fcall.args, &a) == 0)
+                res = fn_lookup(r, &n->u.fcall.args, &a, name[0] != 'l', n->pos);
+            argv_release(&a);
+            return res;
+        }
         if (strcmp(name, "range") && strcmp(name, "dict") && strcmp(name, "namespace")) {
-            if (find_local(r, name) || scope_lookup(r->scope, name)) {
+            if (find_local(r, name) || tpl_scope_get(r->scope, name)) {
                 obj = eval(r, c);
                 if (obj && !tv_undef(obj))
                     tpl_fail(r, n->pos, "'%s' object is not callable", tpl_pytype(obj));

@@ -48,7 +48,14 @@
  *     literal (Ansible doubles them); template files (GF_TPL_FILE) and bare
  *     expressions use Python escapes
  *   - the inline "x if c" without else is a lenient undefined ("")
- *   - lookup()/query() are refused: "lookup plugins are not supported"
+ *   - lookup()/query()/q() run the plugins of lookup.c (file, template, env,
+ *     fileglob, first_found, pipe, lines, vars, password, items, list, dict,
+ *     indexed_items, subelements, nested, together, sequence, random_choice;
+ *     short or ansible.builtin. names); others are refused by name.
+ *     lookup() joins string results with "," unless wantlist=True, gives
+ *     one non-string result as itself and no result as []; errors=
+ *     strict/warn/ignore and allow_unsafe= as Ansible's Templar._lookup.
+ *     Results are marked unsafe, as Ansible wraps them
  * Deliberate differences: "{{ 1 + 2 }}" alone gives int 3 (Ansible 2.14
  * without jinja2_native gives "3"; modules convert anyway); tuples are lists
  * (str() shows [..] not (..)); str.lower/upper and case-insensitive sort map
@@ -168,12 +175,20 @@ void gf_tpl_free_names(const struct gf_tpl *t,
 /* ---- lookup plugins (lookup.c) ---- */
 /* Runs the lookup plugin name (short, "file", or FQCN,
  * "ansible.builtin.file") as Ansible's query() does: terms is the list of
- * positional terms (already templated), kwargs a map of keyword arguments
- * (may be NULL); scope gives the variables a plugin reads (role_path,
- * playbook_dir, ...). Returns 0 and *out, a new list with one element per
- * result (lookup() joins it as Ansible does), or -GF_E* with err set: an
- * unknown plugin is "lookup plugin 'NAME' is not supported". The same call
- * serves with_NAME loops. */
+ * positional terms (already templated; another value is listified as
+ * Ansible's listify_lookup_plugin_terms: a dict stays whole for `dict`,
+ * a scalar becomes a one-item list), kwargs a map of keyword arguments (may
+ * be NULL); scope gives the variables a plugin reads: playbook_dir (the
+ * base directory: relative paths, pipe's working directory) and
+ * ansible_search_path (the role's path, then the task file's directory).
+ * with_NAME loops pass kwargs {_subdir: "templates"|"vars"|"files"} for
+ * with_first_found, as Ansible's executor picks it from the task's action
+ * (an action containing "template", else "var", else files).
+ * Returns 0 and *out, a new list with one element per result, every one
+ * marked GF_VAL_UNSAFE as Ansible wraps lookup results; or -GF_E* with err
+ * set: -GF_EFAIL for the plugin's own failures (what lookup()'s errors=
+ * ignores), -GF_EUNSUPPORTED for an unknown plugin ("lookup plugin 'NAME'
+ * is not supported") or option, -GF_EINVAL for bad terms or options. */
 int gf_tpl_lookup(const char *name, const struct gf_val *terms, const struct gf_val *kwargs,
                   const struct gf_tpl_scope *scope, struct gf_val **out, struct gf_error *err);
 /* 1 when gf_tpl_lookup knows the plugin name (static checks of with_NAME). */
