@@ -20,6 +20,7 @@ extern const struct gf_module gf_module_setup, gf_module_user, gf_module_group,
     gf_module_mount, gf_module_unarchive;
 /* MODULES-C */
 extern const struct gf_module gf_module_gpuforge_bundle, gf_module_gpuforge_kubeconfig;
+extern const struct gf_module gf_module_include_vars;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -35,6 +36,7 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_unarchive,
     /* MODULES-C */
     &gf_module_gpuforge_bundle, &gf_module_gpuforge_kubeconfig,
+    &gf_module_include_vars,
     NULL,
 };
 

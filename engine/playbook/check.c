@@ -62,6 +62,7 @@ struct known {
     const char *undefined;  /* first name found undefined */
     size_t pos;
     struct gf_map guarded;  /* names the task's `when` tests with `is defined` */
+    int any_name;           /* include_vars without name: any variable may exist */
 };
 
 static const char *const magic_names[] = {
@@ -82,7 +83,7 @@ static int is_known(const struct known *k, const char *name)
 {
     const struct gf_task *t = k->t;
 
-    if (gf_map_get(&k->global, name) || gf_map_get(&k->play, name) ||
+    if (k->any_name || gf_map_get(&k->global, name) || gf_map_get(&k->play, name) ||
         gf_map_get(&k->guarded, name))
         return 1;
     if (gf_startswith(name, "ansible_") || gf_startswith(name, "gpuforge_"))
@@ -309,6 +310,15 @@ int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
             gf_map_set(&k.global, t->register_var, (void *)1);
         if (t->module && !strcmp(t->module->name, "set_fact"))
             add_keys(&k.global, t->args);
+        if (t->module && !strcmp(t->module->name, "include_vars")) {
+            /* the names a file holds are known at run time only */
+            const struct gf_val *name = gf_val_map_get(t->args, "name");
+            if (name && name->type == GF_VAL_STR && !gf_tpl_is_template(name->u.str.s,
+                                                                        name->u.str.len))
+                gf_map_set(&k.global, name->u.str.s, (void *)1);
+            else
+                k.any_name = 1;
+        }
     }
     for (size_t p = 0; p < pb->plays.n && !rc; p++) {
         const struct gf_play *pl = pb->plays.v[p];

@@ -194,6 +194,11 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
             for (size_t j = 0; o->set_facts && j < o->set_facts->u.map.n; j++)
                 set_host_var(d, o->set_facts->u.map.ents[j].key,
                              gf_val_ref(o->set_facts->u.map.ents[j].val));
+            if (o->include_vars) { /* replaced whole, name by name */
+                struct gf_val *m = gf_val_map_merge(d->ivars, o->include_vars);
+                gf_val_unref(d->ivars);
+                d->ivars = m;
+            }
             if (o->facts && o->facts->type == GF_VAL_MAP) {
                 struct gf_val *f = gf_val_unsafe(gf_val_map_merge(d->facts, o->facts));
                 gf_val_unref(d->facts);
@@ -217,6 +222,7 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
         }
         gf_val_unref(o->result);
         gf_val_unref(o->set_facts);
+        gf_val_unref(o->include_vars);
         gf_val_unref(o->facts);
         free(o->delegated);
         memset(o, 0, sizeof(*o));
@@ -756,6 +762,7 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
         h->facts = gf_val_map();
         h->ansible_facts = gf_val_map();
         h->hvars = gf_val_map();
+        h->ivars = gf_val_map();
         if (gf_target_from_vars(&h->target, h->host->name, h->inv_vars, opts->exec, &err) == 0) {
             h->target_ok = 1;
         } else {
@@ -796,6 +803,7 @@ out:
         gf_val_unref(h->facts);
         gf_val_unref(h->ansible_facts);
         gf_val_unref(h->hvars);
+        gf_val_unref(h->ivars);
         gf_vec_release(&h->notified, NULL);
         pthread_mutex_destroy(&h->lock);
     }

@@ -19,6 +19,7 @@ struct outcome {
     int ignored_unreachable;
     struct gf_val *result;   /* the result dict (register) */
     struct gf_val *set_facts; /* set_fact: map */
+    struct gf_val *include_vars; /* include_vars: map */
     struct gf_val *facts;    /* ansible_facts from other modules: map */
     char *delegated;         /* delegate_to host, for display */
 };
@@ -39,6 +40,7 @@ struct hstate {
     struct gf_val *facts;        /* map: ansible_* facts */
     struct gf_val *ansible_facts; /* the same without the prefix */
     struct gf_val *hvars;        /* map: set_fact and register */
+    struct gf_val *ivars;        /* map: include_vars (below hvars, above task vars) */
     int unreachable;             /* out of the run */
     int failed;                  /* out of the run (until clear_host_errors) */
     int ended;                   /* meta: end_host, for this play */

@@ -34,6 +34,8 @@ static struct gf_val *vlookup(void *ctx, const char *name)
         return x;
     if ((x = gf_val_map_get(h->hvars, name)))
         return x;
+    if ((x = gf_val_map_get(h->ivars, name)))
+        return x;
     if (t && t->vars && (x = gf_val_map_get(t->vars, name)))
         return x;
     if (t && t->role && (x = gf_val_map_get(t->role->vars, name)))
@@ -108,7 +110,9 @@ struct gf_val *run_hostvars(struct run *r)
         for (size_t i = 0; i < r->nhs; i++) {
             struct hstate *h = &r->hs[i];
             struct gf_val *a = gf_val_map_merge(h->inv_vars, h->facts);
-            struct gf_val *b = gf_val_map_merge(a, h->hvars);
+            struct gf_val *ai = gf_val_map_merge(a, h->ivars);
+            struct gf_val *b = gf_val_map_merge(ai, h->hvars);
+            gf_val_unref(ai);
             gf_val_map_set(b, "ansible_facts", gf_val_ref(h->ansible_facts));
             gf_val_map_set(hv, h->host->name, b);
             gf_val_unref(a);
@@ -614,6 +618,27 @@ static void fail_outcome(struct outcome *o, const struct gf_error *err)
     o->status = GF_ST_FAILED;
 }
 
+/* The ansible_facts of a result, or of each of a loop's items merged in
+ * order (as Ansible applies them item by item). New map or NULL. */
+static struct gf_val *facts_of(const struct gf_val *result)
+{
+    const struct gf_val *f = gf_val_map_get(result, "ansible_facts");
+    const struct gf_val *items = gf_val_map_get(result, "results");
+    struct gf_val *m = NULL;
+
+    if (f && f->type == GF_VAL_MAP)
+        return gf_val_ref((struct gf_val *)f);
+    for (size_t i = 0; items && items->type == GF_VAL_LIST && i < items->u.list.n; i++) {
+        f = gf_val_map_get(items->u.list.v[i], "ansible_facts");
+        if (f && f->type == GF_VAL_MAP) {
+            struct gf_val *n = gf_val_map_merge(m, f);
+            gf_val_unref(m);
+            m = n;
+        }
+    }
+    return m;
+}
+
 /* Runs task t on host h (worker thread): prints the result lines and leaves
  * the outcome in h->out for the barrier. */
 void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
@@ -715,6 +740,9 @@ print:
     /* set_fact's facts, evaluated with this host's scope, go to the barrier */
     if (t->module && !strcmp(t->module->name, "set_fact") && o->status == GF_ST_OK && !o->skipped)
         o->set_facts = gf_val_ref(gf_val_map_get(o->result, "ansible_facts"));
+    else if (t->module && !strcmp(t->module->name, "include_vars") && o->status == GF_ST_OK &&
+             !o->skipped)
+        o->include_vars = facts_of(o->result);
     else if (o->status == GF_ST_OK && !o->skipped && gf_val_map_get(o->result, "ansible_facts"))
         o->facts = gf_val_ref(gf_val_map_get(o->result, "ansible_facts"));
     o->ignored = o->status == GF_ST_FAILED && t->ignore_errors;
