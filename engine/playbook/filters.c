@@ -3527,6 +3527,9 @@ const struct tpl_filter *tpl_find_filter(const char *name)
     for (size_t i = 0; i < tpl_nfilters; i++)
         if (strcmp(tpl_filters[i].name, name) == 0)
             return &tpl_filters[i];
+    for (size_t i = 0; i < tpl_nfilters_net; i++)
+        if (strcmp(tpl_filters_net[i].name, name) == 0)
+            return &tpl_filters_net[i];
     return NULL;
 }
 

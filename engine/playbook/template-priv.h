@@ -232,7 +232,7 @@ struct gf_val *tpl_scope_get(const struct gf_tpl_scope *s, const char *name);
 struct gf_val *tpl_literal_eval(const char *s, size_t n);
 
 /* ---- filters, tests and methods ---- */
-#define TPL_MAX_PARAMS 8
+#define TPL_MAX_PARAMS 10
 struct fargs {
     struct gf_val *a[TPL_MAX_PARAMS]; /* bound parameters, NULL when not given */
     struct gf_val **rest;             /* extra positional arguments (params "*") */
@@ -263,6 +263,9 @@ struct tpl_test {
 };
 extern const struct tpl_filter tpl_filters[];
 extern const size_t tpl_nfilters;
+/* filters-net.c: ansible.utils' IP filters, comment, random, urlsplit */
+extern const struct tpl_filter tpl_filters_net[];
+extern const size_t tpl_nfilters_net;
 extern const struct tpl_test tpl_tests[];
 extern const size_t tpl_ntests;
 
