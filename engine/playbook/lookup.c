@@ -342,11 +342,6 @@ static int lk_template(struct lk *l)
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int lk_fileglob(struct lk *l)
 {
     if (only_opts(l, NULL) < 0)
@@ -385,9 +380,8 @@ static int lk_fileglob(struct lk *l)
             glob_t g;
             int any = 0;
             memset(&g, 0, sizeof(g));
-            if (glob(pat, 0, NULL, &g) == 0) {
-                /* Python's glob order is the directory's; sorted is one of them */
-                qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), cmp_str);
+            /* unsorted: the directory's order, as Python's glob gives it */
+            if (glob(pat, GLOB_NOSORT, NULL, &g) == 0) {
                 for (size_t k = 0; k < g.gl_pathc; k++)
                     if (gf_is_file(g.gl_pathv[k])) {
                         gf_val_list_push(l->out, gf_val_str(g.gl_pathv[k]));
