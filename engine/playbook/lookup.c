@@ -650,6 +650,9 @@ static int lk_env(struct lk *l)
     static const char *const opts[] = { "default", NULL };
     const struct gf_val *def = kw(l, "default");
 
+    if (def && def->type == GF_VAL_NULL) /* None leaves the option at its default, "" */
+        def = NULL;
+
     if (only_opts(l, opts) < 0)
         return -1;
     for (size_t i = 0; i < l->terms->u.list.n; i++) {

@@ -232,6 +232,7 @@ TEST(lookup_env_vars)
     LK("[\"from env\", \"\"]", "[GF_LK_TEST, GF_LK_NOPE]", NULL, 0, NULL);
     LK("[\"dflt\"]", "['GF_LK_NOPE other words']", "{default: dflt}", 0, NULL);
     LK("[\"from env\"]", "[GF_LK_TEST]", "{default: dflt}", 0, NULL);
+    LK("[\"\"]", "[GF_LK_NOPE]", "{default: null}", 0, NULL);
     plugin = "vars";
     LK("[\"hello 5\", [1, 2]]", "[a, l]", NULL, 0, "a: \"hello {{ n }}\"\nn: 5\nl: [1, 2]");
     LK("[\"d\"]", "[missing]", "{default: d}", 0, NULL);
