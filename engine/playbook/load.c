@@ -891,7 +891,8 @@ static int role_map_file(struct ld *l, const char *dir, const char *sub, struct 
     *out = gf_val_map();
     if (p == NULL)
         return 0;
-    if ((rc = load_yaml(l, p, &doc)) == 0 && doc) {
+    /* "---" and comments only: None, which Ansible takes as no variables */
+    if ((rc = load_yaml(l, p, &doc)) == 0 && doc && doc->type != GF_VAL_NULL) {
         if (doc->type != GF_VAL_MAP)
             rc = perr(l, l->pb->files.v[l->pb->files.n - 1], doc, "%s/main.yml must hold a "
                       "mapping of variables", sub);

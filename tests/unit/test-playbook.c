@@ -186,6 +186,20 @@ TEST(loader_structure_and_inheritance)
     done();
 }
 
+TEST(loader_role_vars_files_empty_or_comments_only)
+{
+    put("v/site.yml", "- hosts: all\n  roles: [r]\n");
+    put("v/roles/r/tasks/main.yml", "- debug: msg=x\n");
+    put("v/roles/r/vars/main.yml", "---\n# Empty file\n");
+    put("v/roles/r/defaults/main.yml", "# nothing\n");
+    struct gf_playbook *pb = load_ok("v/site.yml");
+    struct gf_play *pl = pb->plays.v[0];
+    ASSERT_EQ(pl->role_vars->u.map.n, 0);
+    ASSERT_EQ(pl->role_defaults->u.map.n, 0);
+    gf_playbook_free(pb);
+    done();
+}
+
 TEST(loader_errors_have_positions)
 {
     put("e/unknown-module.yml", "- hosts: all\n  tasks:\n    - name: x\n      coppy: {}\n");
