@@ -739,7 +739,7 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
 print:
     /* set_fact's facts, evaluated with this host's scope, go to the barrier */
     if (t->module && !strcmp(t->module->name, "set_fact") && o->status == GF_ST_OK && !o->skipped)
-        o->set_facts = gf_val_ref(gf_val_map_get(o->result, "ansible_facts"));
+        o->set_facts = facts_of(o->result);
     else if (t->module && !strcmp(t->module->name, "include_vars") && o->status == GF_ST_OK &&
              !o->skipped)
         o->include_vars = facts_of(o->result);
