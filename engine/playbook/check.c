@@ -308,8 +308,12 @@ int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
         const struct gf_task *t = pb->tasks.v[i];
         if (t->register_var)
             gf_map_set(&k.global, t->register_var, (void *)1);
-        if (t->module && !strcmp(t->module->name, "set_fact"))
+        if (t->module && !strcmp(t->module->name, "set_fact")) {
             add_keys(&k.global, t->args);
+            for (size_t j = 0; t->args && j < t->args->u.map.n; j++) /* "v_{{ item }}": */
+                if (strstr(t->args->u.map.ents[j].key, "{{"))
+                    k.any_name = 1;
+        }
         if (t->module && !strcmp(t->module->name, "include_vars")) {
             /* the names a file holds are known at run time only */
             const struct gf_val *name = gf_val_map_get(t->args, "name");

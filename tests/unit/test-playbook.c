@@ -252,5 +252,15 @@ TEST(check_undefined_and_guarded_variables)
     put("c/templated-type.yml", "- hosts: all\n  vars: { r: true }\n  tasks:\n    - file:\n"
         "        path: /x\n        recurse: \"{{ r }}\"\n");
     check_err("c/templated-type.yml", NULL);
+    /* include_vars: with name, that name; without, any name may come from the file */
+    put("c/iv-name.yml", "- hosts: all\n  tasks:\n    - include_vars: {file: x.yml, name: ns}\n"
+        "    - debug: msg={{ ns }}\n    - debug: msg={{ other }}\n");
+    check_err("c/iv-name.yml", "iv-name.yml:5:10: undefined variable 'other'");
+    put("c/iv-any.yml", "- hosts: all\n  tasks:\n    - include_vars: x.yml\n"
+        "    - debug: msg={{ from_file }}\n");
+    check_err("c/iv-any.yml", NULL);
+    put("c/sf-tpl.yml", "- hosts: all\n  tasks:\n    - set_fact: {\"v_{{ item }}\": 1}\n"
+        "      loop: [a]\n    - debug: msg={{ v_a }}\n");
+    check_err("c/sf-tpl.yml", NULL);
     done();
 }
