@@ -2,7 +2,8 @@
 # t0270-lookups-include-vars: lookup plugins (file, template, env, pipe, lines,
 # fileglob, first_found, vars, password, sequence, nested, dict), include_vars
 # (its precedence against task vars and set_fact, dir, name, first_found in a
-# role) and the ansible.utils IP filters: the same playbook run by gpuforge
+# role, in a loop), set_fact in a loop with templated names, and the
+# ansible.utils IP filters: the same playbook run by gpuforge
 # on node1 and by ansible-playbook on node2 leaves the same files; failures
 # name the plugin; a password file is created once, mode 0600, never shown.
 . "$(dirname "$0")/test-lib.sh"
@@ -52,6 +53,7 @@ expect_success 'the results are the expected ones' '
     grep -qx "shared=from set_fact" gf.vars &&
     grep -qx "from_file=B-templated" gf.vars &&
     grep -qx "hostvars=include_vars" gf.vars &&
+    grep -qx "looped=A B" gf.vars &&
     grep -qx "raw=raw {{ not_templated }} text" gf.lookups &&
     grep -qx "env=from-env dflt" gf.lookups &&
     grep -qx "ip=10.233.0.1" gf.lookups &&
