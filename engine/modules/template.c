@@ -39,7 +39,14 @@ static int template_run(struct gf_modctx *ctx, const struct gf_val *args, struct
         o.flags |= GF_TPL_NO_TRIM;
     if (gf_arg_bool(args, "lstrip_blocks", 0))
         o.flags |= GF_TPL_LSTRIP;
-    if (gf_tpl_render(text.buf, text.len, ctx->scope, &o, &out, &err) < 0) {
+    /* Ansible's template variables (ansible_managed, template_path, ...) win */
+    struct gf_val *fvars = gf_tpl_file_vars(src, path, gf_arg_str(args, "dest", NULL));
+    struct gf_tpl_scope top;
+    gf_tpl_scope_map(&top, fvars, ctx->scope);
+    rc = gf_tpl_render(text.buf, text.len, &top, &o, &out, &err);
+    gf_val_unref(fvars);
+    if (rc < 0) {
+        rc = 0;
         struct gf_buf m = GF_BUF_INIT;
         gf_error_format(&err, &m);
         gf_modres_fail(res, "%s", m.buf);

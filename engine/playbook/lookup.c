@@ -21,6 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pwd.h>
+#include <sys/utsname.h>
+
 #include <openssl/rand.h>
 
 #include "template-priv.h"
@@ -275,6 +278,30 @@ static int lk_file(struct lk *l)
     return 0;
 }
 
+struct gf_val *gf_tpl_file_vars(const char *path, const char *fullpath, const char *dest)
+{
+    struct gf_val *m = gf_val_map();
+    struct utsname u;
+    struct stat st;
+    char real[4096];
+
+    gf_val_map_set(m, "template_host", gf_val_str(uname(&u) == 0 ? u.nodename : ""));
+    gf_val_map_set(m, "template_path", gf_val_str(path));
+    if (stat(fullpath, &st) == 0) {
+        struct passwd pw, *pwp = NULL;
+        char buf[1024];
+        if (getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
+            snprintf(buf, sizeof(buf), "%lu", (unsigned long)st.st_uid);
+        gf_val_map_set(m, "template_uid", gf_val_str(pwp ? pw.pw_name : buf));
+    }
+    gf_val_map_set(m, "template_destpath", dest ? gf_val_str(dest) : gf_val_null());
+    gf_val_map_set(m, "template_fullpath",
+                   gf_val_str(fullpath[0] == '/' || !realpath(fullpath, real) ? fullpath : real));
+    /* DEFAULT_MANAGED_STR without an ansible.cfg: no placeholders, no % */
+    gf_val_map_set(m, "ansible_managed", gf_val_str("Ansible managed"));
+    return m;
+}
+
 static int lk_template(struct lk *l)
 {
     static const char *const opts[] = {
@@ -315,8 +342,11 @@ static int lk_template(struct lk *l)
             gf_buf_release(&b);
             return -1;
         }
-        struct gf_tpl_scope top;
-        gf_tpl_scope_map(&top, tv, l->scope);
+        /* Ansible's template variables, then template_vars, over the task's */
+        struct gf_tpl_scope top, fv;
+        struct gf_val *fvars = gf_tpl_file_vars(t->u.str.s, path, NULL);
+        gf_tpl_scope_map(&fv, fvars, l->scope);
+        gf_tpl_scope_map(&top, tv, &fv);
         struct gf_tpl_opts o = { .flags = GF_TPL_FILE, .file = path, .line = 1, .col = 1 };
         struct gf_val *v = NULL;
         int rc;
@@ -334,6 +364,7 @@ static int lk_template(struct lk *l)
                 free(s);
         }
         gf_buf_release(&b);
+        gf_val_unref(fvars);
         free(path);
         if (rc < 0)
             return rc;

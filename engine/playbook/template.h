@@ -191,6 +191,13 @@ void gf_tpl_free_names(const struct gf_tpl *t,
  * is not supported") or option, -GF_EINVAL for bad terms or options. */
 int gf_tpl_lookup(const char *name, const struct gf_val *terms, const struct gf_val *kwargs,
                   const struct gf_tpl_scope *scope, struct gf_val **out, struct gf_error *err);
+/* The variables Ansible's generate_ansible_template_vars adds when it
+ * renders a template file: template_host, template_path (path as the task
+ * gave it), template_fullpath, template_destpath (dest, may be NULL),
+ * template_uid and ansible_managed ("Ansible managed"); template_mtime and
+ * template_run_date (Python datetimes) are left out, so a template using
+ * them fails as undefined. Returns a new map. */
+struct gf_val *gf_tpl_file_vars(const char *path, const char *fullpath, const char *dest);
 /* 1 when gf_tpl_lookup knows the plugin name (static checks of with_NAME). */
 int gf_tpl_lookup_known(const char *name);
 

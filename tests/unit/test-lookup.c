@@ -212,6 +212,8 @@ TEST(lookup_template)
     LK("[\"x=1 y=none\\n\"]", "[t.j2]", NULL, 0, "x: 1");
     LK("[\"x=1 y=2\\n\"]", "[t.j2]", "{template_vars: {y: 2}}", 0, "x: 1");
     LK("[[1, 2]]", "[list.j2]", NULL, 0, NULL);
+    put("pb/templates/m.j2", "{{ ansible_managed }} {{ template_path }} {{ template_destpath }}");
+    LK("[\"Ansible managed m.j2 \"]", "[m.j2]", NULL, 0, "ansible_managed: mine");
     LK("[\"[1, 2]\\n\"]", "[list.j2]", "{convert_data: false}", 0, NULL);
     LK("[\"[1, 2]\\n\"]", "[plain.j2]", NULL, 0, NULL); /* no template: as it is */
     LK("ERR lookup plugin 'template': the template file nope.j2 could not be found for the lookup",
