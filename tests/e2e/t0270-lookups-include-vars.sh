@@ -39,7 +39,7 @@ expect_success 'ansible-playbook runs the same playbook on node2' '
     test $rc = 0
 '
 
-for f in vars lookups password role; do
+for f in vars lookups password role managed; do
     expect_success "/tmp/gf-lk/$f is the same on both nodes" "
         tb_exec node1 cat /tmp/gf-lk/$f | sed s/node1/NODE/g >gf.$f &&
         tb_exec node2 cat /tmp/gf-lk/$f | sed s/node2/NODE/g >an.$f &&
@@ -59,6 +59,7 @@ expect_success 'the results are the expected ones' '
     grep -qx "ip=10.233.0.1" gf.lookups &&
     grep -qx "wrap=\[fd00::1\] 10.0.0.1" gf.lookups &&
     grep -qx "file=role file" gf.role &&
+    grep -qx "# Ansible managed" gf.managed &&
     grep -qx "os_var=from role vars/debian.yml" gf.role
 '
 
