@@ -1,8 +1,8 @@
 /* lookup.c - Ansible's lookup plugins, for lookup()/query() in templates and
  * for with_NAME loops (template.h), with ansible-core 2.14's behaviour:
- * file, template, env, fileglob, first_found, pipe, lines, vars, password,
- * items, list, dict, indexed_items, subelements, nested, together, sequence
- * and random_choice, short or as ansible.builtin.NAME. Files are looked up
+ * file, template, env, fileglob, first_found, pipe, lines, vars, varnames,
+ * password, items, list, dict, indexed_items, subelements, nested, together,
+ * sequence and random_choice, short or as ansible.builtin.NAME. Files are looked up
  * as Ansible's find_file_in_search_path does, from the scope's
  * ansible_search_path (the role's path, then the task file's directory) and
  * playbook_dir. Every result is marked unsafe, as Ansible wraps lookup
@@ -25,6 +25,9 @@
 #include <sys/utsname.h>
 
 #include <openssl/rand.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "template-priv.h"
 
@@ -738,6 +741,61 @@ static int lk_vars(struct lk *l)
         gf_val_list_push(l->out, res);
     }
     return 0;
+}
+
+/* varnames: names collected once each, in the order first seen. */
+static void add_name(const char *name, void *arg)
+{
+    struct gf_map *m = arg;
+
+    if (gf_map_get(m, name) == NULL)
+        gf_map_set(m, name, (void *)1);
+}
+
+static int lk_varnames(struct lk *l)
+{
+    struct gf_map names = GF_MAP_INIT;
+    int rc = 0;
+
+    if (only_opts(l, NULL) < 0)
+        return -1;
+    for (const struct gf_tpl_scope *s = l->scope; s; s = s->parent) {
+        if (s->lookup && s->names == NULL) {
+            gf_map_release(&names, NULL);
+            return lk_inval(l, GF_EUNSUPPORTED, "the variables of this scope cannot be listed");
+        }
+        if (s->names)
+            s->names(s->ctx, add_name, &names);
+    }
+    for (size_t i = 0; i < l->terms->u.list.n && rc == 0; i++) {
+        const struct gf_val *t = l->terms->u.list.v[i];
+        if (t->type != GF_VAL_STR) {
+            rc = lk_fail(l, "Invalid setting identifier, a %s is not a string",
+                         gf_val_typename(t));
+            break;
+        }
+        int ec;
+        PCRE2_SIZE off;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)t->u.str.s, t->u.str.len, PCRE2_UTF, &ec,
+                                       &off, NULL);
+        if (re == NULL) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(ec, msg, sizeof(msg));
+            rc = lk_fail(l, "Unable to use \"%s\" as a search parameter: %s", t->u.str.s,
+                         (char *)msg);
+            break;
+        }
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+        for (size_t j = 0; j < names.n; j++) {
+            const char *n = names.ents[j].key;
+            if (pcre2_match(re, (PCRE2_SPTR)n, strlen(n), 0, 0, md, NULL) >= 0)
+                gf_val_list_push(l->out, gf_val_str(n));
+        }
+        pcre2_match_data_free(md);
+        pcre2_code_free(re);
+    }
+    gf_map_release(&names, NULL);
+    return rc;
 }
 
 /* ---- password ---- */
@@ -1574,6 +1632,7 @@ static const struct plugin {
     { "subelements", lk_subelements, 1 },
     { "template", lk_template, 0 },
     { "together", lk_together, 1 },
+    { "varnames", lk_varnames, 0 },
     { "vars", lk_vars, 0 },
 };
 

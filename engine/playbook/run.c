@@ -78,6 +78,32 @@ static struct gf_val *vlookup(void *ctx, const char *name)
     return NULL;
 }
 
+/* Every name vlookup can answer, lowest precedence first (varnames). */
+static void vnames(void *ctx, void (*fn)(const char *name, void *arg), void *arg)
+{
+    struct vctx *v = ctx;
+    struct run *r = v->r;
+    const struct gf_task *t = v->t;
+    const struct gf_val *maps[] = {
+        r->magic, r->play ? r->play->role_defaults : NULL,
+        t && t->role ? t->role->defaults : NULL, v->h->inv_vars, v->h->facts,
+        r->play ? r->play->vars : NULL, r->play ? r->play->role_vars : NULL,
+        t && t->role ? t->role->vars : NULL, t ? t->vars : NULL, v->h->ivars, v->h->hvars,
+        r->o->extra_vars, v->regtmp, v->loopvars,
+    };
+    static const char *const special[] = { "hostvars", "ansible_facts", "ansible_search_path" };
+
+    for (size_t i = 0; i < GF_ARRAY_LEN(special); i++)
+        fn(special[i], arg);
+    if (t && t->role) {
+        fn("role_path", arg);
+        fn("role_name", arg);
+    }
+    for (size_t i = 0; i < GF_ARRAY_LEN(maps); i++)
+        for (size_t j = 0; maps[i] && maps[i]->type == GF_VAL_MAP && j < maps[i]->u.map.n; j++)
+            fn(maps[i]->u.map.ents[j].key, arg);
+}
+
 void vctx_init(struct vctx *v, struct run *r, struct hstate *h, const struct gf_task *t)
 {
     memset(v, 0, sizeof(*v));
@@ -85,6 +111,7 @@ void vctx_init(struct vctx *v, struct run *r, struct hstate *h, const struct gf_
     v->h = h;
     v->t = t;
     v->scope.lookup = vlookup;
+    v->scope.names = vnames;
     v->scope.ctx = v;
 }
 

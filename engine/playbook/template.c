@@ -727,9 +727,18 @@ static struct gf_val *map_scope_lookup(void *ctx, const char *name)
     return gf_val_map_get(ctx, name);
 }
 
+static void map_scope_names(void *ctx, void (*fn)(const char *name, void *arg), void *arg)
+{
+    const struct gf_val *m = ctx;
+
+    for (size_t i = 0; m && m->type == GF_VAL_MAP && i < m->u.map.n; i++)
+        fn(m->u.map.ents[i].key, arg);
+}
+
 void gf_tpl_scope_map(struct gf_tpl_scope *s, const struct gf_val *vars,
                       const struct gf_tpl_scope *parent)
 {
+    s->names = map_scope_names;
     s->lookup = map_scope_lookup;
     s->ctx = (void *)vars;
     s->parent = parent;

@@ -49,9 +49,10 @@
  *     expressions use Python escapes
  *   - the inline "x if c" without else is a lenient undefined ("")
  *   - lookup()/query()/q() run the plugins of lookup.c (file, template, env,
- *     fileglob, first_found, pipe, lines, vars, password, items, list, dict,
- *     indexed_items, subelements, nested, together, sequence, random_choice;
- *     short or ansible.builtin. names); others are refused by name.
+ *     fileglob, first_found, pipe, lines, vars, varnames, password, items,
+ *     list, dict, indexed_items, subelements, nested, together, sequence,
+ *     random_choice; short or ansible.builtin. names); others are refused
+ *     by name.
  *     lookup() joins string results with "," unless wantlist=True, gives
  *     one non-string result as itself and no result as []; errors=
  *     strict/warn/ignore and allow_unsafe= as Ansible's Templar._lookup.
@@ -80,6 +81,9 @@ struct gf_tpl_scope {
     struct gf_val *(*lookup)(void *ctx, const char *name);
     void *ctx;
     const struct gf_tpl_scope *parent;
+    /* Optional (may be NULL): calls fn for every name defined here, each at
+     * least once (the varnames lookup lists them). */
+    void (*names)(void *ctx, void (*fn)(const char *name, void *arg), void *arg);
 };
 
 /* Makes s a scope over the keys of the map vars (borrowed, may be NULL). */

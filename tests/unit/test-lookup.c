@@ -197,8 +197,8 @@ TEST(lookup_file_errors)
     char *e = lkn("nosuch", "[x]", NULL, 0, NULL);
     ASSERT_STREQ(e, "ERR lookup plugin 'nosuch' is not supported");
     free(e);
-    e = lkn("varnames", "[x]", NULL, 0, NULL);
-    ASSERT_STREQ(e, "ERR lookup plugin 'varnames' is not supported");
+    e = lkn("ansible.builtin.url", "[x]", NULL, 0, NULL);
+    ASSERT_STREQ(e, "ERR lookup plugin 'ansible.builtin.url' is not supported");
     free(e);
     ASSERT(gf_tpl_lookup_known("ansible.builtin.file"));
     ASSERT(gf_tpl_lookup_known("first_found"));
@@ -238,6 +238,13 @@ TEST(lookup_env_vars)
     plugin = "vars";
     LK("[\"hello 5\", [1, 2]]", "[a, l]", NULL, 0, "a: \"hello {{ n }}\"\nn: 5\nl: [1, 2]");
     LK("[\"d\"]", "[missing]", "{default: d}", 0, NULL);
+    char *vn = lkn("varnames", "['^play', '^n$']", NULL, 0, "n: 5");
+    ASSERT_STREQ(vn, "[\"playbook_dir\", \"n\"]");
+    free(vn);
+    vn = lkn("varnames", "['(']", NULL, 0, NULL);
+    ASSERT(strstr(vn, "ERR lookup plugin 'varnames': Unable to use \"(\" as a search "
+                  "parameter: missing closing parenthesis") == vn);
+    free(vn);
     LK("ERR lookup plugin 'vars': No variable found with this name: missing", "[missing]", NULL,
        0, NULL);
 }
