@@ -1,11 +1,12 @@
 #!/bin/sh
 # t0270-lookups-include-vars: lookup plugins (file, template, env, pipe, lines,
-# fileglob, first_found, vars, password, sequence, nested, dict), include_vars
-# (its precedence against task vars and set_fact, dir, name, first_found in a
-# role, in a loop), set_fact in a loop with templated names, and the
-# ansible.utils IP filters: the same playbook run by gpuforge
-# on node1 and by ansible-playbook on node2 leaves the same files; failures
-# name the plugin; a password file is created once, mode 0600, never shown.
+# fileglob, first_found, vars, varnames, password, sequence, nested, dict),
+# include_vars (its precedence against task vars and set_fact, dir, name,
+# first_found in a role, in a loop), set_fact in a loop with templated names,
+# ansible_managed in a template and the ansible.utils IP filters: the same
+# playbook run by gpuforge on node1 and by ansible-playbook on node2 leaves
+# the same files; failures name the plugin; a password file is created once,
+# mode 0600, never shown.
 . "$(dirname "$0")/test-lib.sh"
 GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
 PB=$TEST_DIR/playbooks/lookups/site.yml
