@@ -1320,7 +1320,7 @@ static struct gf_val *fn_lookup(struct rctx *r, const struct args *na, struct ar
         if (strcmp(k, "wantlist") == 0) {
             want = gf_val_truthy(v);
         } else if (strcmp(k, "allow_unsafe") == 0) {
-            unsafe = !gf_val_truthy(v);
+            unsafe = v->type == GF_VAL_BOOL && !v->u.b; /* Ansible tests "is False" */
         } else if (strcmp(k, "errors") == 0) {
             if (v->type != GF_VAL_STR || (strcmp(v->u.str.s, "strict") &&
                                           strcmp(v->u.str.s, "warn") &&

@@ -456,6 +456,7 @@ TEST(lookup_in_templates)
     TV("int(unsafe) 1", "{{ lookup('items', [1]) }}", 0, NULL);
     /* no result: lookup() gives [], as Ansible */
     TV("list [\"playbook b\"]", "{{ lookup('file', 'b.txt', allow_unsafe=True) }}", 0, NULL);
+    TV("list [\"playbook b\"]", "{{ lookup('file', 'b.txt', allow_unsafe=None) }}", 0, NULL);
     TV("list []", "{{ lookup('fileglob', '*.nope') }}", 0, NULL);
     TV("str(unsafe) \"from env,d\"", "{{ lookup('env', 'GF_LK_T2', 'GF_LK_NOPE', default='d') }}",
        0, NULL);
