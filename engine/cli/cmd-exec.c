@@ -12,9 +12,9 @@
 #include "common.h"
 
 #define EXEC_USAGE \
-    "gpuforge exec -i INVENTORY PATTERN [options] -- COMMAND [ARGS...]\n" \
-    "gpuforge exec -i INVENTORY PATTERN [options] -a 'COMMAND'\n" \
-    "gpuforge exec -i INVENTORY PATTERN [options] -m MODULE [-a 'k=v ...']\n" \
+    "gpuforge exec [-i INVENTORY] PATTERN [options] -- COMMAND [ARGS...]\n" \
+    "gpuforge exec [-i INVENTORY] PATTERN [options] -a 'COMMAND'\n" \
+    "gpuforge exec [-i INVENTORY] PATTERN [options] -m MODULE [-a 'k=v ...']\n" \
     "\n" \
     "Runs COMMAND through the remote user's shell on every host PATTERN selects, in\n" \
     "parallel, and prints each host's result whole: 'HOST | CHANGED | rc=0 >>' (or\n" \
@@ -27,7 +27,8 @@
     "  -m, --module-name NAME  run module NAME (copy, file, shell, ...) with -a's arguments\n" \
     "  -C, --check             with -m: change nothing, report what would change\n" \
     "  -D, --diff              with -m: show the differences a module makes\n" \
-    "  -i, --inventory SRC     inventory file, directory or 'host1,host2,' (repeatable)\n" \
+    "  -i, --inventory SRC     inventory file, directory or 'host1,host2,' (repeatable;\n" \
+    "                          default: ansible.cfg's inventory)\n" \
     "  -l, --limit PATTERN     further limit the selected hosts\n" \
     "  -f, --forks N           hosts in parallel (default 50)\n" \
     "  -u, --user USER         remote user when the inventory sets none\n" \

@@ -7,16 +7,18 @@
 #include <string.h>
 
 #include "../inventory/inventory.h"
+#include "ansiblecfg.h"
 #include "cli.h"
 
 #define INVENTORY_USAGE \
-    "gpuforge inventory -i INVENTORY... (--list | --graph [GROUP] [--vars] | --host HOST)\n" \
+    "gpuforge inventory [-i INVENTORY...] (--list | --graph [GROUP] [--vars] | --host HOST)\n" \
     "\n" \
     "Loads the inventories with Ansible's rules (INI, YAML or JSON files, directories,\n" \
     "'host1,host2,' lists; group_vars/ and host_vars/ beside each source and in the\n" \
     "playbook directory) and prints them like ansible-inventory.\n" \
     "\n" \
-    "  -i, --inventory SRC     inventory file, directory or 'host1,host2,' (repeatable)\n" \
+    "  -i, --inventory SRC     inventory file, directory or 'host1,host2,' (repeatable;\n" \
+    "                          default: ansible.cfg's inventory)\n" \
     "      --list              all groups and every host's variables, as JSON\n" \
     "      --graph [GROUP]     the group tree from GROUP (default all)\n" \
     "      --vars              with --graph: show variables too\n" \
@@ -52,6 +54,7 @@ static int cmd_inventory(int argc, char **argv)
     struct gf_inventory *inv = NULL;
     struct gf_error err = GF_ERROR_INIT;
     struct gf_buf out = GF_BUF_INIT;
+    struct gf_ansiblecfg cfg = { 0 };
     const char *host = NULL, *playbook_dir = NULL, *group = NULL;
     int list = 0, graph = 0, vars = 0, c, rc = GF_EXIT_OK;
 
@@ -91,8 +94,16 @@ static int cmd_inventory(int argc, char **argv)
         goto out;
     }
     if (sources.n == 0) {
-        rc = gf_cmd_usage_error(cmd, "no inventory given: use -i INVENTORY");
-        goto out;
+        /* ansible.cfg's inventory (or ANSIBLE_INVENTORY), as ansible-inventory */
+        if (gf_ansiblecfg_load(&cfg, &err) < 0)
+            goto fail;
+        for (size_t i = 0; i < cfg.inventory.n; i++)
+            gf_vec_push(&sources, cfg.inventory.v[i]);
+        if (sources.n == 0) {
+            rc = gf_cmd_usage_error(cmd, "no inventory given: use -i INVENTORY, or set "
+                                    "inventory in ansible.cfg");
+            goto out;
+        }
     }
     inv = gf_inventory_new();
     for (size_t i = 0; i < sources.n; i++)
@@ -123,6 +134,7 @@ out:
     gf_buf_release(&out);
     gf_inventory_free(inv);
     gf_vec_release(&sources, NULL);
+    gf_ansiblecfg_release(&cfg);
     return rc;
 }
 

@@ -9,13 +9,14 @@
 #include "common.h"
 
 #define PING_USAGE \
-    "gpuforge ping -i INVENTORY [PATTERN] [options]\n" \
+    "gpuforge ping [-i INVENTORY] [PATTERN] [options]\n" \
     "\n" \
     "Connects to every host PATTERN selects (default: all), authenticates and runs a\n" \
     "trivial command. One line per host: 'ok' with the command's round-trip time, or\n" \
     "UNREACHABLE, AUTH FAILED, HOSTKEY CHANGED or FAILED with the reason.\n" \
     "\n" \
-    "  -i, --inventory SRC     inventory file, directory or 'host1,host2,' (repeatable)\n" \
+    "  -i, --inventory SRC     inventory file, directory or 'host1,host2,' (repeatable;\n" \
+    "                          default: ansible.cfg's inventory)\n" \
     "  -l, --limit PATTERN     further limit the selected hosts\n" \
     "  -f, --forks N           hosts in parallel (default 50)\n" \
     "  -u, --user USER         remote user when the inventory sets none\n" \

@@ -10,7 +10,7 @@
 #include "common.h"
 
 #define RESET_USAGE \
-    "gpuforge reset -i INVENTORY [--yes] [--keep-docker] [--keep-nvidia] [run's options]\n" \
+    "gpuforge reset [-i INVENTORY] [--yes] [--keep-docker] [--keep-nvidia] [run's options]\n" \
     "\n" \
     "Gives the nodes back as they were before playbooks/site.yml: k3s stopped and\n" \
     "uninstalled (its interfaces, mounts and firewall rules, never a flush: SSH stays\n" \

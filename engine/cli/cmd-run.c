@@ -12,12 +12,13 @@
 #include "common.h"
 
 #define RUN_USAGE \
-    "gpuforge run -i INVENTORY [options] PLAYBOOK...\n" \
+    "gpuforge run [-i INVENTORY] [options] PLAYBOOK...\n" \
     "\n" \
     "Runs Ansible-syntax playbooks over SSH with nothing but sshd, a POSIX shell and\n" \
     "coreutils on the nodes. Output follows ansible-playbook's (task lines, PLAY RECAP).\n" \
     "\n" \
-    "  -i, --inventory SRC     inventory file, directory or 'host1,host2,' (repeatable)\n" \
+    "  -i, --inventory SRC     inventory file, directory or 'host1,host2,' (repeatable;\n" \
+    "                          default: ansible.cfg's inventory)\n" \
     "  -e, --extra-vars VARS   'k=v k2=v2', a JSON/YAML mapping, or @FILE (repeatable)\n" \
     "  -l, --limit PATTERN     further limit the hosts of every play\n" \
     "  -t, --tags TAGS         only tasks with these tags (comma-separated)\n" \

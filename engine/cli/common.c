@@ -1,5 +1,6 @@
-/* common.c - shared options of the host-reaching commands, loading of
- * inventories and targets, and the exit code of a set of results. */
+/* common.c - shared options of the host-reaching commands over the
+ * defaults ansible.cfg gives, loading of inventories and targets, and the
+ * exit code of a set of results. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -62,6 +63,52 @@ static char *secret(const char *env, const char *prompt)
     return gf_read_secret(prompt);
 }
 
+/* ansible.cfg and the environment under the command line. */
+static int load_config(struct gf_cli *c, int *ask_pass, int *ask_become)
+{
+    struct gf_ansiblecfg *cfg = &c->cfg;
+    struct gf_error err = GF_ERROR_INIT;
+
+    if (gf_ansiblecfg_load(cfg, &err) < 0) {
+        gf_error_print(&err);
+        gf_error_clear(&err);
+        return GF_EXIT_USAGE;
+    }
+    if (cfg->forks)
+        c->exec.forks = cfg->forks;
+    if (cfg->timeout)
+        c->exec.connect_timeout = cfg->timeout;
+    c->exec.port = cfg->remote_port;
+    c->exec.user = cfg->set[GF_CFG_REMOTE_USER].text;
+    c->exec.key_file = cfg->set[GF_CFG_PRIVATE_KEY_FILE].text;
+    c->exec.become = cfg->become;
+    c->exec.become_user = cfg->set[GF_CFG_BECOME_USER].text;
+    if (!cfg->host_key_checking)
+        c->exec.hostkey_policy = GF_HOSTKEY_ACCEPT_NEW;
+    *ask_pass = cfg->ask_pass;
+    *ask_become = cfg->become_ask_pass;
+    return 0;
+}
+
+/* What the configuration did: its warnings always, the rest with -v. */
+static void report_config(const struct gf_cli *c, int accept_new_given)
+{
+    const struct gf_ansiblecfg *cfg = &c->cfg;
+
+    for (size_t i = 0; i < cfg->warnings.n; i++)
+        gf_warn("%s", (const char *)cfg->warnings.v[i]);
+    if (!cfg->host_key_checking && !accept_new_given)
+        gf_warn("host_key_checking = False (%s): gpuforge records unknown host keys "
+                "(--accept-new) but still refuses a changed one",
+                cfg->set[GF_CFG_HOST_KEY_CHECKING].origin);
+    if (gf_verbosity < 1)
+        return;
+    if (cfg->path == NULL)
+        gf_log(1, "No config file found; using defaults");
+    for (size_t i = 0; i < cfg->notes.n; i++)
+        gf_log(1, "%s", (const char *)cfg->notes.v[i]);
+}
+
 int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **argv,
                  const struct option *extra, int (*on_extra)(struct gf_cli *, int, const char *))
 {
@@ -69,11 +116,13 @@ int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **ar
     char shortopts[64] = "+i:l:f:u:kbKT:a:v";
     size_t n = 0;
     long v;
-    int rc, ask_pass = 0, ask_become = 0;
+    int rc, ask_pass = 0, ask_become = 0, accept_new = 0;
 
     memset(c, 0, sizeof(*c));
     gf_exec_opts_init(&c->exec);
     c->dashdash = -1;
+    if ((rc = load_config(c, &ask_pass, &ask_become)))
+        return rc;
     for (size_t i = 0; i < GF_ARRAY_LEN(common_opts); i++)
         opts[n++] = common_opts[i];
     for (; extra && extra->name && n < GF_ARRAY_LEN(opts) - 1; extra++) {
@@ -132,7 +181,10 @@ int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **ar
             c->exec.command_timeout = (int)v;
             break;
         case OPT_KNOWN_HOSTS: c->exec.known_hosts = optarg; break;
-        case OPT_ACCEPT_NEW: c->exec.hostkey_policy = GF_HOSTKEY_ACCEPT_NEW; break;
+        case OPT_ACCEPT_NEW:
+            c->exec.hostkey_policy = GF_HOSTKEY_ACCEPT_NEW;
+            accept_new = 1;
+            break;
         case OPT_OUTPUT_CAP:
             if ((rc = parse_int(cmd, "--output-cap", optarg, 1024, 1L << 30, &v)))
                 return rc;
@@ -152,18 +204,21 @@ int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **ar
             break;
         }
     }
+    report_config(c, accept_new);
     if (ask_pass) {
         c->exec.password = secret("GPUFORGE_PASSWORD", "SSH password: ");
         if (c->exec.password == NULL)
-            return gf_cmd_usage_error(cmd, "--ask-pass needs a terminal or GPUFORGE_PASSWORD");
+            return gf_cmd_usage_error(cmd, "--ask-pass (or ask_pass in ansible.cfg) needs a "
+                                      "terminal or GPUFORGE_PASSWORD");
     } else if (getenv("GPUFORGE_PASSWORD") && *getenv("GPUFORGE_PASSWORD")) {
         c->exec.password = gf_xstrdup(getenv("GPUFORGE_PASSWORD"));
     }
     if (ask_become) {
         c->exec.become_password = secret("GPUFORGE_BECOME_PASSWORD", "BECOME password: ");
         if (c->exec.become_password == NULL)
-            return gf_cmd_usage_error(cmd, "--ask-become-pass needs a terminal or "
-                                           "GPUFORGE_BECOME_PASSWORD");
+            return gf_cmd_usage_error(cmd, "--ask-become-pass (or become_ask_pass in "
+                                      "ansible.cfg) needs a terminal or "
+                                      "GPUFORGE_BECOME_PASSWORD");
     } else if (getenv("GPUFORGE_BECOME_PASSWORD") && *getenv("GPUFORGE_BECOME_PASSWORD")) {
         c->exec.become_password = gf_xstrdup(getenv("GPUFORGE_BECOME_PASSWORD"));
     }
@@ -177,11 +232,18 @@ int gf_cli_hosts(struct gf_cli *c, const char *pattern)
 
     if (c->inventories.n == 0) {
         const char *env = getenv("GPUFORGE_INVENTORY");
-        if (env == NULL || *env == '\0') {
-            fprintf(stderr, "gpuforge: no inventory given: use -i INVENTORY\n");
+        if (env && *env) {
+            gf_vec_push(&c->inventories, (void *)env);
+        } else if (c->cfg.inventory.n) {
+            for (size_t i = 0; i < c->cfg.inventory.n; i++)
+                gf_vec_push(&c->inventories, c->cfg.inventory.v[i]);
+        } else if (access("/etc/ansible/hosts", F_OK) == 0) {
+            gf_vec_push(&c->inventories, (void *)"/etc/ansible/hosts"); /* Ansible's default */
+        } else {
+            fprintf(stderr, "gpuforge: no inventory given: use -i INVENTORY, or set "
+                    "inventory in ansible.cfg\n");
             return GF_EXIT_USAGE;
         }
-        gf_vec_push(&c->inventories, (void *)env);
     }
     c->inv = gf_inventory_new();
     for (size_t i = 0; i < c->inventories.n; i++)
@@ -229,6 +291,7 @@ usage:
 
 void gf_cli_release(struct gf_cli *c)
 {
+    gf_ansiblecfg_release(&c->cfg);
     if (c->targets)
         for (size_t i = 0; i < c->hosts.n; i++)
             gf_target_release(&c->targets[i]);

@@ -8,9 +8,11 @@
 
 #include "../exec/exec.h"
 #include "../inventory/inventory.h"
+#include "ansiblecfg.h"
 #include "cli.h"
 
 struct gf_cli {
+    struct gf_ansiblecfg cfg;  /* ansible.cfg and ANSIBLE_*: defaults under the options */
     struct gf_vec inventories; /* const char * (argv strings) */
     const char *limit;
     struct gf_exec_opts exec;
@@ -25,17 +27,21 @@ struct gf_cli {
     struct gf_target *targets; /* one per host */
 };
 
-/* Parses argv (argv[0] is the command name). Returns 0, or an exit code
- * after printing the error. A command's own long-only options take values
- * from 2000 up (the common ones use 1000..1999). Extra command options come through `extra`
- * (getopt_long table entries ending with a zeroed one, may be NULL) and
- * are passed to on_extra. */
+/* Reads ansible.cfg and the ANSIBLE_* variables (gf_ansiblecfg_load) as the
+ * defaults, then parses argv over them (argv[0] is the command name).
+ * Returns 0, or an exit code after printing the error. A command's own
+ * long-only options take values from 2000 up (the common ones use
+ * 1000..1999). Extra command options come through `extra` (getopt_long
+ * table entries ending with a zeroed one, may be NULL) and are passed to
+ * on_extra. c is released with gf_cli_release in any case. */
 struct option;
 int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **argv,
                  const struct option *extra, int (*on_extra)(struct gf_cli *, int, const char *));
-/* Loads the inventories, resolves pattern (and --limit) and builds every
- * host's target. Nothing connects here; errors print and return an exit
- * code (GF_EXIT_USAGE or GF_EXIT_NOHOSTS). */
+/* Loads the inventories (-i; else GPUFORGE_INVENTORY; else the
+ * configuration's inventory; else /etc/ansible/hosts when it exists),
+ * resolves pattern (and --limit) and builds every host's target. Nothing
+ * connects here; errors print and return an exit code (GF_EXIT_USAGE or
+ * GF_EXIT_NOHOSTS). */
 int gf_cli_hosts(struct gf_cli *c, const char *pattern);
 void gf_cli_release(struct gf_cli *c);
 

@@ -27,6 +27,7 @@ struct gf_exec_opts {
     size_t output_cap;         /* bytes kept per stream, default 1 MiB */
     const char *user;          /* -u */
     const char *key_file;      /* --private-key */
+    int port;                  /* when the inventory sets none; 0: 22 */
     const char *known_hosts;   /* --known-hosts: wins over the inventory */
     enum gf_hostkey_policy hostkey_policy;
     char *password;            /* --ask-pass / GPUFORGE_PASSWORD; secret */

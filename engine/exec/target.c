@@ -210,7 +210,7 @@ int gf_target_from_vars(struct gf_target *t, const char *name, const struct gf_v
 
     memset(t, 0, sizeof(*t));
     t->name = gf_xstrdup(name);
-    t->port = 22;
+    t->port = opts->port ? opts->port : 22;
     t->hostkey_policy = opts->hostkey_policy;
 
     if ((rc = var_str(vars, NAMES("ansible_connection"), name, &s, err)) < 0)
