@@ -182,6 +182,7 @@ int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book
     char *exe = gf_cli_exe_dir();
     gf_playbook_set_exe_dir(exe);
     free(exe);
+    gf_playbook_set_roles_path(&c.cfg.roles_path);
     for (size_t i = 0; i < c.positional.n; i++) {
         struct gf_playbook *pb = NULL;
         if (gf_playbook_load(c.positional.v[i], extra, &pb, &err) < 0) {

@@ -40,13 +40,8 @@ static int handler_known(const struct gf_play *pl, const char *name)
         const struct gf_task *h = pl->handlers.v[i];
         if (h->name && !strcmp(h->name, name))
             return 1;
-        if (h->name && h->role) {
-            char *full = gf_xasprintf("%s : %s", h->role->name, h->name);
-            int hit = !strcmp(full, name);
-            free(full);
-            if (hit)
-                return 1;
-        }
+        if (gf_task_role_named(h, name))
+            return 1;
         for (size_t j = 0; j < h->listen.n; j++)
             if (!strcmp(h->listen.v[j], name))
                 return 1;

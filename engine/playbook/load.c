@@ -3,6 +3,7 @@
  * file:line:col of the offending key or value; nothing runs before loading
  * has succeeded. Static constructs (import_*, roles:, role dependencies) are
  * expanded here, and what a parent gives its children is pushed down. */
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,21 @@
 #define MAX_IMPORT_DEPTH 64
 
 static char *exe_dir;
+static struct gf_vec roles_path; /* char *: the user's roles_path */
+static int roles_path_set;
 
 void gf_playbook_set_exe_dir(const char *dir)
 {
     free(exe_dir);
     exe_dir = dir ? gf_xstrdup(dir) : NULL;
+}
+
+void gf_playbook_set_roles_path(const struct gf_vec *dirs)
+{
+    gf_vec_release(&roles_path, free);
+    for (size_t i = 0; dirs && i < dirs->n; i++)
+        gf_vec_push(&roles_path, gf_xstrdup(dirs->v[i]));
+    roles_path_set = 1;
 }
 
 struct ld {
@@ -27,6 +38,7 @@ struct ld {
     struct gf_play *play;        /* the play being loaded */
     struct gf_vec role_stack;    /* struct gf_role *: dependency cycle detection */
     struct gf_map play_roles;    /* role path -> 1: roles: and dependencies run once */
+    const struct gf_val *collections; /* the play's collections: (borrowed), or NULL */
 };
 
 /* What a block, import or role gives each task under it. */
@@ -831,41 +843,151 @@ static int parse_tasks(struct ld *l, const char *file, struct gf_val *list, cons
 
 /* ---- roles ---- */
 
-static char *role_dir(struct ld *l, const char *name)
+/* The collection the shipped roles/ make. */
+#define SHIPPED_COLLECTION "gpuforge.cluster"
+
+static void push_path_list(struct gf_vec *dirs, const char *list)
 {
-    struct gf_vec dirs = GF_VEC_INIT;
+    char *copy = list ? gf_xstrdup(list) : NULL;
+
+    for (char *s = copy, *save = NULL, *d; copy && (d = strtok_r(s, ":", &save)); s = NULL)
+        gf_vec_push(dirs, gf_xstrdup(d));
+    free(copy);
+}
+
+/* Whether name is NS.COLLECTION.ROLE; *coll_len is the length of NS.COLLECTION. */
+static int is_fqcn(const char *name, size_t *coll_len)
+{
+    const char *p = name;
+
+    for (int part = 0; part < 2; part++) {
+        if (!(islower((unsigned char)*p) || *p == '_'))
+            return 0;
+        while (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_')
+            p++;
+        if (*p++ != '.')
+            return 0;
+    }
+    *coll_len = (size_t)(p - 1 - name);
+    return *p != '\0' && strchr(p, '/') == NULL;
+}
+
+/* The first DIR/name that is a directory, DIR from dirs (released here);
+ * every DIR tried goes to looked. NULL when none is. */
+static char *first_dir(struct gf_vec *dirs, const char *name, struct gf_vec *looked)
+{
     char *found = NULL;
 
-    if (name[0] == '/' || gf_startswith(name, "./") || gf_startswith(name, "../")) {
-        char *p = name[0] == '/' ? gf_xstrdup(name) : gf_xasprintf("%s/%s", l->pb->dir, name);
-        if (gf_is_dir(p))
-            return p;
-        free(p);
-        return NULL;
-    }
-    gf_vec_push(&dirs, gf_xasprintf("%s/roles", l->pb->dir));
-    static const char *const envs[] = { "GPUFORGE_ROLES_PATH", "ANSIBLE_ROLES_PATH" };
-    for (size_t e = 0; e < 2; e++) {
-        const char *v = getenv(envs[e]);
-        char *copy = v ? gf_xstrdup(v) : NULL;
-        for (char *s = copy, *save = NULL, *d; copy && (d = strtok_r(s, ":", &save)); s = NULL)
-            gf_vec_push(&dirs, gf_xstrdup(d));
-        free(copy);
-    }
-    if (exe_dir) {
-        gf_vec_push(&dirs, gf_xasprintf("%s/roles", exe_dir));
-        gf_vec_push(&dirs, gf_xasprintf("%s/../share/gpuforge/roles", exe_dir));
-    }
-    gf_vec_push(&dirs, gf_xstrdup(l->pb->dir));
-    for (size_t i = 0; i < dirs.n && !found; i++) {
-        char *p = gf_xasprintf("%s/%s", (char *)dirs.v[i], name);
+    for (size_t i = 0; i < dirs->n && !found; i++) {
+        char *p = gf_xasprintf("%s/%s", (char *)dirs->v[i], name);
         if (gf_is_dir(p))
             found = p;
         else
             free(p);
+        gf_vec_push(looked, gf_xstrdup(dirs->v[i]));
     }
-    gf_vec_release(&dirs, free);
+    gf_vec_release(dirs, free);
     return found;
+}
+
+/* ROLE of collection coll (NS.COLLECTION): gpuforge.cluster is the shipped
+ * roles/ beside the executable; another collection is looked for in
+ * PLAYBOOK_DIR/collections/ansible_collections. NULL when absent. */
+static char *collection_role(struct ld *l, const char *coll, size_t coll_len, const char *role,
+                             struct gf_vec *looked)
+{
+    struct gf_vec dirs = GF_VEC_INIT;
+
+    if (coll_len == strlen(SHIPPED_COLLECTION) && !strncmp(coll, SHIPPED_COLLECTION, coll_len)) {
+        if (exe_dir) {
+            gf_vec_push(&dirs, gf_xasprintf("%s/roles", exe_dir));
+            gf_vec_push(&dirs, gf_xasprintf("%s/../share/gpuforge/roles", exe_dir));
+        }
+    } else {
+        size_t ns = strcspn(coll, ".");
+        gf_vec_push(&dirs, gf_xasprintf("%s/collections/ansible_collections/%.*s/%.*s/roles",
+                                        l->pb->dir, (int)ns, coll, (int)(coll_len - ns - 1),
+                                        coll + ns + 1));
+    }
+    return first_dir(&dirs, role, looked);
+}
+
+/* Finds a role as Ansible does. NS.COLLECTION.ROLE: in its collection
+ * (the shipped roles are gpuforge.cluster), else as a directory of that
+ * name in the places below. A bare name referenced from a collection's
+ * role: that collection first; from the play, the collections its
+ * collections: keyword names first. Then PLAYBOOK_DIR/roles,
+ * GPUFORGE_ROLES_PATH, the roles path, for a dependency the directory
+ * holding the role that depends on it, and PLAYBOOK_DIR: the user's
+ * places only, so that a user's role never loses to a shipped one of the
+ * same name. *collection gets the collection of a collection's role.
+ * looked gets the directories searched (char *). */
+static char *role_dir(struct ld *l, const char *name, const struct gf_role *from, int dep,
+                      char **collection, struct gf_vec *looked)
+{
+    struct gf_vec dirs = GF_VEC_INIT;
+    char *found = NULL;
+    size_t clen;
+
+    *collection = NULL;
+    if (name[0] == '/' || gf_startswith(name, "./") || gf_startswith(name, "../")) {
+        char *p = name[0] == '/' ? gf_xstrdup(name) : gf_xasprintf("%s/%s", l->pb->dir, name);
+        if (gf_is_dir(p))
+            return p;
+        gf_vec_push(looked, p);
+        return NULL;
+    }
+    if (is_fqcn(name, &clen) &&
+        (found = collection_role(l, name, clen, name + clen + 1, looked))) {
+        *collection = gf_xstrndup(name, clen);
+        return found;
+    }
+    if (!strchr(name, '.') && from && from->collection &&
+        (found = collection_role(l, from->collection, strlen(from->collection), name, looked))) {
+        *collection = gf_xstrdup(from->collection);
+        return found;
+    }
+    /* the play's collections: keyword names where bare names are looked
+     * for first (outside roles, which search their own collection) */
+    const struct gf_val *cl = l->collections;
+    for (size_t i = 0; !strchr(name, '.') && !from && cl && cl->type == GF_VAL_LIST &&
+                       i < cl->u.list.n; i++) {
+        const struct gf_val *c = cl->u.list.v[i];
+        char *full = c->type == GF_VAL_STR ? gf_xasprintf("%s.%s", c->u.str.s, name) : NULL;
+        if (full && is_fqcn(full, &clen) && clen == c->u.str.len &&
+            (found = collection_role(l, full, clen, name, looked)))
+            *collection = gf_xstrndup(full, clen);
+        free(full);
+        if (found)
+            return found;
+    }
+    gf_vec_push(&dirs, gf_xasprintf("%s/roles", l->pb->dir));
+    push_path_list(&dirs, getenv("GPUFORGE_ROLES_PATH"));
+    if (roles_path_set) {
+        for (size_t i = 0; i < roles_path.n; i++)
+            gf_vec_push(&dirs, gf_xstrdup(roles_path.v[i]));
+    } else {
+        push_path_list(&dirs, getenv("ANSIBLE_ROLES_PATH"));
+    }
+    if (dep && from && !from->collection) {
+        char *slash = strrchr(from->path, '/');
+        if (slash)
+            gf_vec_push(&dirs, gf_xstrndup(from->path, (size_t)(slash - from->path)));
+    }
+    gf_vec_push(&dirs, gf_xstrdup(l->pb->dir));
+    return first_dir(&dirs, name, looked);
+}
+
+int gf_task_role_named(const struct gf_task *t, const char *name)
+{
+    const char *sep;
+
+    if (t->role == NULL || t->name == NULL || (sep = strstr(name, " : ")) == NULL ||
+        strcmp(sep + 3, t->name) != 0)
+        return 0;
+    size_t n = (size_t)(sep - name);
+    return (strlen(t->role->name) == n && !strncmp(t->role->name, name, n)) ||
+           (strlen(t->role->short_name) == n && !strncmp(t->role->short_name, name, n));
 }
 
 /* DIR/SUB/NAME with .yml, .yaml or no extension; NULL when none exists. */
@@ -950,6 +1072,7 @@ static void role_free(void *p)
     struct gf_role *r = p;
 
     free(r->name);
+    free(r->collection);
     free(r->path);
     gf_val_unref(r->defaults);
     gf_val_unref(r->vars);
@@ -961,28 +1084,63 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
                      struct gf_val *params, const char *tasks_from, const struct inh *in,
                      int dedup, struct gf_vec *out)
 {
-    char *dir = role_dir(l, name);
+    /* the role whose tasks or dependencies name this one */
+    const struct gf_role *from = l->role_stack.n ? l->role_stack.v[l->role_stack.n - 1] : NULL;
+    struct gf_vec looked = GF_VEC_INIT;
+    char *collection = NULL;
+    char *dir = role_dir(l, name, from, dedup, &collection, &looked);
     int rc = 0;
 
-    if (dir == NULL)
-        return perr(l, file, where, "role '%s' not found (looked in %s/roles, "
-                    "GPUFORGE_ROLES_PATH and the shipped roles)", name, l->pb->dir);
+    if (dir == NULL) {
+        struct gf_buf b = GF_BUF_INIT;
+        for (size_t i = 0; i < looked.n; i++)
+            gf_buf_addf(&b, "%s%s", i ? ", " : "", (const char *)looked.v[i]);
+        size_t clen;
+        char *shipped = NULL;
+        if (!strchr(name, '.') && !strchr(name, '/') && exe_dir) {
+            struct gf_vec ignore = GF_VEC_INIT;
+            shipped = collection_role(l, SHIPPED_COLLECTION, strlen(SHIPPED_COLLECTION), name,
+                                      &ignore);
+            gf_vec_release(&ignore, free);
+        }
+        rc = perr(l, file, where, "role '%s' not found (looked in %s)%s%s%s", name, b.buf,
+                  shipped ? "; gpuforge's own role of that name is '" SHIPPED_COLLECTION "."
+                          : is_fqcn(name, &clen) ? "; collections other than "
+                            SHIPPED_COLLECTION " are looked for in the playbook's "
+                            "collections/ansible_collections" : "",
+                  shipped ? name : "", shipped ? "'" : "");
+        free(shipped);
+        gf_buf_release(&b);
+        gf_vec_release(&looked, free);
+        return rc;
+    }
+    gf_vec_release(&looked, free);
     for (size_t i = 0; i < l->role_stack.n; i++)
         if (!strcmp(((struct gf_role *)l->role_stack.v[i])->path, dir)) {
             free(dir);
+            free(collection);
             return perr(l, file, where, "role '%s' depends on itself", name);
         }
     int has_params = params && params->type == GF_VAL_MAP && params->u.map.n;
     if (dedup && !has_params && tasks_from == NULL) {
         if (gf_map_get(&l->play_roles, dir)) {
             free(dir);
+            free(collection);
             return 0;
         }
         gf_map_set(&l->play_roles, dir, (void *)1);
     }
     struct gf_role *r = gf_xcalloc(1, sizeof(*r));
     gf_vec_push(&l->pb->roles, r);
-    r->name = gf_xstrdup(strrchr(name, '/') ? strrchr(name, '/') + 1 : name);
+    if (collection) {
+        /* shown as Ansible shows it; role_name is the part after the collection */
+        r->name = gf_xasprintf("%s.%s", collection, strrchr(dir, '/') + 1);
+        r->short_name = r->name + strlen(collection) + 1;
+        r->collection = collection;
+    } else {
+        r->name = gf_xstrdup(strrchr(name, '/') ? strrchr(name, '/') + 1 : name);
+        r->short_name = r->name;
+    }
     r->path = dir;
     r->params = has_params ? gf_val_ref(params) : NULL;
     if ((rc = role_map_file(l, dir, "defaults", &r->defaults)) ||
@@ -1275,6 +1433,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
     in.diff = pl->diff;
     /* sections in Ansible's order: pre_tasks, roles, tasks, post_tasks */
     struct gf_val *x;
+    l->collections = gf_val_map_get(v, "collections");
     if (rc == 0 && (x = gf_val_map_get(v, "pre_tasks")))
         rc = parse_tasks(l, file, x, &in, &pl->sections[0]);
     if (rc == 0 && (x = gf_val_map_get(v, "roles"))) {
@@ -1333,6 +1492,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
         pl->role_vars = vv;
     }
     gf_vec_release(&play_tags, free);
+    l->collections = NULL;
     return rc;
 }
 

@@ -118,11 +118,8 @@ static void notify(struct run *r, struct hstate *h, const char *name)
     for (size_t i = 0; i < r->play->handlers.n; i++) {
         struct gf_task *ht = r->play->handlers.v[i];
         int match = ht->name && !strcmp(ht->name, name);
-        if (!match && ht->name && ht->role) {
-            char *full = gf_xasprintf("%s : %s", ht->role->name, ht->name);
-            match = !strcmp(full, name);
-            free(full);
-        }
+        if (!match)
+            match = gf_task_role_named(ht, name);
         for (size_t j = 0; !match && j < ht->listen.n; j++)
             match = !strcmp(ht->listen.v[j], name);
         if (match) {

@@ -73,7 +73,9 @@ struct gf_task {
 };
 
 struct gf_role {
-    char *name;
+    char *name;                  /* as Ansible shows it: "prereq", "gpuforge.cluster.prereq" */
+    const char *short_name;      /* role_name: name without its collection (points into name) */
+    char *collection;            /* "gpuforge.cluster" for a collection's role, or NULL */
     char *path;
     struct gf_val *defaults;     /* map */
     struct gf_val *vars;         /* map */
@@ -111,10 +113,22 @@ struct gf_playbook {
     struct gf_tpl_cache *cache;
 };
 
-/* Where roles are looked for after DIR/roles: colon-separated extra
- * directories (GPUFORGE_ROLES_PATH, ANSIBLE_ROLES_PATH), then the project's
- * shipped roles/ found beside the executable. */
+/* Where the shipped roles are: DIR/roles or DIR/../share/gpuforge/roles,
+ * DIR being the executable's directory. They are the collection
+ * gpuforge.cluster and are reached only by that name
+ * (gpuforge.cluster.prereq), or by a bare name from one of their own
+ * roles or from a play whose collections: keyword names gpuforge.cluster,
+ * as in Ansible; never by a bare role name otherwise. */
 void gf_playbook_set_exe_dir(const char *dir);
+/* The user's roles path (ansible.cfg's roles_path or ANSIBLE_ROLES_PATH,
+ * resolved; copied). A bare role name is looked for in PLAYBOOK_DIR/roles,
+ * GPUFORGE_ROLES_PATH, these directories, the depending role's own
+ * directory (dependencies), then PLAYBOOK_DIR, as Ansible does. Without a
+ * call, ANSIBLE_ROLES_PATH is read. */
+void gf_playbook_set_roles_path(const struct gf_vec *dirs);
+/* Whether name is "ROLE : NAME" for task t of a role, ROLE being the
+ * role's full or short name (how notify reaches a role's handler). */
+int gf_task_role_named(const struct gf_task *t, const char *name);
 
 /* Loads a playbook (imports followed, roles resolved). extra_vars (may be
  * NULL) are visible to templated import paths. Returns 0 and *out

@@ -73,7 +73,7 @@ static struct gf_val *vlookup(void *ctx, const char *name)
         if (!strcmp(name, "role_path"))
             return v->role_path ? v->role_path : (v->role_path = gf_val_str(t->role->path));
         if (!strcmp(name, "role_name"))
-            return v->role_name ? v->role_name : (v->role_name = gf_val_str(t->role->name));
+            return v->role_name ? v->role_name : (v->role_name = gf_val_str(t->role->short_name));
     }
     return NULL;
 }

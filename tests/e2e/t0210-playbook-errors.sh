@@ -24,7 +24,7 @@ for f in "$BAD"/*.yml; do
     expect_success "$name: exact file:line:col error, exit 4, no connection" '
         before=$(logins)
         (cd "$BAD" && "$GF" run -i "$INV" '"$name"'.yml) >out 2>err; rc=$?
-        sed "s#$BAD#DIR#g" err >err.n
+        sed "s#$BAD#DIR#g; s#$HOME/#~/#g" err >err.n
         test $rc = 4 && test ! -s out && test_cmp "$BAD/'"$name"'.err" err.n &&
         sleep 1 && test "$(logins)" = "$before" &&
         ! tb_exec node1 test -e /tmp/gf-marker

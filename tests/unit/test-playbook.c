@@ -264,3 +264,80 @@ TEST(check_undefined_and_guarded_variables)
     check_err("c/sf-tpl.yml", NULL);
     done();
 }
+
+/* Names of the tasks' roles in section 1 of play p, joined by spaces. */
+static char *role_names(struct gf_playbook *pb, size_t p)
+{
+    struct gf_play *pl = pb->plays.v[p];
+    struct gf_buf b = GF_BUF_INIT;
+
+    for (size_t i = 0; i < pl->sections[1].n; i++) {
+        struct gf_task *t = pl->sections[1].v[i];
+        gf_buf_addf(&b, "%s%s", b.len ? " " : "", t->role ? t->role->name : "-");
+    }
+    return gf_buf_detach(&b, NULL);
+}
+
+/* The shipped roles (beside the executable) are the collection
+ * gpuforge.cluster: reached by that name, by a bare name from one of them
+ * or from a play naming the collection, and otherwise never: a bare name
+ * finds the user's role (playbook roles/, roles path, a dependency's own
+ * directory, the playbook directory) or nothing. */
+TEST(roles_user_places_and_shipped_collection)
+{
+    char path[512];
+
+    put("exe/roles/prereq/tasks/main.yml", "- name: a shipped task\n  debug: msg=shipped\n");
+    put("exe/roles/prereq/meta/main.yml", "dependencies: [common]\n");
+    put("exe/roles/common/tasks/main.yml", "- debug: msg=shipped-common\n");
+    put("exe/roles/nfs/tasks/main.yml", "- debug: msg=shipped-nfs\n");
+    put("p/roles/prereq/tasks/main.yml", "- debug: msg=user-prereq\n");
+    put("p/roles/prereq/meta/main.yml", "dependencies: [common]\n");
+    put("rp/common/tasks/main.yml", "- debug: msg=user-common\n");
+    snprintf(path, sizeof(path), "%s/exe", dir);
+    gf_playbook_set_exe_dir(path);
+    struct gf_vec rp = GF_VEC_INIT;
+    char *rp1 = gf_xasprintf("%s/rp", dir);
+    gf_vec_push(&rp, rp1);
+    gf_playbook_set_roles_path(&rp);
+
+    put("p/site.yml", "- hosts: all\n  roles: [prereq]\n"
+        "- hosts: all\n  roles: [gpuforge.cluster.prereq]\n"
+        "- hosts: all\n  collections: [gpuforge.cluster]\n  roles: [nfs]\n");
+    struct gf_playbook *pb = load_ok("p/site.yml");
+    char *n0 = role_names(pb, 0), *n1 = role_names(pb, 1), *n2 = role_names(pb, 2);
+    ASSERT_STREQ(n0, "common prereq");       /* user's, dependency from the roles path */
+    ASSERT_STREQ(n1, "gpuforge.cluster.common gpuforge.cluster.prereq");
+    ASSERT_STREQ(n2, "gpuforge.cluster.nfs");
+    struct gf_task *t = ((struct gf_play *)pb->plays.v[1])->sections[1].v[1];
+    ASSERT_STREQ(t->role->short_name, "prereq");
+    ASSERT_STREQ(t->role->collection, "gpuforge.cluster");
+    ASSERT(gf_task_role_named(t, "prereq : a shipped task"));
+    ASSERT(gf_task_role_named(t, "gpuforge.cluster.prereq : a shipped task"));
+    ASSERT(!gf_task_role_named(t, "cluster.prereq : a shipped task"));
+    ASSERT(!gf_task_role_named(t, "prereq : a shipped"));
+    free(n0);
+    free(n1);
+    free(n2);
+    gf_playbook_free(pb);
+
+    put("p/bare.yml", "- hosts: all\n  roles: [nfs]\n");
+    char *want = gf_xasprintf("bare.yml:2:11: role 'nfs' not found (looked in %s/p/roles, "
+                              "%s/rp, %s/p); gpuforge's own role of that name is "
+                              "'gpuforge.cluster.nfs'", dir, dir, dir);
+    load_err("p/bare.yml", want);
+    free(want);
+
+    /* a dependency is also looked for beside the role that names it */
+    put("p/lib/withdep/meta/main.yml", "dependencies: [sibling]\n");
+    put("p/lib/sibling/tasks/main.yml", "- debug: msg=sibling\n");
+    put("p/dep.yml", "- hosts: all\n  roles: [./lib/withdep]\n");
+    pb = load_ok("p/dep.yml");
+    n0 = role_names(pb, 0);
+    ASSERT_STREQ(n0, "sibling");
+    free(n0);
+    gf_playbook_free(pb);
+    gf_vec_release(&rp, free);
+    gf_playbook_set_exe_dir(NULL);
+    done();
+}
