@@ -151,6 +151,20 @@ static int load_extra_vars(struct gf_val **out)
     return 0;
 }
 
+/* ansible.cfg's retry_files_enabled: PLAYBOOK.retry (without .yml) in
+ * retry_files_save_path or beside the playbook, as Ansible names it; NULL
+ * when not enabled. */
+static char *retry_file(const struct gf_ansiblecfg *cfg, const struct gf_playbook *pb)
+{
+    if (!cfg->retry_files_enabled)
+        return NULL;
+    const char *base = strrchr(pb->path, '/') ? strrchr(pb->path, '/') + 1 : pb->path;
+    const char *dot = strrchr(base, '.');
+    const char *dir = cfg->set[GF_CFG_RETRY_FILES_SAVE_PATH].text;
+    return gf_xasprintf("%s/%.*s.retry", dir ? dir : pb->dir,
+                        (int)(dot && dot != base ? (size_t)(dot - base) : strlen(base)), base);
+}
+
 int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book)
 {
     struct gf_cli c;
@@ -213,8 +227,15 @@ int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book
     st.ro.extra_vars = extra;
     st.ro.limit = c.limit;
     st.ro.json = c.json;
+    st.ro.gathering = c.cfg.gathering == GF_GATHER_EXPLICIT ? 1
+                      : c.cfg.gathering == GF_GATHER_SMART ? 2 : 0;
     for (size_t i = 0; i < books.n; i++) {
-        int r = gf_playbook_run(books.v[i], c.inv, &st.ro);
+        struct gf_run_opts ro = st.ro;
+        char *retry = retry_file(&c.cfg, books.v[i]);
+        if (ro.retry_file == NULL)
+            ro.retry_file = retry;
+        int r = gf_playbook_run(books.v[i], c.inv, &ro);
+        free(retry);
         if (r == GF_EXIT_UNREACHABLE || (r && rc != GF_EXIT_UNREACHABLE))
             rc = r;
     }

@@ -1338,7 +1338,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
     pl->line = v->line;
     pl->col = v->col;
     pl->become = -1;
-    pl->gather_facts = 1;
+    pl->gather_facts = -1; /* unset: ansible.cfg's gathering decides */
     pl->max_fail_percentage = -1;
     pl->check_mode = pl->diff = -1;
     pl->vars = gf_val_map();

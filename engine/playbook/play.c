@@ -196,6 +196,9 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
                 gf_val_unref(d->ivars);
                 d->ivars = m;
             }
+            if (t->module && !strcmp(t->module->name, "setup") && o->status == GF_ST_OK &&
+                !o->skipped)
+                d->gathered = 1;
             if (o->facts && o->facts->type == GF_VAL_MAP) {
                 struct gf_val *f = gf_val_unsafe(gf_val_map_merge(d->facts, o->facts));
                 gf_val_unref(d->facts);
@@ -534,6 +537,13 @@ static void run_sections(struct run *r, struct gf_play *pl, struct gf_vec *hosts
     if (st) {
         struct gf_vec act = GF_VEC_INIT;
         active_of(hosts, &act);
+        if (r->o->gathering == 2) { /* smart: only hosts without facts from this run */
+            size_t k = 0;
+            for (size_t i = 0; i < act.n; i++)
+                if (!((struct hstate *)act.v[i])->gathered)
+                    act.v[k++] = act.v[i];
+            act.n = k;
+        }
         if (act.n)
             run_module_task(r, st, &act, 0);
         gf_vec_release(&act, NULL);
@@ -580,7 +590,11 @@ static void run_batch(struct run *r, struct gf_play *pl, struct gf_vec *batch)
         gf_vec_push(&r->batch, h);
     }
     set_magic(r);
-    if (pl->gather_facts && (st = setup_task(r, pl)) == NULL) {
+    /* ansible.cfg's gathering: implicit gathers unless gather_facts is
+     * false, explicit only when it is true, smart as implicit but once per
+     * host */
+    int gather = pl->gather_facts > 0 || (pl->gather_facts < 0 && r->o->gathering != 1);
+    if (gather && (st = setup_task(r, pl)) == NULL) {
         out_warn(r, "%s:%d:%d: fact gathering is not available in this build: set "
                  "'gather_facts: false'", pl->file, pl->line, pl->col);
         for (size_t i = 0; i < batch->n; i++) {

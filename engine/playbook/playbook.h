@@ -88,7 +88,7 @@ struct gf_play {
     struct gf_val *vars;         /* vars and vars_files, merged */
     int become;                  /* -1 unset */
     char *become_user;
-    int gather_facts;
+    int gather_facts;            /* -1 unset, 0 no, 1 yes */
     struct gf_val *serial;       /* list of ints and "N%" strings; NULL: all at once */
     int max_fail_percentage;     /* -1: unset */
     int any_errors_fatal;
@@ -156,6 +156,7 @@ struct gf_run_opts {
     int step;
     int json;                    /* one JSON event per line instead of text */
     const char *retry_file;      /* write failed/unreachable hosts here, or NULL */
+    int gathering;               /* ansible.cfg's gathering: 0 implicit, 1 explicit, 2 smart */
 };
 
 /* Runs the plays. Returns an exit code: 0 ok, 2 a task failed, 3 a host

@@ -46,6 +46,7 @@ struct hstate {
     int ended;                   /* meta: end_host, for this play */
     int in_play;                 /* in the current batch */
     int seen;                    /* was in some play: shown in the recap */
+    int gathered;                /* setup ran: gathering = smart skips the host */
     struct stats st;
     struct gf_vec notified;      /* struct gf_task *: handlers to run */
     struct outcome out;          /* the current task's */
