@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -228,6 +229,7 @@ enum kind {
     HONOUR,     /* read into a setting */
     IGNORE,     /* cannot change a result: noted for -v */
     REFUSE,     /* changes results gpuforge cannot reproduce: an error unless dflt */
+    SSH_ARGS,   /* ssh options: refused unless each is one that cannot change a result */
 };
 
 enum type { T_STR, T_RAW, T_PATH, T_PATHSPEC, T_PATHLIST, T_INT, T_BOOL };
@@ -447,6 +449,10 @@ static const struct keyword keywords[] = {
     I("ssh_connection", "sftp_executable", XFER),
     I("ssh_connection", "usetty", "gpuforge allocates a terminal only for sudo passwords"),
     I("ssh_connection", "sshpass_prompt", "gpuforge authenticates with libssh"),
+    { "ssh_connection", "ssh_args", SSH_ARGS, 0, NULL, "ANSIBLE_SSH_ARGS",
+      "it changes how hosts are reached or checked; set ansible_ssh_common_args in the "
+      "inventory, where gpuforge honours ProxyJump, ProxyCommand, UserKnownHostsFile, "
+      "StrictHostKeyChecking, -p and -i" },
     R("ssh_connection", "ssh_executable", "ssh", "ANSIBLE_SSH_EXECUTABLE",
       "gpuforge connects with libssh"),
     R("ssh_connection", "ssh_common_args", "", "ANSIBLE_SSH_COMMON_ARGS",
@@ -605,6 +611,41 @@ static int harmless(const char *value, const char *dflt)
     return ok;
 }
 
+/* ssh_args: the first option that could change a result (malloc'd), or
+ * NULL when every one only tunes the connection (Ansible's default
+ * "-C -o ControlMaster=auto -o ControlPersist=60s" among them). */
+static char *ssh_args_refused(const char *value)
+{
+    static const char *const tuning[] = {
+        "controlmaster", "controlpersist", "controlpath", "serveraliveinterval",
+        "serveralivecountmax", "tcpkeepalive", "compression", "connecttimeout", "loglevel",
+        "gssapiauthentication", "gssapidelegatecredentials", NULL,
+    };
+    struct gf_vec w = GF_VEC_INIT;
+    char *bad = NULL;
+
+    if (gf_shlex_split(value, &w) < 0)
+        return gf_xasprintf("%s (an unterminated quote)", value);
+    for (size_t i = 0; i < w.n && !bad; i++) {
+        const char *a = w.v[i], *opt = NULL;
+        if (!strcmp(a, "-C") || !strcmp(a, "-q") || !strcmp(a, "-v") || !strcmp(a, "-vv") ||
+            !strcmp(a, "-vvv"))
+            continue;
+        if (!strcmp(a, "-o") && i + 1 < w.n)
+            opt = w.v[++i];
+        else if (gf_startswith(a, "-o") && a[2])
+            opt = a + 2;
+        size_t n = opt ? strcspn(opt, "= 	") : 0;
+        int ok = 0;
+        for (size_t t = 0; opt && tuning[t] && !ok; t++)
+            ok = strlen(tuning[t]) == n && !strncasecmp(opt, tuning[t], n);
+        if (!ok)
+            bad = opt ? gf_xasprintf("-o %s", opt) : gf_xstrdup(a);
+    }
+    gf_vec_release(&w, free);
+    return bad;
+}
+
 static void note(struct gf_ansiblecfg *cfg, const char *fmt, ...) GF_PRINTF(2, 3);
 static void note(struct gf_ansiblecfg *cfg, const char *fmt, ...)
 {
@@ -657,6 +698,7 @@ int gf_ansiblecfg_parse(struct gf_ansiblecfg *cfg, const char *file, const char 
         const struct keyword *k = find_keyword(dflt ? NULL : e->section, e->key);
         const char *v = e->val.buf ? e->val.buf : "";
         const struct keyword *elsewhere = k ? NULL : find_keyword(NULL, e->key);
+        char *bad;
         if (k == NULL && elsewhere) {
             note(cfg, "%s:%d: [%s] %s: Ansible reads %s from [%s], not from here; ignored",
                  file, e->line, e->section, e->key, e->key, elsewhere->section);
@@ -674,6 +716,15 @@ int gf_ansiblecfg_parse(struct gf_ansiblecfg *cfg, const char *file, const char 
         } else if (k->kind == REFUSE) {
             note(cfg, "%s:%d: [%s] %s = %s: Ansible's default", file, e->line, e->section,
                  e->key, v);
+        } else if (k->kind == SSH_ARGS && (bad = ssh_args_refused(v))) {
+            rc = gf_error_set(err, GF_EUNSUPPORTED, file, e->line, 0,
+                              "[%s] %s: '%s' is not supported by gpuforge (%s)", e->section,
+                              e->key, bad, k->why);
+            free(bad);
+            goto out;
+        } else if (k->kind == SSH_ARGS) {
+            note(cfg, "%s:%d: [%s] %s = %s ignored: connection tuning only", file, e->line,
+                 e->section, e->key, v);
         }
     }
     /* the honoured settings, looked up as Ansible does: table order, so a
@@ -897,9 +948,16 @@ static int apply_env(struct gf_ansiblecfg *cfg, struct gf_error *err)
     for (size_t i = 0; i < GF_ARRAY_LEN(keywords); i++) {
         const struct keyword *k = &keywords[i];
         const char *v = k->env ? getenv(k->env) : NULL;
+        char *bad;
         if (k->kind == REFUSE && v && *v && !harmless(v, k->dflt))
             return gf_error_set(err, GF_EUNSUPPORTED, NULL, 0, 0,
                                 "%s=%s is not supported by gpuforge (%s)", k->env, v, k->why);
+        if (k->kind == SSH_ARGS && v && *v && (bad = ssh_args_refused(v))) {
+            int rc = gf_error_set(err, GF_EUNSUPPORTED, NULL, 0, 0, "%s: '%s' is not "
+                                  "supported by gpuforge (%s)", k->env, bad, k->why);
+            free(bad);
+            return rc;
+        }
     }
     return 0;
 }

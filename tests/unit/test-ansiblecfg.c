@@ -22,7 +22,7 @@ static const char *const env_names[] = {
     "ANSIBLE_RETRY_FILES_SAVE_PATH", "ANSIBLE_HOST_KEY_CHECKING",
     "ANSIBLE_SSH_HOST_KEY_CHECKING", "ANSIBLE_ASK_PASS", "ANSIBLE_BECOME",
     "ANSIBLE_BECOME_METHOD", "ANSIBLE_BECOME_USER", "ANSIBLE_BECOME_ASK_PASS",
-    "ANSIBLE_HASH_BEHAVIOUR", "ANSIBLE_STRATEGY", "GPUFORGE_PASSWORD",
+    "ANSIBLE_HASH_BEHAVIOUR", "ANSIBLE_STRATEGY", "ANSIBLE_SSH_ARGS", "GPUFORGE_PASSWORD",
     "GPUFORGE_BECOME_PASSWORD", NULL,
 };
 
@@ -264,14 +264,35 @@ TEST(ansiblecfg_refused)
                  "DIR/ansible.cfg:2: [ssh_connection] retries = 3 is not supported by gpuforge "
                  "(gpuforge does not retry a failed connection)");
 
+    /* ssh_args: connection tuning is ignored, anything else refused */
+    expect_error("[ssh_connection]\nssh_args = -C -o ControlMaster=auto -o 'ProxyJump b'\n",
+                 "DIR/ansible.cfg:2: [ssh_connection] ssh_args: '-o ProxyJump b' is not "
+                 "supported by gpuforge (it changes how hosts are reached or checked; set "
+                 "ansible_ssh_common_args in the inventory, where gpuforge honours ProxyJump, "
+                 "ProxyCommand, UserKnownHostsFile, StrictHostKeyChecking, -p and -i)");
+    expect_error("[ssh_connection]\nssh_args = -oStrictHostKeyChecking=no\n",
+                 "DIR/ansible.cfg:2: [ssh_connection] ssh_args: '-o StrictHostKeyChecking=no' "
+                 "is not supported by gpuforge (it changes how hosts are reached or checked; "
+                 "set ansible_ssh_common_args in the inventory, where gpuforge honours "
+                 "ProxyJump, ProxyCommand, UserKnownHostsFile, StrictHostKeyChecking, -p and "
+                 "-i)");
+
     struct gf_ansiblecfg cfg;
     char *msg;
     setup();
     put("ansible.cfg", "[defaults]\nhash_behaviour = replace\nerror_on_undefined_vars = True\n"
-        "transport = ssh\n[ssh_connection]\nretries = 0\n");
+        "transport = ssh\n[ssh_connection]\nretries = 0\n"
+        "ssh_args = -C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=30\n");
     ASSERT_EQ(load(&cfg, "ansible.cfg", &msg), 0);
     free(msg);
     gf_ansiblecfg_release(&cfg);
+
+    setenv("ANSIBLE_SSH_ARGS", "-o ForwardAgent=yes", 1);
+    ASSERT(load(&cfg, NULL, &msg) < 0);
+    ASSERT(gf_startswith(msg, "ANSIBLE_SSH_ARGS: '-o ForwardAgent=yes' is not supported"));
+    free(msg);
+    gf_ansiblecfg_release(&cfg);
+    unsetenv("ANSIBLE_SSH_ARGS");
 
     setenv("ANSIBLE_STRATEGY", "free", 1);
     ASSERT(load(&cfg, NULL, &msg) < 0);
