@@ -74,12 +74,15 @@ struct gf_module {
     int controller_only;           /* debug, set_fact, assert, fail, pause: no session needed */
     int free_params;               /* any other key is accepted as is (set_fact) */
     int supports_check;            /* safe in --check (else skipped there) */
+    int unimplemented;             /* known to Ansible, not to gpuforge: passes the static
+                                    * checks, fails on the node it reaches (no run) */
     /* Runs with validated args (map). Returns 0, or -GF_E* for engine errors
      * (res->failed with a msg is a normal task failure and returns 0). */
     int (*run)(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res);
 };
 
-/* Finds a module by name or alias; NULL when unknown. */
+/* Finds a module by name or alias (ansible.legacy.NAME is NAME), real
+ * modules first, then the unimplemented ones; NULL when unknown. */
 const struct gf_module *gf_module_find(const char *name);
 /* The known module name closest to name (edit distance), for errors. */
 const char *gf_module_suggest(const char *name);
@@ -149,6 +152,9 @@ int gf_parse_kv(const char *s, const struct gf_module *m, struct gf_val **out, i
 struct gf_val *gf_modres_dict(const struct gf_modres *res);
 
 extern const struct gf_module *const gf_modules[];
+/* Ansible's modules gpuforge does not implement, ending with a zeroed entry
+ * (unimplemented.c); gf_module_find returns them after the real ones. */
+extern const struct gf_module gf_modules_unimplemented[];
 
 /* Replaces the controller file path with data atomically (a temporary file
  * beside it, synced, renamed over it; missing directories made) with mode,

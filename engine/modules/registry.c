@@ -40,16 +40,27 @@ const struct gf_module *const gf_modules[] = {
     NULL,
 };
 
+static int module_named(const struct gf_module *m, const char *name)
+{
+    if (strcmp(m->name, name) == 0)
+        return 1;
+    for (size_t j = 0; m->aliases && m->aliases[j]; j++)
+        if (strcmp(m->aliases[j], name) == 0)
+            return 1;
+    return 0;
+}
+
 const struct gf_module *gf_module_find(const char *name)
 {
-    for (size_t i = 0; gf_modules[i]; i++) {
-        const struct gf_module *m = gf_modules[i];
-        if (strcmp(m->name, name) == 0)
-            return m;
-        for (size_t j = 0; m->aliases && m->aliases[j]; j++)
-            if (strcmp(m->aliases[j], name) == 0)
-                return m;
-    }
+    for (size_t i = 0; gf_modules[i]; i++)
+        if (module_named(gf_modules[i], name))
+            return gf_modules[i];
+    for (size_t i = 0; gf_modules_unimplemented[i].name; i++)
+        if (module_named(&gf_modules_unimplemented[i], name))
+            return &gf_modules_unimplemented[i];
+    /* ansible.legacy.NAME: NAME as a playbook without collections finds it */
+    if (strncmp(name, "ansible.legacy.", 15) == 0 && name[15])
+        return gf_module_find(name + 15);
     return NULL;
 }
 

@@ -368,6 +368,12 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
     enum gf_status st = GF_ST_OK;
     int rc = 0;
 
+    if (t->module->unimplemented) {
+        gf_modres_fail(res, "module '%s' is not implemented by gpuforge (task at %s:%d:%d, "
+                       "host '%s')", t->action ? t->action : t->module->name, t->file, t->line,
+                       t->col, eh->host->name);
+        return GF_ST_FAILED;
+    }
     args = gf_module_check_args(t->module, targs, &err);
     if (args == NULL) {
         gf_error_set(&err, err.code, t->file, t->args ? t->args->line : t->line,

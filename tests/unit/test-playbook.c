@@ -341,3 +341,30 @@ TEST(roles_user_places_and_shipped_collection)
     gf_playbook_set_exe_dir(NULL);
     done();
 }
+
+TEST(unimplemented_modules_pass_static_checks)
+{
+    const struct gf_module *m = gf_module_find("ansible.builtin.dnf");
+
+    ASSERT(m != NULL && m->unimplemented);
+    ASSERT(gf_module_find("ansible.legacy.zypper") == gf_module_find("community.general.zypper"));
+    ASSERT(gf_module_find("firewalld") == gf_module_find("ansible.posix.firewalld"));
+    ASSERT(!gf_module_find("apt")->unimplemented); /* a real module wins */
+    ASSERT(gf_module_find("ansible.builtin.dnff") == NULL);
+    put("u/ok.yml", "- hosts: all\n  tasks:\n"
+        "    - ansible.builtin.dnf: name=curl state=latest\n      when: false\n"
+        "    - community.general.ufw:\n        rule: allow\n        port: \"{{ p }}\"\n"
+        "      vars: { p: 22 }\n"
+        "    - include_vars: \"{{ ansible_os_family }}.yml\"\n"
+        "    - ini_file: { dest: /x, section: s, option: o, value: v }\n");
+    check_err("u/ok.yml", NULL);
+    put("u/bad.yml", "- hosts: all\n  tasks:\n    - kernel_blacklist:\n        name: nouveau\n"
+        "        stat: present\n");
+    check_err("u/bad.yml", "bad.yml:5:9: module 'kernel_blacklist' has no parameter 'stat' "
+              "(supported: blacklist_file, name, state)");
+    put("u/choice.yml", "- hosts: all\n  tasks:\n    - ansible.posix.selinux:\n"
+        "        state: sometimes\n");
+    check_err("u/choice.yml", "choice.yml:4:9: module 'selinux': parameter 'state' must be one "
+              "of disabled,enforcing,permissive, not 'sometimes'");
+    done();
+}
