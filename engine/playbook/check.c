@@ -208,8 +208,13 @@ static int check_vars(struct known *k, const struct gf_task *t, struct gf_error 
     if ((rc = check_conds(k, t->when, err)) || (rc = check_conds(k, t->changed_when, err)) ||
         (rc = check_conds(k, t->failed_when, err)) || (rc = check_conds(k, t->until, err)))
         return rc;
-    if (t->loop && (rc = t->loop->type == GF_VAL_STR ? check_string(k, t->loop, 0, err)
-                                                     : check_strings(k, t->loop, err)))
+    /* with_first_found drops the terms it cannot template: it names files
+     * that may use variables defined only on some hosts */
+    int lenient = t->loop_lookup && (!strcmp(t->loop_lookup, "first_found") ||
+                                     !strcmp(t->loop_lookup, "ansible.builtin.first_found"));
+    if (t->loop && !lenient && (rc = t->loop->type == GF_VAL_STR
+                                     ? check_string(k, t->loop, 0, err)
+                                     : check_strings(k, t->loop, err)))
         return rc;
     if ((rc = check_strings(k, t->environment, err)) || (rc = check_strings(k, t->loop_label, err)))
         return rc;

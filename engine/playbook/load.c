@@ -217,16 +217,13 @@ static const char *const task_keys[] = {
     "delegate_to", "run_once", "no_log", "environment", "vars", "check_mode", "diff",
     "any_errors_fatal", "args", "action", "collections", "block", "rescue", "always",
     "debugger", "throttle", "timeout", "local_action", "delegate_facts", "module_defaults",
-    "connection", "remote_user", "become_flags", "port", "with_fileglob", "with_sequence",
-    "with_together", "with_nested", "with_subelements", "loop_with", "async", "poll",
-    "apply", NULL,
+    "connection", "remote_user", "become_flags", "port", "async", "poll", NULL,
 };
 
 /* Task keywords Ansible has that gpuforge refuses rather than ignores. */
 static const char *const refused_keys[] = {
     "debugger", "throttle", "timeout", "local_action", "delegate_facts", "module_defaults",
-    "connection", "remote_user", "become_flags", "port", "with_fileglob", "with_sequence",
-    "with_together", "with_nested", "with_subelements", "async", "poll", "apply", NULL,
+    "connection", "remote_user", "become_flags", "port", "async", "poll", NULL,
 };
 
 static int in_list(const char *const *list, const char *s)
@@ -235,6 +232,14 @@ static int in_list(const char *const *list, const char *s)
         if (strcmp(list[i], s) == 0)
             return 1;
     return 0;
+}
+
+/* A task keyword: one of task_keys, or with_NAME (a loop over the lookup
+ * plugin NAME, which may be any plugin: an unknown one fails where the task
+ * runs, as in Ansible). */
+static int is_task_key(const char *k)
+{
+    return in_list(task_keys, k) || (gf_startswith(k, "with_") && k[5]);
 }
 
 static const char *const include_actions[] = {
@@ -258,6 +263,7 @@ static void task_free(void *p)
     gf_val_unref(t->args);
     gf_val_unref(t->when);
     gf_val_unref(t->loop);
+    free(t->loop_lookup);
     free(t->loop_var);
     free(t->index_var);
     gf_val_unref(t->loop_label);
@@ -391,16 +397,11 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
                 t->own_when = (int)own->u.list.n;
             }
             gf_val_unref(own);
-        } else if (!strcmp(k, "loop") || !strcmp(k, "with_items") || !strcmp(k, "with_list") ||
-                   !strcmp(k, "with_dict")) {
+        } else if (!strcmp(k, "loop") || gf_startswith(k, "with_")) {
             if (t->loop)
                 return kerr(l, file, x, "only one of loop and with_* may be given");
-            if (x->type != GF_VAL_LIST && x->type != GF_VAL_STR && x->type != GF_VAL_MAP)
-                return kerr(l, file, x, "'%s' must be a list or a template giving one", k);
-            if (!strcmp(k, "with_dict")) {
+            if (!strcmp(k, "with_dict") && x->type == GF_VAL_STR) {
                 char *expr = NULL;
-                if (x->type != GF_VAL_STR)
-                    return kerr(l, file, x, "'with_dict' must be a template giving a dict");
                 /* with_dict is loop over the dict's items */
                 const char *s = x->u.str.s;
                 size_t n = strlen(s);
@@ -411,9 +412,17 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
                 t->loop = gf_val_str(expr);
                 t->loop->line = x->line, t->loop->col = x->col;
                 free(expr);
-            } else {
+            } else if (!strcmp(k, "loop") || !strcmp(k, "with_items") ||
+                       !strcmp(k, "with_list")) {
+                if (x->type != GF_VAL_LIST && x->type != GF_VAL_STR && x->type != GF_VAL_MAP)
+                    return kerr(l, file, x, "'%s' must be a list or a template giving one", k);
                 t->loop = gf_val_ref(x);
                 t->loop_flatten = !strcmp(k, "with_items");
+            } else {
+                /* with_NAME: the terms go to the lookup plugin NAME at run time */
+                t->loop = gf_val_ref(x);
+                free(t->loop_lookup);
+                t->loop_lookup = gf_xstrdup(k + 5);
             }
         } else if (!strcmp(k, "loop_control")) {
             if ((rc = get_map(l, file, x, k)))
@@ -683,7 +692,7 @@ static int parse_task(struct ld *l, const char *file, struct gf_val *v, const st
             extra_args = x;
             continue;
         }
-        if (in_list(task_keys, k))
+        if (is_task_key(k))
             continue;
         if (action)
             return kerr(l, file, x, "conflicting action statements: %s, %s", action, k);
@@ -1351,7 +1360,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
         const char *k = v->u.map.ents[i].key;
         struct gf_val *x = v->u.map.ents[i].val;
         if (!in_list(play_keys, k)) {
-            if (gf_module_find(k) || in_list(task_keys, k))
+            if (gf_module_find(k) || is_task_key(k))
                 rc = kerr(l, file, x, "'%s' is not a play keyword: is this a task outside "
                           "'tasks:'?", k);
             else

@@ -40,6 +40,7 @@ struct gf_task {
     int own_when;                /* the last own_when entries of when are this task's */
     struct gf_val *loop;         /* list, or a string to template; NULL */
     int loop_flatten;            /* with_items: flatten one level */
+    char *loop_lookup;           /* with_NAME: the lookup plugin NAME; loop holds its terms */
     char *loop_var;              /* "item" */
     char *index_var;             /* loop_control.index_var or NULL */
     struct gf_val *loop_label;   /* loop_control.label or NULL */

@@ -594,6 +594,65 @@ done:
     return st;
 }
 
+/* with_NAME: the items the lookup plugin NAME gives for the task's terms,
+ * as Ansible's loop_with: the terms are templated and made a list (a
+ * string or mapping is one term); for first_found a term using an
+ * undefined variable is dropped instead of failing. */
+static int lookup_items(struct vctx *v, struct gf_val **items, struct gf_error *err)
+{
+    const struct gf_task *t = v->t;
+    struct gf_val *terms = gf_val_list(), *x = NULL;
+    int lenient = !strcmp(t->loop_lookup, "first_found") ||
+                  !strcmp(t->loop_lookup, "ansible.builtin.first_found");
+    int one = t->loop->type != GF_VAL_LIST, rc = 0;
+    size_t n = one ? 1 : t->loop->u.list.n;
+
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const struct gf_val *term = one ? t->loop : t->loop->u.list.v[i];
+        struct gf_error e = GF_ERROR_INIT;
+        if (term->type == GF_VAL_STR) {
+            struct gf_tpl_opts o = { 0, t->file, term->line, term->col, v->r->pb->cache };
+            rc = gf_tpl_eval_value(term->u.str.s, term->u.str.len, &v->scope, &o, &x, &e);
+        } else {
+            rc = tpl_val(v, term, &x, &e);
+        }
+        if (rc == -GF_ENOTFOUND && lenient) {
+            rc = 0;
+        } else if (rc < 0) {
+            gf_error_set(err, e.code, e.file, e.line, e.col, "with_%s: %s", t->loop_lookup,
+                         e.msg);
+        } else if (one && x->type == GF_VAL_LIST) { /* a template giving the list */
+            for (size_t j = 0; j < x->u.list.n; j++)
+                gf_val_list_push(terms, gf_val_ref(x->u.list.v[j]));
+        } else {
+            gf_val_list_push(terms, gf_val_ref(x));
+        }
+        gf_val_unref(x);
+        x = NULL;
+        gf_error_clear(&e);
+    }
+    if (rc == 0) {
+        struct gf_error e = GF_ERROR_INIT;
+        rc = gf_tpl_lookup(t->loop_lookup, terms, NULL, &v->scope, &x, &e);
+        if (rc < 0)
+            gf_error_set(err, e.code ? e.code : GF_EINVAL, t->file, t->loop->line,
+                         t->loop->col, "with_%s: %s", t->loop_lookup,
+                         e.msg ? e.msg : "the lookup failed");
+        else if (x == NULL || x->type != GF_VAL_LIST)
+            rc = gf_error_set(err, GF_EINVAL, t->file, t->loop->line, t->loop->col,
+                              "with_%s: the lookup gave %s, not a list", t->loop_lookup,
+                              x ? gf_val_typename(x) : "nothing");
+        gf_error_clear(&e);
+    }
+    gf_val_unref(terms);
+    if (rc < 0) {
+        gf_val_unref(x);
+        return rc;
+    }
+    *items = x;
+    return 0;
+}
+
 /* The loop's items, templated. Returns 0 or -GF_E* with err. */
 static int loop_items(struct vctx *v, struct gf_val **items, struct gf_error *err)
 {
@@ -601,6 +660,8 @@ static int loop_items(struct vctx *v, struct gf_val **items, struct gf_error *er
     struct gf_val *x = NULL;
     int rc;
 
+    if (t->loop_lookup)
+        return lookup_items(v, items, err);
     if (t->loop->type == GF_VAL_STR) {
         struct gf_tpl_opts o = { 0, t->file, t->loop->line, t->loop->col, v->r->pb->cache };
         rc = gf_tpl_eval_value(t->loop->u.str.s, t->loop->u.str.len, &v->scope, &o, &x, err);

@@ -368,3 +368,33 @@ TEST(unimplemented_modules_pass_static_checks)
               "of disabled,enforcing,permissive, not 'sometimes'");
     done();
 }
+
+TEST(with_lookup_loops)
+{
+    put("w/site.yml", "- hosts: all\n  tasks:\n"
+        "    - include_vars: \"{{ item }}\"\n"
+        "      with_first_found:\n        - \"{{ ansible_os_family }}-{{ undefined_here }}.yml\"\n"
+        "        - default.yml\n"
+        "    - debug: msg={{ item }}\n      with_community.general.flattened: [[1], 2]\n"
+        "    - debug: msg={{ item.0 }}\n      with_indexed_items: \"{{ [3] }}\"\n"
+        "    - debug: msg={{ item }}\n      with_items: [[1, 2], 3]\n");
+    struct gf_playbook *pb = load_ok("w/site.yml");
+    struct gf_vec *t = &((struct gf_play *)pb->plays.v[0])->sections[1];
+    ASSERT_STREQ(((struct gf_task *)t->v[0])->loop_lookup, "first_found");
+    ASSERT_EQ(((struct gf_task *)t->v[0])->loop->type, GF_VAL_LIST);
+    ASSERT_STREQ(((struct gf_task *)t->v[1])->loop_lookup, "community.general.flattened");
+    ASSERT_STREQ(((struct gf_task *)t->v[2])->loop_lookup, "indexed_items");
+    ASSERT(((struct gf_task *)t->v[3])->loop_lookup == NULL); /* with_items stays built in */
+    ASSERT_EQ(((struct gf_task *)t->v[3])->loop_flatten, 1);
+    gf_playbook_free(pb);
+    /* first_found's terms may name variables some hosts lack; others may not */
+    check_err("w/site.yml", NULL);
+    put("w/undef.yml", "- hosts: all\n  tasks:\n"
+        "    - debug: msg={{ item }}\n      with_nested:\n        - [1]\n"
+        "        - \"{{ nope }}\"\n");
+    check_err("w/undef.yml", "undef.yml:6:15: undefined variable 'nope'");
+    put("w/two.yml", "- hosts: all\n  tasks:\n"
+        "    - debug: msg={{ item }}\n      loop: [1]\n      with_fileglob: '*.txt'\n");
+    load_err("w/two.yml", "two.yml:5:7: only one of loop and with_* may be given");
+    done();
+}
