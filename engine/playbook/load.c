@@ -4,6 +4,7 @@
  * has succeeded. Static constructs (import_*, roles:, role dependencies) are
  * expanded here, and what a parent gives its children is pushed down. */
 #include <ctype.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -999,40 +1000,103 @@ int gf_task_role_named(const struct gf_task *t, const char *name)
            (strlen(t->role->short_name) == n && !strncmp(t->role->short_name, name, n));
 }
 
-/* DIR/SUB/NAME with .yml, .yaml or no extension; NULL when none exists. */
-static char *role_file(const char *dir, const char *sub, const char *name)
+/* A role's DIR/SUB/NAME as Ansible 2.14 finds it: main with .yml, .yaml,
+ * .json, then no extension; a name given by *_from with no extension
+ * first. Returns the first path that exists (a file, or a directory when
+ * allow_dir), or NULL. */
+static char *role_path_of(const char *dir, const char *sub, const char *name, int from,
+                          int allow_dir)
 {
-    static const char *const exts[] = { ".yml", ".yaml", "" };
+    static const char *const main_exts[] = { ".yml", ".yaml", ".json", "" };
+    static const char *const from_exts[] = { "", ".yml", ".yaml", ".json" };
+    const char *const *exts = from ? from_exts : main_exts;
 
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         char *p = gf_xasprintf("%s/%s/%s%s", dir, sub, name, exts[i]);
-        if (gf_is_file(p))
+        if (gf_is_file(p) || (gf_is_dir(p) && allow_dir))
             return p;
         free(p);
     }
     return NULL;
 }
 
-static int role_map_file(struct ld *l, const char *dir, const char *sub, struct gf_val **out)
+/* DIR/SUB/NAME as a file (tasks, handlers, meta); NULL when none exists. */
+static char *role_file(const char *dir, const char *sub, const char *name)
 {
-    char *p = role_file(dir, sub, "main");
-    struct gf_val *doc = NULL;
+    return role_path_of(dir, sub, name, strcmp(name, "main") != 0, 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The files of a vars directory as Ansible's _get_dir_vars_files: sorted by
+ * name, sub-directories recursively, hidden and backup (~) files left out,
+ * only .yml, .yaml, .json or no extension. */
+static void dir_vars_files(const char *path, struct gf_vec *out)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    struct gf_vec names = GF_VEC_INIT;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && !gf_endswith(e->d_name, "~"))
+            gf_vec_push(&names, gf_xstrdup(e->d_name));
+    closedir(d);
+    if (names.n)
+        qsort(names.v, names.n, sizeof(names.v[0]), cmp_str);
+    for (size_t i = 0; i < names.n; i++) {
+        const char *n = names.v[i], *ext = strrchr(n, '.');
+        char *p = gf_xasprintf("%s/%s", path, n);
+        if (gf_is_dir(p) && ext == NULL) {
+            dir_vars_files(p, out);
+            free(p);
+        } else if (gf_is_file(p) && (ext == NULL || !strcmp(ext, ".yml") ||
+                                     !strcmp(ext, ".yaml") || !strcmp(ext, ".json"))) {
+            gf_vec_push(out, p);
+        } else {
+            free(p);
+        }
+    }
+    gf_vec_release(&names, free);
+}
+
+/* A role's defaults or vars (sub), from SUB/NAME (main, or *_from): one
+ * file, or every file of the directory SUB/main/ merged in sorted order.
+ * Empty files and files of comments add nothing. */
+static int role_map_file(struct ld *l, const char *dir, const char *sub, const char *name,
+                         struct gf_val **out)
+{
+    char *p = role_path_of(dir, sub, name ? name : "main", name != NULL, 1);
+    struct gf_vec files = GF_VEC_INIT;
     int rc = 0;
 
     *out = gf_val_map();
-    if (p == NULL)
-        return 0;
-    /* "---" and comments only: None, which Ansible takes as no variables */
-    if ((rc = load_yaml(l, p, &doc)) == 0 && doc && doc->type != GF_VAL_NULL) {
-        if (doc->type != GF_VAL_MAP)
-            rc = perr(l, l->pb->files.v[l->pb->files.n - 1], doc, "%s/main.yml must hold a "
-                      "mapping of variables", sub);
-        else {
-            gf_val_unref(*out);
-            *out = gf_val_ref(doc);
+    if (p == NULL && name)
+        return gf_error_set(l->err, GF_ENOTFOUND, NULL, 0, 0, "the role has no %s/%s", sub,
+                            name);
+    if (p && gf_is_dir(p))
+        dir_vars_files(p, &files);
+    else if (p)
+        gf_vec_push(&files, gf_xstrdup(p));
+    for (size_t i = 0; i < files.n && rc == 0; i++) {
+        struct gf_val *doc = NULL;
+        if ((rc = load_yaml(l, files.v[i], &doc)) == 0 && doc && doc->type != GF_VAL_NULL) {
+            if (doc->type != GF_VAL_MAP) {
+                rc = perr(l, l->pb->files.v[l->pb->files.n - 1], doc, "a role's %s file must "
+                          "hold a mapping of variables, not %s", sub, gf_val_typename(doc));
+            } else {
+                struct gf_val *m = gf_val_map_merge(*out, doc);
+                gf_val_unref(*out);
+                *out = m;
+            }
         }
+        gf_val_unref(doc);
     }
-    gf_val_unref(doc);
+    gf_vec_release(&files, free);
     free(p);
     return rc;
 }
@@ -1152,8 +1216,8 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
     }
     r->path = dir;
     r->params = has_params ? gf_val_ref(params) : NULL;
-    if ((rc = role_map_file(l, dir, "defaults", &r->defaults)) ||
-        (rc = role_map_file(l, dir, "vars", &r->vars)))
+    if ((rc = role_map_file(l, dir, "defaults", NULL, &r->defaults)) ||
+        (rc = role_map_file(l, dir, "vars", NULL, &r->vars)))
         return rc;
     gf_vec_push(&l->play->roles, r);
     gf_vec_push(&l->role_stack, r);

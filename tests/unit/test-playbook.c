@@ -398,3 +398,34 @@ TEST(with_lookup_loops)
     load_err("w/two.yml", "two.yml:5:7: only one of loop and with_* may be given");
     done();
 }
+
+TEST(role_vars_files_as_ansible)
+{
+    put("r/site.yml", "- hosts: all\n  roles: [a, b]\n");
+    /* vars/main/ : every file, sorted, sub-directories too; main.yaml; comments only */
+    put("r/roles/a/vars/main/10-first.yml", "x: 1\ny: 1\n");
+    put("r/roles/a/vars/main/20-second.yaml", "y: 2\n");
+    put("r/roles/a/vars/main/30/z.json", "{\"z\": 3}\n");
+    put("r/roles/a/vars/main/.hidden.yml", "x: hidden\n");
+    put("r/roles/a/vars/main/notes.txt", "not: vars\n");
+    put("r/roles/a/defaults/main.yaml", "# nothing but a comment\n");
+    put("r/roles/a/tasks/main.yml", "- debug: msg={{ x }}{{ y }}{{ z }}\n");
+    put("r/roles/b/defaults/main", "d: 4\n");
+    put("r/roles/b/tasks/main.yaml", "- debug: msg={{ d }}\n");
+    struct gf_playbook *pb = load_ok("r/site.yml");
+    struct gf_play *pl = pb->plays.v[0];
+    struct gf_role *a = pl->roles.v[0];
+    ASSERT_EQ(gf_val_map_get(a->vars, "x")->u.i, 1);
+    ASSERT_EQ(gf_val_map_get(a->vars, "y")->u.i, 2);
+    ASSERT_EQ(gf_val_map_get(a->vars, "z")->u.i, 3);
+    ASSERT(gf_val_map_get(a->vars, "not") == NULL);
+    ASSERT_EQ(a->defaults->u.map.n, 0);
+    ASSERT_EQ(gf_val_map_get(pl->role_defaults, "d")->u.i, 4);
+    ASSERT_EQ(pl->sections[1].n, 2);
+    gf_playbook_free(pb);
+    put("r/bad.yml", "- hosts: all\n  roles: [c]\n");
+    put("r/roles/c/vars/main.yml", "- a\n- b\n");
+    load_err("r/bad.yml", "main.yml:1:1: a role's vars file must hold a mapping of variables, "
+             "not list");
+    done();
+}
