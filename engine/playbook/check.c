@@ -216,7 +216,8 @@ static int check_vars(struct known *k, const struct gf_task *t, struct gf_error 
                                      ? check_string(k, t->loop, 0, err)
                                      : check_strings(k, t->loop, err)))
         return rc;
-    if ((rc = check_strings(k, t->environment, err)) || (rc = check_strings(k, t->loop_label, err)))
+    if ((rc = check_strings(k, t->environment, err)) ||
+        (rc = check_strings(k, t->loop_label, err)) || (rc = check_strings(k, t->kw_tpl, err)))
         return rc;
     if (t->kind != GF_TASK_MODULE)
         return 0;

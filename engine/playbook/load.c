@@ -51,7 +51,8 @@ struct inh {
     int ignore_errors, ignore_unreachable, no_log, run_once, check_mode, diff, any_errors_fatal;
     const char *delegate_to;
     struct gf_val *vars;         /* map or NULL */
-    struct gf_val *environment;  /* map or NULL */
+    struct gf_val *environment;  /* map, list (see gf_task) or NULL */
+    struct gf_val *kw_tpl;       /* map: templated keywords, or NULL */
     struct gf_role *role;
     const char *dir;             /* directory of the file the tasks come from */
     int handler;
@@ -117,6 +118,61 @@ static int get_bool(struct ld *l, const char *file, const struct gf_val *v, cons
                     "here", key);
     if (gf_val_bool_ansible(v, out) < 0)
         return perr(l, file, v, "'%s' must be a boolean, not %s", key, gf_val_typename(v));
+    return 0;
+}
+
+/* A copy of map (NULL: a new one) with key set to v, or removed when v is
+ * NULL: the maps are shared with the parent's children. */
+static struct gf_val *map_with(struct gf_val *map, const char *key, struct gf_val *v)
+{
+    struct gf_val *m = gf_val_map_merge(map, NULL);
+
+    if (v)
+        gf_val_map_set(m, key, gf_val_ref(v));
+    else
+        gf_val_unref(gf_map_del(&m->u.map, key));
+    gf_val_unref(map);
+    return m;
+}
+
+/* A boolean keyword Ansible templates (become, ignore_errors, ...): a
+ * template is kept in *tpl under key and evaluated per host when the task
+ * runs; a plain value goes to *out and drops an inherited template. */
+static int get_kw_bool(struct ld *l, const char *file, struct gf_val *v, const char *key,
+                       int *out, struct gf_val **tpl)
+{
+    if (is_tpl(v)) {
+        *tpl = map_with(*tpl, key, v);
+        return 0;
+    }
+    int rc = get_bool(l, file, v, key, out);
+    if (rc == 0 && *tpl && gf_val_map_get(*tpl, key))
+        *tpl = map_with(*tpl, key, NULL);
+    return rc;
+}
+
+/* Adds an environment (a mapping, or a template giving one) to *env. They
+ * are Ansible's list of environments, merged in order at run time: kept as
+ * one mapping while none is a template. */
+static int add_env(struct ld *l, const char *file, struct gf_val *x, struct gf_val **env)
+{
+    if (x->type == GF_VAL_NULL)
+        return 0;
+    if (x->type != GF_VAL_MAP && !is_tpl(x))
+        return perr(l, file, x, "'environment' must be a mapping or a template giving one, "
+                    "not %s", gf_val_typename(x));
+    struct gf_val *e = *env;
+    if (x->type == GF_VAL_MAP && (e == NULL || e->type == GF_VAL_MAP)) {
+        *env = gf_val_map_merge(e, x);
+    } else {
+        *env = gf_val_list();
+        if (e && e->type == GF_VAL_MAP)
+            gf_val_list_push(*env, gf_val_ref(e));
+        for (size_t i = 0; e && e->type == GF_VAL_LIST && i < e->u.list.n; i++)
+            gf_val_list_push(*env, gf_val_ref(e->u.list.v[i]));
+        gf_val_list_push(*env, gf_val_ref(x));
+    }
+    gf_val_unref(e);
     return 0;
 }
 
@@ -280,6 +336,7 @@ static void task_free(void *p)
     gf_val_unref(t->delay_tpl);
     free(t->delegate_to);
     gf_val_unref(t->environment);
+    gf_val_unref(t->kw_tpl);
     gf_val_unref(t->vars);
     free(t->meta);
     gf_vec_release(&t->block, NULL);
@@ -318,6 +375,7 @@ static struct gf_task *task_new(struct ld *l, const char *file, const struct gf_
     t->delegate_to = in->delegate_to ? gf_xstrdup(in->delegate_to) : NULL;
     t->vars = in->vars ? gf_val_ref(in->vars) : NULL;
     t->environment = in->environment ? gf_val_ref(in->environment) : NULL;
+    t->kw_tpl = in->kw_tpl ? gf_val_ref(in->kw_tpl) : NULL;
     t->retries = -1;
     t->delay = 5;
     return t;
@@ -384,7 +442,7 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
     for (size_t i = 0; i < v->u.map.n; i++) {
         const char *k = v->u.map.ents[i].key;
         struct gf_val *x = v->u.map.ents[i].val;
-        int rc = 0, b;
+        int rc = 0;
 
         if (in_list(refused_keys, k))
             return kerr(l, file, x, "task keyword '%s' is not supported by gpuforge", k);
@@ -473,19 +531,16 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
         } else if (!strcmp(k, "tags")) {
             rc = get_tags(l, file, x, &t->tags);
         } else if (!strcmp(k, "become")) {
-            if ((rc = get_bool(l, file, x, k, &b)) == 0)
-                t->become = b;
+            rc = get_kw_bool(l, file, x, k, &t->become, &t->kw_tpl);
         } else if (!strcmp(k, "become_user")) {
             rc = get_str(l, file, x, k, &t->become_user);
         } else if (!strcmp(k, "become_method")) {
             if (x->type != GF_VAL_STR || strcmp(x->u.str.s, "sudo"))
                 rc = perr(l, file, x, "only become_method 'sudo' is supported");
         } else if (!strcmp(k, "ignore_errors")) {
-            if ((rc = get_bool(l, file, x, k, &b)) == 0)
-                t->ignore_errors = b;
+            rc = get_kw_bool(l, file, x, k, &t->ignore_errors, &t->kw_tpl);
         } else if (!strcmp(k, "ignore_unreachable")) {
-            if ((rc = get_bool(l, file, x, k, &b)) == 0)
-                t->ignore_unreachable = b;
+            rc = get_kw_bool(l, file, x, k, &t->ignore_unreachable, &t->kw_tpl);
         } else if (!strcmp(k, "changed_when")) {
             rc = get_conds(l, file, x, k, &t->changed_when);
         } else if (!strcmp(k, "failed_when")) {
@@ -504,26 +559,21 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
         } else if (!strcmp(k, "delegate_to")) {
             rc = get_str(l, file, x, k, &t->delegate_to);
         } else if (!strcmp(k, "run_once")) {
-            if ((rc = get_bool(l, file, x, k, &b)) == 0)
-                t->run_once = b;
+            rc = get_kw_bool(l, file, x, k, &t->run_once, &t->kw_tpl);
         } else if (!strcmp(k, "no_log")) {
-            if ((rc = get_bool(l, file, x, k, &b)) == 0)
-                t->no_log = b;
+            /* a templated no_log hides the output on every host: showing
+             * what Ansible would hide is the worse mistake */
+            rc = get_kw_bool(l, file, x, k, &t->no_log, &t->kw_tpl);
+            if (rc == 0 && is_tpl(x))
+                t->no_log = 1;
         } else if (!strcmp(k, "check_mode")) {
-            if ((rc = get_bool(l, file, x, k, &b)) == 0)
-                t->check_mode = b;
+            rc = get_kw_bool(l, file, x, k, &t->check_mode, &t->kw_tpl);
         } else if (!strcmp(k, "diff")) {
-            if ((rc = get_bool(l, file, x, k, &b)) == 0)
-                t->diff = b;
+            rc = get_kw_bool(l, file, x, k, &t->diff, &t->kw_tpl);
         } else if (!strcmp(k, "any_errors_fatal")) {
-            if ((rc = get_bool(l, file, x, k, &b)) == 0)
-                t->any_errors_fatal = b;
+            rc = get_kw_bool(l, file, x, k, &t->any_errors_fatal, &t->kw_tpl);
         } else if (!strcmp(k, "environment")) {
-            if ((rc = get_map(l, file, x, k)) == 0) {
-                struct gf_val *m = gf_val_map_merge(t->environment, x);
-                gf_val_unref(t->environment);
-                t->environment = m;
-            }
+            rc = add_env(l, file, x, &t->environment);
         } else if (!strcmp(k, "vars")) {
             if ((rc = get_map(l, file, x, k)) == 0) {
                 struct gf_val *m = gf_val_map_merge(t->vars, x);
@@ -558,6 +608,7 @@ static void inh_from_task(struct inh *sub, const struct inh *in, struct gf_task 
     sub->delegate_to = t->delegate_to;
     sub->vars = t->vars;
     sub->environment = t->environment;
+    sub->kw_tpl = t->kw_tpl;
 }
 
 /* The "file" of an import/include: a string, or a mapping with file:/name:. */
@@ -1402,7 +1453,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
 {
     struct gf_play *pl = gf_xcalloc(1, sizeof(*pl));
     struct gf_vec play_tags = GF_VEC_INIT;
-    int rc = 0, b;
+    int rc = 0;
 
     gf_vec_push(&l->pb->plays, pl);
     l->play = pl;
@@ -1454,8 +1505,8 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
         } else if (!strcmp(k, "vars_files")) {
             rc = load_vars_files(l, file, x, pl);
         } else if (!strcmp(k, "become")) {
-            if ((rc = get_bool(l, file, x, k, &b)) == 0)
-                pl->become = b;
+            /* a template is the tasks' own: the play's become stays unset */
+            rc = get_kw_bool(l, file, x, k, &pl->become, &in.kw_tpl);
         } else if (!strcmp(k, "become_user")) {
             rc = get_str(l, file, x, k, &pl->become_user);
         } else if (!strcmp(k, "become_method")) {
@@ -1482,8 +1533,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
             else
                 pl->strategy_free = !strcmp(x->u.str.s, "free");
         } else if (!strcmp(k, "environment")) {
-            if ((rc = get_map(l, file, x, k)) == 0 && x->type == GF_VAL_MAP)
-                pl->environment = gf_val_ref(x);
+            rc = add_env(l, file, x, &pl->environment);
         } else if (!strcmp(k, "tags")) {
             rc = get_tags(l, file, x, &play_tags);
         } else if (!strcmp(k, "check_mode")) {
@@ -1491,11 +1541,13 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
         } else if (!strcmp(k, "diff")) {
             rc = get_bool(l, file, x, k, &pl->diff);
         } else if (!strcmp(k, "ignore_errors")) {
-            rc = get_bool(l, file, x, k, &in.ignore_errors);
+            rc = get_kw_bool(l, file, x, k, &in.ignore_errors, &in.kw_tpl);
         } else if (!strcmp(k, "ignore_unreachable")) {
-            rc = get_bool(l, file, x, k, &in.ignore_unreachable);
+            rc = get_kw_bool(l, file, x, k, &in.ignore_unreachable, &in.kw_tpl);
         } else if (!strcmp(k, "no_log")) {
-            rc = get_bool(l, file, x, k, &in.no_log);
+            rc = get_kw_bool(l, file, x, k, &in.no_log, &in.kw_tpl);
+            if (rc == 0 && is_tpl(x))
+                in.no_log = 1;
         }
     }
     if (rc == 0 && pl->hosts == NULL)
@@ -1566,6 +1618,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
     }
     gf_vec_release(&play_tags, free);
     l->collections = NULL;
+    gf_val_unref(in.kw_tpl);
     return rc;
 }
 

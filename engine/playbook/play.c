@@ -230,6 +230,23 @@ static void apply(struct run *r, const struct gf_task *t, struct gf_vec *ran, st
     run_changed(r);
 }
 
+/* Host h fails with err's message, before any module ran (a keyword or
+ * include that cannot be evaluated). */
+static void fail_host(struct run *r, struct hstate *h, const struct gf_error *err)
+{
+    struct gf_buf m = GF_BUF_INIT, j = GF_BUF_INIT;
+
+    gf_error_format(err, &m);
+    gf_json_str(m.buf, m.len, &j);
+    out_line(r, "fatal: [%s]: FAILED! => {\"msg\": %s}", h->host->name, j.buf);
+    gf_buf_release(&m);
+    gf_buf_release(&j);
+    h->failed = 1;
+    h->st.failed++;
+    h->seen = 1;
+    run_changed(r);
+}
+
 struct taskjob {
     struct run *r;
     const struct gf_task *t;
@@ -289,17 +306,27 @@ static void run_module_task(struct run *r, const struct gf_task *t, struct gf_ve
     if (r->o->step && !r->step_all && !step_ask(r, t, hosts->v[0]))
         return;
     out_task(r, t, handler ? "RUNNING HANDLER" : "TASK", hosts->v[0]);
-    if (t->run_once)
+    /* run_once and any_errors_fatal, when templates, as the first host sees them */
+    struct gf_error err = GF_ERROR_INIT;
+    int once = 0, fatal = 0;
+    if (run_kw(r, hosts->v[0], t, "run_once", t->run_once, &once, &err) < 0 ||
+        run_kw(r, hosts->v[0], t, "any_errors_fatal", t->any_errors_fatal < 0
+               ? r->play->any_errors_fatal : t->any_errors_fatal, &fatal, &err) < 0) {
+        for (size_t i = 0; i < hosts->n; i++)
+            fail_host(r, hosts->v[i], &err);
+        gf_error_clear(&err);
+        return;
+    }
+    if (once)
         gf_vec_push(&ran, hosts->v[0]);
     else
         for (size_t i = 0; i < hosts->n; i++)
             gf_vec_push(&ran, hosts->v[i]);
     struct taskjob j = { r, t, &ran };
     gf_parallel(ran.n, r->o->exec->forks, task_worker, &j);
-    apply(r, t, &ran, t->run_once ? hosts : NULL, &any_failed);
+    apply(r, t, &ran, once ? hosts : NULL, &any_failed);
     gf_vec_release(&ran, NULL);
-    if (any_failed && (t->any_errors_fatal == 1 ||
-                       (t->any_errors_fatal < 0 && r->play->any_errors_fatal)))
+    if (any_failed && fatal)
         r->end_play = 1;
     if (r->play->max_fail_percentage >= 0 && r->batch.n) {
         size_t nf = 0;
@@ -385,14 +412,7 @@ static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *a
         struct gf_error err = GF_ERROR_INIT;
         int ok = 0;
         if (run_when(r, h, t, &ok, &err) < 0) {
-            struct gf_buf m = GF_BUF_INIT, j = GF_BUF_INIT;
-            gf_error_format(&err, &m);
-            gf_json_str(m.buf, m.len, &j);
-            out_line(r, "fatal: [%s]: FAILED! => {\"msg\": %s}", h->host->name, j.buf);
-            gf_buf_release(&m);
-            gf_buf_release(&j);
-            h->failed = 1;
-            h->st.failed++;
+            fail_host(r, h, &err);
             ok = -1;
         }
         gf_error_clear(&err);

@@ -63,7 +63,11 @@ struct gf_task {
     int check_mode;              /* -1 inherit, 0 no, 1 yes */
     int diff;                    /* -1 inherit, 0 no, 1 yes */
     int any_errors_fatal;        /* -1 inherit */
-    struct gf_val *environment;  /* map or NULL */
+    struct gf_val *environment;  /* map; a list of maps and templates giving maps (merged
+                                  * in order) once one is a template; or NULL */
+    struct gf_val *kw_tpl;       /* map: keywords given as templates (become, ignore_errors,
+                                  * check_mode, ...), own or inherited, evaluated per host
+                                  * when the task runs; the int field is then unused. NULL */
     struct gf_val *vars;         /* block, include and task vars merged (map) or NULL */
     char *meta;                  /* GF_TASK_META: the action */
     struct gf_vec block, rescue, always; /* struct gf_task *: BLOCK (block) and INCLUDE */
@@ -95,7 +99,7 @@ struct gf_play {
     int any_errors_fatal;
     int strategy_free;
     int check_mode, diff;        /* -1 unset */
-    struct gf_val *environment;
+    struct gf_val *environment;  /* as gf_task's */
     struct gf_vec sections[3];   /* pre_tasks; roles then tasks; post_tasks */
     struct gf_vec handlers;      /* struct gf_task * (roles' handlers included) */
     struct gf_vec roles;         /* struct gf_role *, in order (defaults/vars) */

@@ -95,6 +95,12 @@ struct gf_val *run_hostvars(struct run *r);
 void run_changed(struct run *r);
 struct hstate *run_host_by_name(struct run *r, const char *name);
 int task_check_mode(const struct run *r, const struct gf_task *t);
+/* A boolean keyword of the task for the scope's host: its template (from
+ * t->kw_tpl) evaluated, or def when it was not given as one. Returns 0 with
+ * *out, or -GF_E* with err at the keyword. run_kw: the same for host h. */
+int task_kw(struct vctx *v, const char *key, int def, int *out, struct gf_error *err);
+int run_kw(struct run *r, struct hstate *h, const struct gf_task *t, const char *key, int def,
+           int *out, struct gf_error *err);
 void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h);
 /* Evaluates t's when conditions for h (all must hold). Returns 0 with *ok,
  * or -GF_E* with err. */

@@ -286,10 +286,33 @@ static char *env_text(struct vctx *v, struct gf_error *err, int *rc)
     struct gf_buf b = GF_BUF_INIT;
 
     *rc = 0;
-    if (t->environment == NULL || t->environment->u.map.n == 0)
+    if (t->environment == NULL || (t->environment->type == GF_VAL_MAP &&
+                                   t->environment->u.map.n == 0))
         return NULL;
     if ((*rc = tpl_val(v, t->environment, &env, err)) < 0)
         return NULL;
+    if (env->type == GF_VAL_LIST) { /* environments from the play down: merged in order */
+        struct gf_val *m = gf_val_map();
+        for (size_t i = 0; i < env->u.list.n && *rc == 0; i++) {
+            struct gf_val *e = env->u.list.v[i], *mm;
+            if (e->type == GF_VAL_NULL)
+                continue;
+            if (e->type != GF_VAL_MAP) {
+                *rc = gf_error_set(err, GF_EINVAL, t->file, t->line, t->col, "'environment' "
+                                   "must give a mapping, not %s", gf_val_typename(e));
+                break;
+            }
+            mm = gf_val_map_merge(m, e);
+            gf_val_unref(m);
+            m = mm;
+        }
+        gf_val_unref(env);
+        env = m;
+        if (*rc < 0) {
+            gf_val_unref(env);
+            return NULL;
+        }
+    }
     for (size_t i = 0; i < env->u.map.n; i++) {
         const char *k = env->u.map.ents[i].key;
         struct gf_buf val = GF_BUF_INIT;
@@ -316,22 +339,72 @@ static char *env_text(struct vctx *v, struct gf_error *err, int *rc)
     return gf_buf_detach(&b, NULL);
 }
 
-static int task_become(const struct run *r, const struct gf_task *t, const struct hstate *h)
+int task_kw(struct vctx *v, const char *key, int def, int *out, struct gf_error *err)
 {
-    if (t->become >= 0)
-        return t->become;
-    if (r->play->become >= 0)
-        return r->play->become;
-    return h->target.become;
+    const struct gf_task *t = v->t;
+    const struct gf_val *x = t->kw_tpl ? gf_val_map_get(t->kw_tpl, key) : NULL;
+    struct gf_val *res = NULL;
+
+    *out = def;
+    if (x == NULL)
+        return 0;
+    struct gf_tpl_opts o = { 0, t->file, x->line, x->col + !!(x->flags & GF_VAL_QUOTED),
+                             v->r->pb->cache };
+    int rc = gf_tpl_eval_value(x->u.str.s, x->u.str.len, &v->scope, &o, &res, err);
+    if (rc == 0 && gf_val_bool_ansible(res, out) < 0) {
+        struct gf_buf b = GF_BUF_INIT;
+        gf_val_to_text(res, &b);
+        rc = gf_error_set(err, GF_EINVAL, t->file, x->line, x->col, "'%s' must be a boolean, "
+                          "not '%s'", key, b.buf ? b.buf : "");
+        gf_buf_release(&b);
+    }
+    gf_val_unref(res);
+    return rc;
 }
 
-static const char *task_become_user(const struct run *r, const struct gf_task *t)
+int run_kw(struct run *r, struct hstate *h, const struct gf_task *t, const char *key, int def,
+           int *out, struct gf_error *err)
 {
-    if (t->become_user)
-        return t->become_user;
-    if (r->play->become_user)
-        return r->play->become_user;
-    return NULL;
+    struct vctx v;
+
+    vctx_init(&v, r, h, t);
+    int rc = task_kw(&v, key, def, out, err);
+    vctx_release(&v);
+    return rc;
+}
+
+static int task_become(struct vctx *v, const struct hstate *eh, int *out, struct gf_error *err)
+{
+    const struct gf_task *t = v->t;
+    const struct run *r = v->r;
+    int def = t->become >= 0 ? t->become : r->play->become >= 0 ? r->play->become
+              : eh->target.become;
+
+    return task_kw(v, "become", def, out, err);
+}
+
+/* become_user, templated; NULL: the target's. Returns 0 with *out (caller
+ * frees), or -GF_E* with err. */
+static int task_become_user(struct vctx *v, char **out, struct gf_error *err)
+{
+    const struct gf_task *t = v->t;
+    const char *u = t->become_user ? t->become_user : v->r->play->become_user;
+    struct gf_val *res = NULL;
+
+    *out = NULL;
+    if (u == NULL)
+        return 0;
+    if (!gf_tpl_is_template(u, strlen(u)))
+        return *out = gf_xstrdup(u), 0;
+    struct gf_tpl_opts o = { 0, t->file, t->line, t->col, v->r->pb->cache };
+    int rc = gf_tpl_eval_value(u, strlen(u), &v->scope, &o, &res, err);
+    if (rc == 0) {
+        struct gf_buf b = GF_BUF_INIT;
+        gf_val_to_text(res, &b);
+        *out = gf_buf_detach(&b, NULL);
+    }
+    gf_val_unref(res);
+    return rc;
 }
 
 int task_check_mode(const struct run *r, const struct gf_task *t)
@@ -382,21 +455,27 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
         gf_error_clear(&err);
         return GF_ST_FAILED;
     }
-    char *env = env_text(v, &err, &rc);
-    if (rc < 0) {
+    char *env = env_text(v, &err, &rc), *become_user = NULL;
+    int become = 0, check = 0, diff = 0;
+    if (rc < 0 || task_become(v, eh, &become, &err) < 0 ||
+        task_become_user(v, &become_user, &err) < 0 ||
+        task_kw(v, "check_mode", task_check_mode(r, t), &check, &err) < 0 ||
+        task_kw(v, "diff", task_diff(r, t), &diff, &err) < 0) {
         set_err_result(res, &err);
         gf_error_clear(&err);
         gf_val_unref(args);
+        free(env);
+        free(become_user);
         return GF_ST_FAILED;
     }
     const char *dirs_role = t->role ? t->role->path : NULL;
     struct gf_modctx mc = {
         .host = v->h->host->name,
         .target = &eh->target,
-        .become = task_become(r, t, eh),
-        .become_user = task_become_user(r, t),
-        .check = task_check_mode(r, t),
-        .diff = task_diff(r, t),
+        .become = become,
+        .become_user = become_user,
+        .check = check,
+        .diff = diff,
         .scope = &v->scope,
         .tpl_cache = r->pb->cache,
         .search_dirs = { dirs_role ? dirs_role : t->dir, dirs_role ? t->dir : r->pb->dir,
@@ -449,6 +528,7 @@ out:
     if (locked)
         pthread_mutex_unlock(&eh->lock);
     free(env);
+    free(become_user);
     gf_val_unref(args);
     return st;
 }
@@ -839,8 +919,16 @@ print:
         o->include_vars = facts_of(o->result);
     else if (o->status == GF_ST_OK && !o->skipped && gf_val_map_get(o->result, "ansible_facts"))
         o->facts = gf_val_ref(gf_val_map_get(o->result, "ansible_facts"));
-    o->ignored = o->status == GF_ST_FAILED && t->ignore_errors;
-    if (o->status == GF_ST_UNREACHABLE && t->ignore_unreachable)
+    int ign = 0;
+    if (o->status == GF_ST_FAILED && task_kw(&v, "ignore_errors", t->ignore_errors, &ign,
+                                             &err) < 0) {
+        gf_val_unref(o->result);
+        fail_outcome(o, &err); /* as Ansible: the keyword's error is the task's */
+        gf_error_clear(&err);
+    }
+    o->ignored = o->status == GF_ST_FAILED && ign;
+    if (o->status == GF_ST_UNREACHABLE &&
+        task_kw(&v, "ignore_unreachable", t->ignore_unreachable, &ign, &err) == 0 && ign)
         o->ignored_unreachable = 1;
     out_result(r, h, t, o);
     gf_error_clear(&err);

@@ -429,3 +429,30 @@ TEST(role_vars_files_as_ansible)
              "not list");
     done();
 }
+
+TEST(templated_keywords_kept_for_run_time)
+{
+    put("k/site.yml", "- hosts: all\n  become: \"{{ use_sudo }}\"\n"
+        "  environment: { A: '1' }\n  tasks:\n"
+        "    - block:\n        - command: 'true'\n        - command: 'true'\n"
+        "          ignore_errors: false\n          become: true\n"
+        "      ignore_errors: \"{{ ansible_check_mode }}\"\n"
+        "      environment: \"{{ proxy_env }}\"\n"
+        "      vars: { use_sudo: true, proxy_env: {} }\n");
+    struct gf_playbook *pb = load_ok("k/site.yml");
+    struct gf_task *blk = ((struct gf_play *)pb->plays.v[0])->sections[1].v[0];
+    struct gf_task *a = blk->block.v[0], *b = blk->block.v[1];
+    ASSERT_STREQ(gf_val_map_get(a->kw_tpl, "ignore_errors")->u.str.s, "{{ ansible_check_mode }}");
+    ASSERT_STREQ(gf_val_map_get(a->kw_tpl, "become")->u.str.s, "{{ use_sudo }}");
+    ASSERT(gf_val_map_get(b->kw_tpl, "ignore_errors") == NULL); /* its own plain value wins */
+    ASSERT(gf_val_map_get(b->kw_tpl, "become") == NULL);
+    ASSERT_EQ(b->become, 1);
+    ASSERT_EQ(a->environment->type, GF_VAL_LIST); /* the play's map, then the template */
+    ASSERT_EQ(a->environment->u.list.n, 2);
+    gf_playbook_free(pb);
+    check_err("k/site.yml", NULL);
+    put("k/bad.yml", "- hosts: all\n  tasks:\n    - command: 'true'\n"
+        "      ignore_errors: \"{{ nope }}\"\n");
+    check_err("k/bad.yml", "bad.yml:4:26: undefined variable 'nope'");
+    done();
+}
