@@ -1152,11 +1152,40 @@ static int role_map_file(struct ld *l, const char *dir, const char *sub, const c
     return rc;
 }
 
-/* A role reference in roles: or dependencies: a name, or a mapping with
- * role:/name: and parameters. */
-static int role_ref(struct ld *l, const char *file, struct gf_val *x, char **name,
-                    struct gf_val **params, struct gf_val **when, struct gf_vec *tags)
+/* The keywords a role reference (roles:, dependencies:) may carry, as
+ * Ansible's Role attributes; its other keys are role parameters. */
+static const char *const role_ref_keys[] = {
+    "when", "tags", "become", "become_user", "become_method", "become_flags", "check_mode",
+    "diff", "environment", "ignore_errors", "ignore_unreachable", "no_log", "run_once",
+    "any_errors_fatal", "delegate_to", "vars", "collections", "connection", "debugger",
+    "delegate_facts", "module_defaults", "port", "remote_user", "throttle", "timeout", NULL,
+};
+
+/* Builds in *sub what the keywords in kw (a mapping of task keywords: a
+ * role reference's, include's apply:) give on top of in, as a block's
+ * keywords give its tasks. The holder task keeps what sub borrows (it is
+ * owned by the playbook and runs nothing). */
+static int keywords_inh(struct ld *l, const char *file, struct gf_val *kw, const struct inh *in,
+                        struct inh *sub)
 {
+    struct gf_task *h = task_new(l, file, kw, in);
+    int rc;
+
+    h->kind = GF_TASK_META;
+    h->meta = gf_xstrdup("noop");
+    if ((rc = task_keywords(l, file, kw, h)))
+        return rc;
+    inh_from_task(sub, in, h);
+    return 0;
+}
+
+/* A role reference in roles: or dependencies: a name, or a mapping with
+ * role:/name:, keywords (into *kw, a new map) and parameters. */
+static int role_ref(struct ld *l, const char *file, struct gf_val *x, char **name,
+                    struct gf_val **params, struct gf_val **kw)
+{
+    *kw = gf_val_map();
+    (*kw)->line = x->line, (*kw)->col = x->col;
     if (x->type == GF_VAL_STR)
         return get_str(l, file, x, "role", name);
     if (x->type != GF_VAL_MAP)
@@ -1174,13 +1203,8 @@ static int role_ref(struct ld *l, const char *file, struct gf_val *x, char **nam
                 gf_val_unref(*params);
                 *params = m;
             }
-        }
-        else if (!strcmp(k, "when"))
-            rc = get_conds(l, file, v, k, when);
-        else if (!strcmp(k, "tags"))
-            rc = get_tags(l, file, v, tags);
-        else if (!strcmp(k, "become") || !strcmp(k, "become_user") || !strcmp(k, "delegate_to"))
-            rc = kerr(l, file, v, "'%s' on a role reference is not supported by gpuforge", k);
+        } else if (in_list(role_ref_keys, k))
+            gf_val_map_set(*kw, k, gf_val_ref(v));
         else
             gf_val_map_set(*params, k, gf_val_ref(v)); /* a role parameter */
         if (rc)
@@ -1283,31 +1307,16 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
             for (size_t i = 0; deps && deps->type == GF_VAL_LIST && i < deps->u.list.n && !rc;
                  i++) {
                 char *dn = NULL;
-                struct gf_val *dp = NULL, *dw = NULL;
-                struct gf_vec dtags = GF_VEC_INIT;
-                rc = role_ref(l, mf, deps->u.list.v[i], &dn, &dp, &dw, &dtags);
-                if (rc == 0) {
-                    struct inh sub = *in;
-                    struct gf_val *w = gf_val_list();
-                    for (size_t j = 0; in->when && j < in->when->u.list.n; j++)
-                        gf_val_list_push(w, gf_val_ref(in->when->u.list.v[j]));
-                    for (size_t j = 0; dw && j < dw->u.list.n; j++)
-                        gf_val_list_push(w, gf_val_ref(dw->u.list.v[j]));
-                    sub.when = w;
-                    struct gf_vec tg = GF_VEC_INIT;
-                    for (size_t j = 0; j < in->tags.n; j++)
-                        gf_vec_push(&tg, in->tags.v[j]);
-                    for (size_t j = 0; j < dtags.n; j++)
-                        gf_vec_push(&tg, dtags.v[j]);
-                    sub.tags = tg;
+                struct gf_val *dp = NULL, *dkw = NULL;
+                struct inh sub;
+                rc = role_ref(l, mf, deps->u.list.v[i], &dn, &dp, &dkw);
+                if (rc == 0)
+                    rc = keywords_inh(l, mf, dkw, in, &sub);
+                if (rc == 0)
                     rc = load_role(l, mf, deps->u.list.v[i], dn, dp, NULL, &sub, 1, out);
-                    gf_vec_release(&tg, NULL);
-                    gf_val_unref(w);
-                }
                 free(dn);
                 gf_val_unref(dp);
-                gf_val_unref(dw);
-                gf_vec_release(&dtags, free);
+                gf_val_unref(dkw);
             }
         } else if (rc == 0 && doc && doc->type != GF_VAL_MAP) {
             rc = perr(l, l->pb->files.v[l->pb->files.n - 1], doc, "meta/main.yml must be a "
@@ -1566,26 +1575,17 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
             rc = perr(l, file, x, "'roles' must be a list");
         for (size_t i = 0; rc == 0 && x->type == GF_VAL_LIST && i < x->u.list.n; i++) {
             char *name = NULL;
-            struct gf_val *params = NULL, *w = NULL;
-            struct gf_vec rtags = GF_VEC_INIT;
-            rc = role_ref(l, file, x->u.list.v[i], &name, &params, &w, &rtags);
-            if (rc == 0) {
-                struct inh sub = in;
-                struct gf_vec tg = GF_VEC_INIT;
-                for (size_t j = 0; j < play_tags.n; j++)
-                    gf_vec_push(&tg, play_tags.v[j]);
-                for (size_t j = 0; j < rtags.n; j++)
-                    gf_vec_push(&tg, rtags.v[j]);
-                sub.tags = tg;
-                sub.when = w;
+            struct gf_val *params = NULL, *kw = NULL;
+            struct inh sub;
+            rc = role_ref(l, file, x->u.list.v[i], &name, &params, &kw);
+            if (rc == 0)
+                rc = keywords_inh(l, file, kw, &in, &sub);
+            if (rc == 0)
                 rc = load_role(l, file, x->u.list.v[i], name, params, NULL, &sub, 1,
                                &pl->sections[1]);
-                gf_vec_release(&tg, NULL);
-            }
             free(name);
             gf_val_unref(params);
-            gf_val_unref(w);
-            gf_vec_release(&rtags, free);
+            gf_val_unref(kw);
         }
     }
     if (rc == 0 && (x = gf_val_map_get(v, "tasks")))

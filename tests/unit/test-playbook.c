@@ -456,3 +456,34 @@ TEST(templated_keywords_kept_for_run_time)
     check_err("k/bad.yml", "bad.yml:4:26: undefined variable 'nope'");
     done();
 }
+
+TEST(role_reference_keywords)
+{
+    put("rk/site.yml", "- hosts: all\n  roles:\n"
+        "    - role: a\n      become: true\n      become_user: \"{{ svc }}\"\n"
+        "      when: x is defined\n      tags: ta\n      ignore_errors: true\n"
+        "      environment: { P: '1' }\n      delegate_to: h2\n      svc: web\n");
+    put("rk/roles/a/meta/main.yml", "dependencies:\n"
+        "  - role: b\n    when: y | default(true)\n    become: false\n    vars: { v: 1 }\n");
+    put("rk/roles/a/tasks/main.yml", "- command: 'true'\n");
+    put("rk/roles/b/tasks/main.yml", "- command: 'true'\n");
+    struct gf_playbook *pb = load_ok("rk/site.yml");
+    struct gf_vec *t = &((struct gf_play *)pb->plays.v[0])->sections[1];
+    ASSERT_EQ(t->n, 2);
+    struct gf_task *b = t->v[0], *a = t->v[1];
+    ASSERT_EQ(a->become, 1);
+    ASSERT_STREQ(a->become_user, "{{ svc }}");
+    ASSERT_EQ(a->when->u.list.n, 1);
+    ASSERT_STREQ(a->tags.v[0], "ta");
+    ASSERT_EQ(a->ignore_errors, 1);
+    ASSERT_STREQ(a->delegate_to, "h2");
+    ASSERT(gf_val_map_get(a->environment, "P") != NULL);
+    ASSERT_STREQ(gf_val_map_get(a->vars, "svc")->u.str.s, "web"); /* a role parameter */
+    ASSERT_EQ(b->become, 0);                /* the dependency's own keyword wins */
+    ASSERT_EQ(b->when->u.list.n, 2);        /* the parent's condition, then its own */
+    ASSERT_STREQ(b->tags.v[0], "ta");
+    ASSERT_EQ(gf_val_map_get(b->vars, "v")->u.i, 1);
+    gf_playbook_free(pb);
+    check_err("rk/site.yml", NULL);
+    done();
+}
