@@ -5,6 +5,7 @@
  * register, set_fact, facts, magic variables) can define. Each is an error
  * at the file:line:col of the argument or task. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,8 @@ struct known {
     size_t pos;
     struct gf_map guarded;  /* names the task's `when` tests with `is defined` */
     int any_name;           /* include_vars without name: any variable may exist */
+    struct gf_map scoped;   /* name -> count: loop variables and `is defined` guards of the
+                             * includes around the task */
 };
 
 static const char *const magic_names[] = {
@@ -79,7 +82,7 @@ static int is_known(const struct known *k, const char *name)
     const struct gf_task *t = k->t;
 
     if (k->any_name || gf_map_get(&k->global, name) || gf_map_get(&k->play, name) ||
-        gf_map_get(&k->guarded, name))
+        gf_map_get(&k->guarded, name) || gf_map_get(&k->scoped, name))
         return 1;
     if (gf_startswith(name, "ansible_") || gf_startswith(name, "gpuforge_"))
         return 1; /* facts: gathered at run time */
@@ -242,6 +245,31 @@ static int check_vars(struct known *k, const struct gf_task *t, struct gf_error 
 static int check_list(struct known *k, const struct gf_play *pl, const struct gf_vec *tasks,
                       struct gf_error *err);
 
+/* What an include gives the tasks it includes (add 1) or stops giving
+ * (add -1): its loop variables, and the names its own `when` guards with
+ * "is defined" (they run only where those are defined). */
+static void include_scope(struct known *k, const struct gf_task *t, int add)
+{
+    struct gf_map names = GF_MAP_INIT;
+
+    note_guards(&names, t->when);
+    if (t->loop) {
+        gf_map_set(&names, t->loop_var ? t->loop_var : "item", (void *)1);
+        gf_map_set(&names, "ansible_loop_var", (void *)1);
+        if (t->index_var)
+            gf_map_set(&names, t->index_var, (void *)1);
+    }
+    for (size_t i = 0; i < names.n; i++) {
+        const char *n = names.ents[i].key;
+        intptr_t c = (intptr_t)gf_map_get(&k->scoped, n) + add;
+        if (c > 0)
+            gf_map_set(&k->scoped, n, (void *)c);
+        else
+            gf_map_del(&k->scoped, n);
+    }
+    gf_map_release(&names, NULL);
+}
+
 static int check_task(struct known *k, const struct gf_play *pl, const struct gf_task *t,
                       struct gf_error *err)
 {
@@ -249,7 +277,11 @@ static int check_task(struct known *k, const struct gf_play *pl, const struct gf
     if (vrc)
         return vrc;
     if (t->kind == GF_TASK_BLOCK || t->kind == GF_TASK_INCLUDE) {
+        if (t->kind == GF_TASK_INCLUDE)
+            include_scope(k, t, 1);
         int rc = check_list(k, pl, &t->block, err);
+        if (t->kind == GF_TASK_INCLUDE)
+            include_scope(k, t, -1);
         if (rc == 0)
             rc = check_list(k, pl, &t->rescue, err);
         if (rc == 0)
@@ -339,5 +371,6 @@ int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
     gf_map_release(&k.global, NULL);
     gf_map_release(&k.play, NULL);
     gf_map_release(&k.guarded, NULL);
+    gf_map_release(&k.scoped, NULL);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -339,6 +340,7 @@ static void task_free(void *p)
     gf_val_unref(t->kw_tpl);
     gf_val_unref(t->vars);
     free(t->meta);
+    gf_val_unref(t->include);
     gf_vec_release(&t->block, NULL);
     gf_vec_release(&t->rescue, NULL);
     gf_vec_release(&t->always, NULL);
@@ -384,7 +386,7 @@ static struct gf_task *task_new(struct ld *l, const char *file, const struct gf_
 static int parse_tasks(struct ld *l, const char *file, struct gf_val *list, const struct inh *in,
                        struct gf_vec *out);
 static int load_role(struct ld *l, const char *file, struct gf_val *where, const char *name,
-                     struct gf_val *params, const char *tasks_from, const struct inh *in,
+                     struct gf_val *params, const struct gf_val *from, const struct inh *in,
                      int dedup, struct gf_vec *out);
 
 /* Finds a task file named by an import: relative to the including file's
@@ -611,48 +613,132 @@ static void inh_from_task(struct inh *sub, const struct inh *in, struct gf_task 
     sub->kw_tpl = t->kw_tpl;
 }
 
-/* The "file" of an import/include: a string, or a mapping with file:/name:. */
-static int include_target(struct ld *l, const char *file, struct gf_val *x, const char *action,
-                          char **name, char **tasks_from, struct gf_val **params)
+static int keywords_inh(struct ld *l, const char *file, struct gf_val *kw, const struct inh *in,
+                        struct inh *sub);
+
+/* The options of import_role/include_role (Ansible's names) and of
+ * import_tasks/include_tasks. */
+static const char *const role_include_opts[] = {
+    "name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "apply", "public",
+    "allow_duplicates", "rolespec_validate", "vars", NULL,
+};
+static const char *const tasks_include_opts[] = { "file", "_raw_params", "apply", NULL };
+
+/* The target of an import/include as a mapping of its options: a file
+ * name (a string) or a mapping (file:, or name: and the role options),
+ * with extra (the task's args:, may be NULL) merged in. Returns 0 with *out
+ * (a new map holding "file" or "name"), or -GF_EPARSE. */
+static int include_target(struct ld *l, const char *file, struct gf_val *x, struct gf_val *extra,
+                          const char *action, struct gf_val **out)
 {
     int role = strstr(action, "role") != NULL;
+    const char *const *opts = role ? role_include_opts : tasks_include_opts;
+    struct gf_val *m = gf_val_map();
 
+    *out = m;
+    m->line = x->line, m->col = x->col;
     if (x->type == GF_VAL_STR && !role)
-        return get_str(l, file, x, action, name);
-    if (x->type != GF_VAL_MAP)
+        gf_val_map_set(m, "file", gf_val_ref(x));
+    else if (x->type != GF_VAL_MAP)
         return perr(l, file, x, "'%s' needs %s", action,
                     role ? "a mapping with 'name'" : "a file name");
-    for (size_t i = 0; i < x->u.map.n; i++) {
-        const char *k = x->u.map.ents[i].key;
-        struct gf_val *v = x->u.map.ents[i].val;
-        int rc;
-        if ((!role && !strcmp(k, "file")) || (role && !strcmp(k, "name")))
-            rc = get_str(l, file, v, k, name);
-        else if (role && !strcmp(k, "tasks_from"))
-            rc = get_str(l, file, v, k, tasks_from);
-        else if (role && !strcmp(k, "vars"))
-            rc = get_map(l, file, v, k), *params = v;
-        else if (role && (!strcmp(k, "public") || !strcmp(k, "allow_duplicates")))
-            rc = 0;
-        else
-            rc = kerr(l, file, v, "'%s' does not take '%s'%s", action, k,
-                      role ? " (supported: name, tasks_from, vars)" : " (supported: file)");
-        if (rc)
-            return rc;
+    for (int pass = 0; pass < 2; pass++) {
+        struct gf_val *src = pass ? extra : x;
+        for (size_t i = 0; src && src->type == GF_VAL_MAP && i < src->u.map.n; i++) {
+            const char *k = src->u.map.ents[i].key;
+            struct gf_val *v = src->u.map.ents[i].val;
+            if (!in_list(opts, k)) {
+                struct gf_buf b = GF_BUF_INIT;
+                for (size_t j = 0; opts[j]; j++)
+                    if (opts[j][0] != '_')
+                        gf_buf_addf(&b, "%s%s", b.len ? ", " : "", opts[j]);
+                int rc = kerr(l, file, v, "'%s' does not take '%s' (supported: %s)", action, k,
+                              b.buf);
+                gf_buf_release(&b);
+                return rc;
+            }
+            if (!strcmp(k, "apply") && v->type != GF_VAL_MAP)
+                return perr(l, file, v, "'apply' must be a mapping of task keywords");
+            if (!strcmp(k, "vars") && v->type != GF_VAL_MAP && v->type != GF_VAL_NULL)
+                return perr(l, file, v, "'vars' must be a mapping");
+            if (strcmp(k, "apply") && strcmp(k, "vars") &&
+                (v->type == GF_VAL_LIST || v->type == GF_VAL_MAP))
+                return perr(l, file, v, "'%s' must be a string", k);
+            gf_val_map_set(m, !strcmp(k, "_raw_params") ? "file" : k, gf_val_ref(v));
+        }
     }
-    if (*name == NULL)
+    const struct gf_val *apply = gf_val_map_get(m, "apply");
+    for (size_t i = 0; apply && i < apply->u.map.n; i++) {
+        const char *k = apply->u.map.ents[i].key;
+        if (!is_task_key(k) || !strcmp(k, "block") || !strcmp(k, "rescue") ||
+            !strcmp(k, "always") || !strcmp(k, "name") || !strcmp(k, "action") ||
+            !strcmp(k, "args"))
+            return kerr(l, file, apply->u.map.ents[i].val, "'apply' takes task keywords, not "
+                        "'%s'", k);
+    }
+    if (apply && !gf_startswith(action, "include"))
+        return perr(l, file, apply, "'apply' is for include_tasks and include_role (an import "
+                    "takes the keywords itself)");
+    if (gf_val_map_get(m, role ? "name" : "file") == NULL)
         return perr(l, file, x, "'%s' needs %s", action, role ? "'name'" : "'file'");
     return 0;
 }
 
+/* The inheritance of what an include loads: the conditions from above it
+ * (its own were checked when it was reached) and its other keywords, then
+ * apply:'s keywords. *inherited is a new list the caller unrefs. */
+static int include_inh(struct ld *l, const struct gf_task *t, const struct inh *in,
+                       struct inh *sub, struct gf_val **inherited)
+{
+    const struct gf_val *apply = gf_val_map_get(t->include, "apply");
+    size_t n = t->when->u.list.n - (size_t)t->own_when;
+
+    inh_from_task(sub, in, (struct gf_task *)t);
+    *inherited = gf_val_list();
+    for (size_t i = 0; i < n; i++)
+        gf_val_list_push(*inherited, gf_val_ref(t->when->u.list.v[i]));
+    sub->when = *inherited;
+    if (apply == NULL)
+        return 0;
+    struct inh base = *sub;
+    return keywords_inh(l, t->file, (struct gf_val *)apply, &base, sub);
+}
+
+/* Loads what include or import t names (name: a file, or a role, with the
+ * role options in opts) into dst. *shown: what "included: ..." names
+ * (caller frees). */
+static int load_target(struct ld *l, const struct gf_task *t, const struct inh *sub,
+                       const char *name, const struct gf_val *opts, struct gf_vec *dst,
+                       char **shown)
+{
+    struct gf_val *where = t->include;
+    int rc;
+
+    *shown = NULL;
+    if (strstr(short_action(t->action), "role")) {
+        rc = load_role(l, t->file, where, name, gf_val_map_get(t->include, "vars"), opts,
+                       sub, 0, dst);
+        *shown = gf_xstrdup(name);
+        return rc;
+    }
+    char *path = find_tasks_file(l, sub->dir, name);
+    char real[PATH_MAX];
+    if (path == NULL)
+        return perr(l, t->file, gf_val_map_get(where, "file"), "task file '%s' not found "
+                    "(looked in %s and %s)", name, sub->dir, l->pb->dir);
+    rc = load_tasks_file(l, path, sub, dst);
+    *shown = gf_xstrdup(realpath(path, real) ? real : path);
+    free(path);
+    return rc;
+}
+
 static int parse_include(struct ld *l, const char *file, struct gf_val *v, const struct inh *in,
-                         const char *action, struct gf_val *x, struct gf_vec *out)
+                         const char *action, struct gf_val *x, struct gf_val *extra,
+                         struct gf_vec *out)
 {
     struct gf_task *t = task_new(l, file, v, in);
-    char *name = NULL, *tasks_from = NULL;
-    struct gf_val *params = NULL;
     const char *a = short_action(action);
-    int dynamic = gf_startswith(a, "include"), rc;
+    int dynamic = gf_startswith(a, "include"), role = strstr(a, "role") != NULL, rc;
     struct inh sub;
 
     if (!strcmp(a, "include"))
@@ -661,54 +747,38 @@ static int parse_include(struct ld *l, const char *file, struct gf_val *v, const
     t->action = gf_xstrdup(action);
     if ((rc = task_keywords(l, file, v, t)))
         return rc;
-    if ((rc = include_target(l, file, x, a, &name, &tasks_from, &params)))
-        goto out;
-    if (is_tpl(x) || (name && gf_tpl_is_template(name, strlen(name)))) {
-        rc = perr(l, file, x, "templated file names in '%s' are not supported", a);
-        goto out;
-    }
-    if (t->loop) {
-        rc = perr(l, file, v, "loops over '%s' are not supported by gpuforge", a);
-        goto out;
-    }
-    /* an include's own when is checked once, when it is reached; the
-     * children inherit only the conditions from above it */
-    inh_from_task(&sub, in, t);
+    if ((rc = include_target(l, file, x, extra, a, &t->include)))
+        return rc;
+    const struct gf_val *nv = gf_val_map_get(t->include, role ? "name" : "file");
+    int late = is_tpl(nv) || is_tpl(gf_val_map_get(t->include, "tasks_from"));
+    if (!dynamic && late)
+        return perr(l, file, nv, "templated names in '%s' are not supported by gpuforge: "
+                    "use include_%s, resolved when it runs", a, role ? "role" : "tasks");
+    if (!dynamic && t->loop)
+        return kerr(l, file, t->loop, "'%s' cannot loop (Ansible refuses it too): use "
+                    "include_%s", a, role ? "role" : "tasks");
+    char *name = NULL, *shown = NULL;
+    if ((rc = get_str(l, file, nv, role ? "name" : "file", &name)))
+        return rc;
     struct gf_val *inherited = NULL;
     if (dynamic) {
-        inherited = gf_val_list();
-        for (size_t i = 0; in->when && i < in->when->u.list.n; i++)
-            gf_val_list_push(inherited, gf_val_ref(in->when->u.list.v[i]));
-        sub.when = inherited;
-    }
-    struct gf_vec *dst = dynamic ? &t->block : out;
-    char *shown = NULL; /* what "included: ..." names */
-    if (strstr(a, "role")) {
-        rc = load_role(l, file, x, name, params, tasks_from, &sub, 0, dst);
-        shown = gf_xstrdup(name);
+        if ((rc = include_inh(l, t, in, &sub, &inherited)) == 0 && !late)
+            rc = load_target(l, t, &sub, name, t->include, &t->block, &shown);
     } else {
-        char *path = find_tasks_file(l, in->dir, name);
-        char real[PATH_MAX];
-        if (path == NULL)
-            rc = perr(l, file, x, "task file '%s' not found (looked in %s and %s)", name,
-                      in->dir, l->pb->dir);
-        else
-            rc = load_tasks_file(l, path, &sub, dst);
-        if (path)
-            shown = gf_xstrdup(realpath(path, real) ? real : path);
-        free(path);
+        inh_from_task(&sub, in, t);
+        rc = load_target(l, t, &sub, name, t->include, out, &shown);
     }
     gf_val_unref(inherited);
     if (rc == 0 && dynamic) {
+        /* a templated name is loaded per host when the include runs */
         t->kind = GF_TASK_INCLUDE;
-        t->meta = shown;
+        t->include_late = late;
+        t->meta = late ? NULL : shown;
         shown = NULL;
         gf_vec_push(out, t);
     }
     free(shown);
-out:
     free(name);
-    free(tasks_from);
     return rc;
 }
 
@@ -795,7 +865,7 @@ static int parse_task(struct ld *l, const char *file, struct gf_val *v, const st
         gf_val_ref(actval);
     }
     if (in_list(include_actions, modname)) {
-        rc = parse_include(l, file, v, in, modname, actval, out);
+        rc = parse_include(l, file, v, in, modname, actval, extra_args, out);
         goto out;
     }
     const char *sa = short_action(modname);
@@ -1229,14 +1299,18 @@ static void role_free(void *p)
 }
 
 static int load_role(struct ld *l, const char *file, struct gf_val *where, const char *name,
-                     struct gf_val *params, const char *tasks_from, const struct inh *in,
+                     struct gf_val *params, const struct gf_val *from, const struct inh *in,
                      int dedup, struct gf_vec *out)
 {
     /* the role whose tasks or dependencies name this one */
-    const struct gf_role *from = l->role_stack.n ? l->role_stack.v[l->role_stack.n - 1] : NULL;
+    const struct gf_role *parent = l->role_stack.n ? l->role_stack.v[l->role_stack.n - 1] : NULL;
+    const char *tasks_from = gf_arg_str(from, "tasks_from", NULL);
+    const char *vars_from = gf_arg_str(from, "vars_from", NULL);
+    const char *defaults_from = gf_arg_str(from, "defaults_from", NULL);
+    const char *handlers_from = gf_arg_str(from, "handlers_from", NULL);
     struct gf_vec looked = GF_VEC_INIT;
     char *collection = NULL;
-    char *dir = role_dir(l, name, from, dedup, &collection, &looked);
+    char *dir = role_dir(l, name, parent, dedup, &collection, &looked);
     int rc = 0;
 
     if (dir == NULL) {
@@ -1270,7 +1344,7 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
             return perr(l, file, where, "role '%s' depends on itself", name);
         }
     int has_params = params && params->type == GF_VAL_MAP && params->u.map.n;
-    if (dedup && !has_params && tasks_from == NULL) {
+    if (dedup && !has_params && from == NULL) {
         if (gf_map_get(&l->play_roles, dir)) {
             free(dir);
             free(collection);
@@ -1291,8 +1365,16 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
     }
     r->path = dir;
     r->params = has_params ? gf_val_ref(params) : NULL;
-    if ((rc = role_map_file(l, dir, "defaults", NULL, &r->defaults)) ||
-        (rc = role_map_file(l, dir, "vars", NULL, &r->vars)))
+    const char *const subs[] = { "defaults", "vars", "handlers" };
+    const char *const froms[] = { defaults_from, vars_from, handlers_from };
+    for (int i = 0; i < 3; i++) {
+        char *p = froms[i] ? role_path_of(dir, subs[i], froms[i], 1, i < 2) : NULL;
+        if (froms[i] && p == NULL)
+            return perr(l, file, where, "role '%s' has no %s/%s", name, subs[i], froms[i]);
+        free(p);
+    }
+    if ((rc = role_map_file(l, dir, "defaults", defaults_from, &r->defaults)) ||
+        (rc = role_map_file(l, dir, "vars", vars_from, &r->vars)))
         return rc;
     gf_vec_push(&l->play->roles, r);
     gf_vec_push(&l->role_stack, r);
@@ -1341,7 +1423,7 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
     else if (tf)
         rc = load_tasks_file(l, tf, &sub, out);
     free(tf);
-    char *hf = rc ? NULL : role_file(dir, "handlers", "main");
+    char *hf = rc ? NULL : role_file(dir, "handlers", handlers_from ? handlers_from : "main");
     if (hf) {
         struct inh hs = sub;
         hs.handler = 1;
@@ -1680,6 +1762,58 @@ static int load_playbook_file(struct ld *l, const char *path, struct gf_val *whe
     return rc;
 }
 
+static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int gf_playbook_load_include(struct gf_playbook *pb, struct gf_play *play,
+                             const struct gf_task *t, const char *name,
+                             const struct gf_val *opts, const struct gf_vec **tasks,
+                             char **shown, struct gf_error *err)
+{
+    const char *from = gf_arg_str(opts, "tasks_from", "");
+    char *key = gf_xasprintf("%p\n%s\n%s", (const void *)t, name, from);
+    struct late *lt;
+    int rc = 0;
+
+    pthread_mutex_lock(&late_lock);
+    if ((lt = gf_map_get(&pb->late, key)) == NULL) {
+        struct ld l = { .pb = pb, .err = err, .play = play };
+        struct inh in = { 0 }, sub;
+        struct gf_val *inherited = NULL;
+        lt = gf_xcalloc(1, sizeof(*lt));
+        in.dir = t->dir;
+        in.role = t->role;
+        if ((rc = include_inh(&l, t, &in, &sub, &inherited)) == 0)
+            rc = load_target(&l, t, &sub, name, opts, &lt->tasks, &lt->shown);
+        gf_val_unref(inherited);
+        gf_vec_release(&l.role_stack, NULL);
+        gf_map_release(&l.play_roles, NULL);
+        if (rc) {
+            gf_vec_release(&lt->tasks, NULL);
+            free(lt->shown);
+            free(lt);
+            lt = NULL;
+        } else {
+            gf_map_set(&pb->late, key, lt);
+        }
+    }
+    pthread_mutex_unlock(&late_lock);
+    free(key);
+    if (lt) {
+        *tasks = &lt->tasks;
+        *shown = lt->shown;
+    }
+    return rc;
+}
+
+static void late_free(void *p)
+{
+    struct late *lt = p;
+
+    gf_vec_release(&lt->tasks, NULL);
+    free(lt->shown);
+    free(lt);
+}
+
 int gf_playbook_load(const char *path, const struct gf_val *extra_vars, struct gf_playbook **out,
                      struct gf_error *err)
 {
@@ -1717,6 +1851,7 @@ void gf_playbook_free(struct gf_playbook *pb)
     gf_vec_release(&pb->roles, role_free);
     gf_vec_release(&pb->tasks, task_free);
     gf_vec_release(&pb->files, free);
+    gf_map_release(&pb->late, late_free);
     gf_tpl_cache_free(pb->cache);
     free(pb->path);
     free(pb->dir);

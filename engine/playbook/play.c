@@ -247,6 +247,8 @@ static void fail_host(struct run *r, struct hstate *h, const struct gf_error *er
     run_changed(r);
 }
 
+static void run_list(struct run *r, const struct gf_vec *tasks, const struct gf_vec *hosts);
+
 struct taskjob {
     struct run *r;
     const struct gf_task *t;
@@ -338,8 +340,6 @@ static void run_module_task(struct run *r, const struct gf_task *t, struct gf_ve
     }
 }
 
-static void run_list(struct run *r, const struct gf_vec *tasks, const struct gf_vec *hosts);
-
 static void run_handlers(struct run *r, const struct gf_vec *hosts)
 {
     for (int pass = 0; pass < 64; pass++) {
@@ -401,12 +401,174 @@ static void run_meta(struct run *r, const struct gf_task *t, struct gf_vec *act)
     run_changed(r);
 }
 
+/* One run of a looped or late include: the hosts that include the same
+ * file for the same loop item (index), each with its own loop variables,
+ * in the order Ansible runs them (first seen first). */
+struct incgrp {
+    char *name;                  /* the templated name (late), or NULL */
+    struct gf_val *opts;         /* the templated options (late), or NULL */
+    size_t idx;                  /* the loop item's index */
+    struct gf_vec hosts;         /* struct hstate * */
+    struct gf_vec vars;          /* struct gf_val *: each host's loop variables, or NULL */
+};
+
+/* The include's options with its file or name and tasks_from templated
+ * for v's host and item. Returns 0 with *opts (caller unrefs) and *name
+ * (borrowed from it), or -GF_E* with err. */
+static int include_opts(struct vctx *v, struct gf_val **opts, const char **name,
+                        struct gf_error *err)
+{
+    const struct gf_task *t = v->t;
+    const char *key = strstr(t->action, "role") ? "name" : "file";
+    struct gf_val *m = gf_val_map_merge(t->include, NULL);
+    static const char *const keys[] = { "name", "file", "tasks_from", "vars_from",
+                                        "defaults_from", "handlers_from", NULL };
+
+    for (size_t i = 0; keys[i]; i++) {
+        struct gf_val *x = gf_val_map_get(t->include, keys[i]), *res = NULL;
+        if (x == NULL)
+            continue;
+        if (tpl_val(v, x, &res, err) < 0) {
+            gf_val_unref(m);
+            return -GF_EINVAL;
+        }
+        if (res->type != GF_VAL_STR) {
+            struct gf_buf b = GF_BUF_INIT;
+            gf_val_to_text(res, &b);
+            gf_val_unref(res);
+            res = gf_val_str(b.buf ? b.buf : "");
+            gf_buf_release(&b);
+        }
+        gf_val_map_set(m, keys[i], res);
+    }
+    *opts = m;
+    *name = gf_val_map_get(m, key)->u.str.s;
+    return 0;
+}
+
+/* include_tasks / include_role with a loop or a templated name: resolved
+ * for each host and item, then run group by group. */
+static void run_include_each(struct run *r, const struct gf_task *t, struct gf_vec *act)
+{
+    struct gf_vec groups = GF_VEC_INIT, no = GF_VEC_INIT;
+
+    for (size_t i = 0; i < act->n; i++) {
+        struct hstate *h = act->v[i];
+        struct gf_error err = GF_ERROR_INIT;
+        struct gf_val *items = NULL;
+        struct vctx v;
+        int any = 0, rc = 0;
+        vctx_init(&v, r, h, t);
+        if (t->loop)
+            rc = run_loop_items(&v, &items, &err);
+        size_t n = t->loop ? (rc == 0 ? items->u.list.n : 0) : 1;
+        for (size_t k = 0; k < n && rc == 0; k++) {
+            int ok = 0;
+            struct gf_val *opts = NULL;
+            const char *name = NULL;
+            if (t->loop)
+                vctx_set_item(&v, items->u.list.v[k], k);
+            if ((rc = vctx_when(&v, &ok, &err)) < 0 || !ok)
+                continue;
+            if (t->include_late && (rc = include_opts(&v, &opts, &name, &err)) < 0)
+                break;
+            struct incgrp *g = NULL;
+            for (size_t j = 0; j < groups.n && g == NULL; j++) {
+                struct incgrp *c = groups.v[j];
+                if (c->idx == k && (!name || !strcmp(c->name, name)) &&
+                    !gf_vec_contains(&c->hosts, h))
+                    g = c;
+            }
+            if (g == NULL) {
+                g = gf_xcalloc(1, sizeof(*g));
+                g->idx = k;
+                g->name = name ? gf_xstrdup(name) : NULL;
+                g->opts = opts ? gf_val_ref(opts) : NULL;
+                gf_vec_push(&groups, g);
+            }
+            gf_vec_push(&g->hosts, h);
+            gf_vec_push(&g->vars, v.loopvars ? gf_val_ref(v.loopvars) : NULL);
+            gf_val_unref(opts);
+            any = 1;
+        }
+        if (rc < 0)
+            fail_host(r, h, &err);
+        else if (!any)
+            gf_vec_push(&no, h);
+        h->seen = 1;
+        gf_val_unref(items);
+        gf_error_clear(&err);
+        vctx_release(&v);
+    }
+    out_task(r, t, "TASK", act->n ? act->v[0] : NULL);
+    for (size_t i = 0; i < no.n; i++) {
+        out_skip_host(r, no.v[i], t);
+        ((struct hstate *)no.v[i])->st.skipped++;
+    }
+    for (size_t i = 0; i < groups.n; i++) {
+        struct incgrp *g = groups.v[i];
+        struct gf_vec hosts = GF_VEC_INIT, saved = GF_VEC_INIT;
+        const struct gf_vec *tasks = &t->block;
+        const char *shown = t->meta ? t->meta : "";
+        char *lshown = NULL;
+        struct gf_error err = GF_ERROR_INIT;
+        if (g->name && gf_playbook_load_include(r->pb, r->play, t, g->name, g->opts, &tasks,
+                                                &lshown, &err) < 0) {
+            for (size_t k = 0; k < g->hosts.n; k++)
+                if (host_active(g->hosts.v[k]))
+                    fail_host(r, g->hosts.v[k], &err);
+            gf_error_clear(&err);
+            continue;
+        }
+        if (lshown)
+            shown = lshown;
+        for (size_t k = 0; k < g->hosts.n; k++) {
+            struct hstate *h = g->hosts.v[k];
+            if (!host_active(h) || r->end_play)
+                continue;
+            gf_vec_push(&hosts, h);
+            gf_vec_push(&saved, h->incvars);
+            struct gf_val *m = gf_val_map_merge(h->incvars, g->vars.v[k]);
+            h->incvars = m;
+            h->st.ok++;
+        }
+        if (hosts.n) {
+            out_included(r, t, shown, &hosts);
+            run_list(r, tasks, &hosts);
+        }
+        for (size_t k = 0; k < hosts.n; k++) {
+            struct hstate *h = hosts.v[k];
+            gf_val_unref(h->incvars);
+            h->incvars = saved.v[k];
+        }
+        run_changed(r);
+        gf_vec_release(&hosts, NULL);
+        gf_vec_release(&saved, NULL);
+    }
+    for (size_t i = 0; i < groups.n; i++) {
+        struct incgrp *g = groups.v[i];
+        free(g->name);
+        gf_val_unref(g->opts);
+        gf_vec_release(&g->hosts, NULL);
+        for (size_t k = 0; k < g->vars.n; k++)
+            gf_val_unref(g->vars.v[k]);
+        gf_vec_release(&g->vars, NULL);
+        free(g);
+    }
+    gf_vec_release(&groups, NULL);
+    gf_vec_release(&no, NULL);
+}
+
 static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *act)
 {
     struct gf_vec yes = GF_VEC_INIT, no = GF_VEC_INIT;
 
     if (!tag_selected(r, t))
         return;
+    if (t->loop || t->include_late) {
+        run_include_each(r, t, act);
+        return;
+    }
     for (size_t i = 0; i < act->n; i++) {
         struct hstate *h = act->v[i];
         struct gf_error err = GF_ERROR_INIT;
@@ -835,6 +997,7 @@ out:
         gf_val_unref(h->ansible_facts);
         gf_val_unref(h->hvars);
         gf_val_unref(h->ivars);
+        gf_val_unref(h->incvars);
         gf_vec_release(&h->notified, NULL);
         pthread_mutex_destroy(&h->lock);
     }

@@ -69,7 +69,12 @@ struct gf_task {
                                   * check_mode, ...), own or inherited, evaluated per host
                                   * when the task runs; the int field is then unused. NULL */
     struct gf_val *vars;         /* block, include and task vars merged (map) or NULL */
-    char *meta;                  /* GF_TASK_META: the action */
+    char *meta;                  /* GF_TASK_META: the action; GF_TASK_INCLUDE: what
+                                  * "included:" names (NULL: loaded per host) */
+    struct gf_val *include;      /* import/include: its options (file or name, tasks_from,
+                                  * apply, ...) as written */
+    int include_late;            /* GF_TASK_INCLUDE: the name is a template, loaded per host
+                                  * when it runs (gf_playbook_load_include); block empty */
     struct gf_vec block, rescue, always; /* struct gf_task *: BLOCK (block) and INCLUDE */
     struct gf_role *role;        /* the role the task comes from, or NULL */
     char *dir;                   /* directory of the task's file (relative file lookups) */
@@ -108,6 +113,12 @@ struct gf_play {
     int line, col;
 };
 
+/* What an include with a templated name loaded for one name (load.c). */
+struct late {
+    struct gf_vec tasks;         /* struct gf_task *, owned by the playbook's tasks */
+    char *shown;                 /* what "included: ..." names */
+};
+
 struct gf_playbook {
     char *path;
     char *dir;                   /* playbook_dir */
@@ -115,6 +126,8 @@ struct gf_playbook {
     struct gf_vec roles;         /* struct gf_role *, owned */
     struct gf_vec tasks;         /* struct gf_task *, every task, owned */
     struct gf_vec files;         /* char *, every file read, for --list-files */
+    struct gf_map late;          /* "TASK\nNAME" -> struct late *: includes loaded while
+                                  * running (gf_playbook_load_include) */
     struct gf_tpl_cache *cache;
 };
 
@@ -142,6 +155,18 @@ int gf_task_role_named(const struct gf_task *t, const char *name);
 int gf_playbook_load(const char *path, const struct gf_val *extra_vars, struct gf_playbook **out,
                      struct gf_error *err);
 void gf_playbook_free(struct gf_playbook *pb);
+
+/* Loads, while the playbook runs, what the include task t (include_late)
+ * names once its options are templated (opts: t->include templated; name:
+ * its file or name): a task file (found as an import's) or a role, with
+ * the include's keywords and apply: pushed down. Loaded once per task, name
+ * and tasks_from; safe to call from several threads. Returns 0 with *tasks
+ * and *shown (what "included:" names; both owned by pb), or -GF_E* with err
+ * at the include. */
+int gf_playbook_load_include(struct gf_playbook *pb, struct gf_play *play,
+                             const struct gf_task *t, const char *name,
+                             const struct gf_val *opts, const struct gf_vec **tasks,
+                             char **shown, struct gf_error *err);
 
 /* Static checks done before anything runs, needing the inventory: module
  * arguments that are not templated are validated against the module's

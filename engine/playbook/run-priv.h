@@ -41,6 +41,7 @@ struct hstate {
     struct gf_val *ansible_facts; /* the same without the prefix */
     struct gf_val *hvars;        /* map: set_fact and register */
     struct gf_val *ivars;        /* map: include_vars (below hvars, above task vars) */
+    struct gf_val *incvars;      /* map: the loop variables of the includes being run */
     int unreachable;             /* out of the run */
     int failed;                  /* out of the run (until clear_host_errors) */
     int ended;                   /* meta: end_host, for this play */
@@ -89,6 +90,14 @@ struct vctx {
 };
 void vctx_init(struct vctx *v, struct run *r, struct hstate *h, const struct gf_task *t);
 void vctx_release(struct vctx *v);
+/* Sets the loop variables of v's task (loop_var, index_var) to item i. */
+void vctx_set_item(struct vctx *v, struct gf_val *item, size_t i);
+/* The task's `when` in v's scope (loop variables included). Returns 0 with
+ * *ok, or -GF_E* with err. */
+int vctx_when(struct vctx *v, int *ok, struct gf_error *err);
+/* The task's loop items, templated (with_NAME through its lookup). Returns
+ * 0 with *items (a list; caller unrefs), or -GF_E* with err. */
+int run_loop_items(struct vctx *v, struct gf_val **items, struct gf_error *err);
 int tpl_val(struct vctx *v, const struct gf_val *x, struct gf_val **out, struct gf_error *err);
 struct gf_val *run_hostvars(struct run *r);
 /* Host state changed: hostvars must be rebuilt. */

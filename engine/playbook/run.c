@@ -32,6 +32,8 @@ static struct gf_val *vlookup(void *ctx, const char *name)
         return x;
     if (r->o->extra_vars && (x = gf_val_map_get(r->o->extra_vars, name)))
         return x;
+    if (h->incvars && (x = gf_val_map_get(h->incvars, name))) /* include params */
+        return x;
     if ((x = gf_val_map_get(h->hvars, name)))
         return x;
     if ((x = gf_val_map_get(h->ivars, name)))
@@ -113,6 +115,19 @@ void vctx_init(struct vctx *v, struct run *r, struct hstate *h, const struct gf_
     v->scope.lookup = vlookup;
     v->scope.names = vnames;
     v->scope.ctx = v;
+}
+
+void vctx_set_item(struct vctx *v, struct gf_val *item, size_t i)
+{
+    const struct gf_task *t = v->t;
+    const char *lv = t->loop_var ? t->loop_var : "item";
+
+    gf_val_unref(v->loopvars);
+    v->loopvars = gf_val_map();
+    gf_val_map_set(v->loopvars, lv, gf_val_ref(item));
+    if (t->index_var)
+        gf_val_map_set(v->loopvars, t->index_var, gf_val_int((long long)i));
+    gf_val_map_set(v->loopvars, "ansible_loop_var", gf_val_str(lv));
 }
 
 void vctx_release(struct vctx *v)
@@ -222,6 +237,11 @@ static int eval_conds(struct vctx *v, const struct gf_val *conds, size_t from, i
         }
     }
     return 0;
+}
+
+int vctx_when(struct vctx *v, int *ok, struct gf_error *err)
+{
+    return eval_conds(v, v->t->when, 0, ok, NULL, err);
 }
 
 int run_when(struct run *r, struct hstate *h, const struct gf_task *t, int *ok,
@@ -733,8 +753,7 @@ static int lookup_items(struct vctx *v, struct gf_val **items, struct gf_error *
     return 0;
 }
 
-/* The loop's items, templated. Returns 0 or -GF_E* with err. */
-static int loop_items(struct vctx *v, struct gf_val **items, struct gf_error *err)
+int run_loop_items(struct vctx *v, struct gf_val **items, struct gf_error *err)
 {
     const struct gf_task *t = v->t;
     struct gf_val *x = NULL;
@@ -855,7 +874,7 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
     }
     /* a loop: `when` is checked per item */
     struct gf_val *items = NULL;
-    if (loop_items(&v, &items, &err) < 0) {
+    if (run_loop_items(&v, &items, &err) < 0) {
         fail_outcome(o, &err);
         goto print;
     }
@@ -865,12 +884,7 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
     o->status = GF_ST_OK;
     for (size_t i = 0; i < items->u.list.n; i++) {
         struct gf_val *item = items->u.list.v[i], *ir = NULL;
-        gf_val_unref(v.loopvars);
-        v.loopvars = gf_val_map();
-        gf_val_map_set(v.loopvars, lv, gf_val_ref(item));
-        if (t->index_var)
-            gf_val_map_set(v.loopvars, t->index_var, gf_val_int((long long)i));
-        gf_val_map_set(v.loopvars, "ansible_loop_var", gf_val_str(lv));
+        vctx_set_item(&v, item, i);
         int sk, ch;
         enum gf_status st = run_item(&v, eh, &ir, &sk, &ch);
         gf_val_map_set(ir, lv, gf_val_ref(item));

@@ -487,3 +487,47 @@ TEST(role_reference_keywords)
     check_err("rk/site.yml", NULL);
     done();
 }
+
+TEST(includes_loops_templates_and_apply)
+{
+    put("i/site.yml", "- hosts: all\n  tasks:\n"
+        "    - include_tasks: each.yml\n      loop: [a, b]\n      loop_control: { loop_var: m }\n"
+        "    - include_tasks: \"{{ which }}.yml\"\n      vars: { which: each }\n"
+        "    - include_role:\n        name: r\n        tasks_from: other\n"
+        "        vars_from: extra\n        apply: { tags: [t9], become: true }\n"
+        "    - include_tasks: guarded.yml\n      when: server is defined\n");
+    put("i/each.yml", "- debug: msg={{ m }}\n  when: m is defined\n");
+    put("i/guarded.yml", "- command: echo {{ server }}\n");
+    put("i/roles/r/tasks/other.yml", "- command: 'true'\n");
+    put("i/roles/r/vars/extra.yml", "e: 1\n");
+    struct gf_playbook *pb = load_ok("i/site.yml");
+    struct gf_vec *t = &((struct gf_play *)pb->plays.v[0])->sections[1];
+    struct gf_task *loop = t->v[0], *late = t->v[1], *role = t->v[2];
+    ASSERT_EQ(loop->kind, GF_TASK_INCLUDE);
+    ASSERT(loop->loop != NULL && loop->block.n == 1); /* loaded once, run per item */
+    ASSERT_EQ(late->include_late, 1);
+    ASSERT_EQ(late->block.n, 0);                     /* loaded per host when it runs */
+    struct gf_task *rt = role->block.v[0];
+    ASSERT_STREQ(rt->tags.v[0], "t9");               /* apply: */
+    ASSERT_EQ(rt->become, 1);
+    ASSERT_EQ(role->become, -1);                     /* not the include's own */
+    ASSERT_EQ(gf_val_map_get(rt->role->vars, "e")->u.i, 1);
+    gf_playbook_free(pb);
+    /* the loop variable and the include's `is defined` guard reach the included tasks */
+    check_err("i/site.yml", NULL);
+    put("i/imploop.yml", "- hosts: all\n  tasks:\n    - import_tasks: each.yml\n      loop: [1]\n");
+    load_err("i/imploop.yml", "imploop.yml:4:7: 'import_tasks' cannot loop (Ansible refuses it "
+             "too): use include_tasks");
+    put("i/imptpl.yml", "- hosts: all\n  tasks:\n    - import_tasks: \"{{ x }}.yml\"\n");
+    load_err("i/imptpl.yml", "imptpl.yml:3:21: templated names in 'import_tasks' are not "
+             "supported by gpuforge: use include_tasks, resolved when it runs");
+    put("i/badapply.yml", "- hosts: all\n  tasks:\n    - include_tasks:\n"
+        "        file: each.yml\n        apply: { shell: x }\n");
+    load_err("i/badapply.yml", "badapply.yml:5:18: 'apply' takes task keywords, not 'shell'");
+    put("i/badopt.yml", "- hosts: all\n  tasks:\n    - include_role:\n"
+        "        name: r\n        task_from: x\n");
+    load_err("i/badopt.yml", "badopt.yml:5:9: 'include_role' does not take 'task_from' "
+             "(supported: name, tasks_from, vars_from, defaults_from, handlers_from, apply, "
+             "public, allow_duplicates, rolespec_validate, vars)");
+    done();
+}
