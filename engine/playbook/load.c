@@ -871,16 +871,24 @@ static int parse_task(struct ld *l, const char *file, struct gf_val *v, const st
     const char *sa = short_action(modname);
     if (!strcmp(sa, "meta")) {
         static const char *const metas[] = { "flush_handlers", "noop", "end_play", "end_host",
-                                             "clear_host_errors", "refresh_inventory", NULL };
+                                             "clear_host_errors", "reset_connection",
+                                             "refresh_inventory", "end_batch", "clear_facts",
+                                             NULL };
+        static const char *const refused[] = { "refresh_inventory", "end_batch",
+                                               "clear_facts", NULL };
         struct gf_task *t = task_new(l, file, v, in);
         t->kind = GF_TASK_META;
         t->action = gf_xstrdup(modname);
         if ((rc = task_keywords(l, file, v, t)))
             goto out;
-        if (actval->type != GF_VAL_STR || !in_list(metas, actval->u.str.s) ||
-            !strcmp(actval->u.str.s, "refresh_inventory")) {
+        if (actval->type != GF_VAL_STR || !in_list(metas, actval->u.str.s)) {
             rc = perr(l, file, actval, "meta action must be one of flush_handlers, noop, "
-                      "end_play, end_host, clear_host_errors");
+                      "end_play, end_host, clear_host_errors, reset_connection");
+            goto out;
+        }
+        if (in_list(refused, actval->u.str.s)) {
+            rc = perr(l, file, actval, "'meta: %s' is not supported by gpuforge",
+                      actval->u.str.s);
             goto out;
         }
         t->meta = gf_xstrdup(actval->u.str.s);

@@ -394,6 +394,13 @@ static void run_meta(struct run *r, const struct gf_task *t, struct gf_vec *act)
             r->end_play = 1;
         else if (!strcmp(t->meta, "end_host"))
             h->ended = 1;
+        else if (!strcmp(t->meta, "reset_connection")) {
+            /* the next task opens a new session (new logins, groups, env) */
+            pthread_mutex_lock(&h->lock);
+            gf_session_close(h->sess);
+            h->sess = NULL;
+            pthread_mutex_unlock(&h->lock);
+        }
         else if (!strcmp(t->meta, "clear_host_errors"))
             for (size_t k = 0; k < r->batch.n; k++)
                 ((struct hstate *)r->batch.v[k])->failed = 0;

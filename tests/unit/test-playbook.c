@@ -495,14 +495,15 @@ TEST(includes_loops_templates_and_apply)
         "    - include_tasks: \"{{ which }}.yml\"\n      vars: { which: each }\n"
         "    - include_role:\n        name: r\n        tasks_from: other\n"
         "        vars_from: extra\n        apply: { tags: [t9], become: true }\n"
-        "    - include_tasks: guarded.yml\n      when: server is defined\n");
+        "    - include_tasks: guarded.yml\n      when: server is defined\n"
+        "    - meta: reset_connection\n");
     put("i/each.yml", "- debug: msg={{ m }}\n  when: m is defined\n");
     put("i/guarded.yml", "- command: echo {{ server }}\n");
     put("i/roles/r/tasks/other.yml", "- command: 'true'\n");
     put("i/roles/r/vars/extra.yml", "e: 1\n");
     struct gf_playbook *pb = load_ok("i/site.yml");
     struct gf_vec *t = &((struct gf_play *)pb->plays.v[0])->sections[1];
-    struct gf_task *loop = t->v[0], *late = t->v[1], *role = t->v[2];
+    struct gf_task *loop = t->v[0], *late = t->v[1], *role = t->v[2], *meta = t->v[4];
     ASSERT_EQ(loop->kind, GF_TASK_INCLUDE);
     ASSERT(loop->loop != NULL && loop->block.n == 1); /* loaded once, run per item */
     ASSERT_EQ(late->include_late, 1);
@@ -512,6 +513,7 @@ TEST(includes_loops_templates_and_apply)
     ASSERT_EQ(rt->become, 1);
     ASSERT_EQ(role->become, -1);                     /* not the include's own */
     ASSERT_EQ(gf_val_map_get(rt->role->vars, "e")->u.i, 1);
+    ASSERT_STREQ(meta->meta, "reset_connection");
     gf_playbook_free(pb);
     /* the loop variable and the include's `is defined` guard reach the included tasks */
     check_err("i/site.yml", NULL);
