@@ -1,0 +1,100 @@
+#!/bin/sh
+# t0260-ansible-content: what third-party Ansible content relies on, run on
+# real nodes: include_tasks in loops and with names each host templates,
+# include_role with apply, keywords given as templates (become on a role
+# reference, ignore_errors, environment), role vars directories,
+# meta: reset_connection, modules gpuforge lacks (failing loudly only where
+# reached), with_NAME loops over an unknown lookup plugin; then the static
+# checks over the compatibility corpus, when it is present.
+. "$(dirname "$0")/test-lib.sh"
+GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
+PB=$TEST_DIR/playbooks/ansible-content
+CORPUS=$TEST_DIR/../../../shared/compat/corpus
+
+test_begin "Ansible content features on a 2-node testbed"
+tb_up 2 || exit 1
+
+expect_success 'an inventory where each host picks its flavour' '
+    sed -e "/^node1 /s/\$/ flavour=one/" -e "/^node2 /s/\$/ flavour=two/" "$INV" >inv.ini
+'
+
+expect_code 2 'the run: node2 fails where its ignore_errors template is false' '
+    "$GF" run -i inv.ini "$PB/site.yml" >out 2>&1; rc=$?
+    cat out
+    exit $rc
+'
+
+expect_success 'include_tasks in a loop: each item with its loop and index variables' '
+    for n in node1 node2; do
+        test "$(tb_exec $n cat /tmp/gf-ac-mount-alpha)" = "alpha 0" &&
+        test "$(tb_exec $n cat /tmp/gf-ac-mount-beta)" = "beta 1" || exit 1
+    done &&
+    test "$(grep -c "^included: .*/mount-one.yml for node1, node2" out)" = 2
+'
+
+expect_success 'include_tasks and include_role with names each host templates; apply' '
+    test "$(tb_exec node1 cat /tmp/gf-ac-flavour)" = one &&
+    test "$(tb_exec node2 cat /tmp/gf-ac-flavour)" = two &&
+    grep -q "^included: .*/per-host-one.yml for node1\$" out &&
+    grep -q "^included: .*/per-host-two.yml for node2\$" out &&
+    test "$(tb_exec node1 cat /tmp/gf-ac-role)" = root &&
+    test "$(tb_exec node2 cat /tmp/gf-ac-role)" = "two root"
+'
+
+expect_success 'a role reference with a templated become; vars/main/ merged in order' '
+    test "$(tb_exec node1 cat /tmp/gf-ac-stamp-node1)" = "root first second dflt from-param" &&
+    test "$(tb_exec node2 cat /tmp/gf-ac-stamp-node2)" = "gf first second dflt from-param"
+'
+
+expect_success 'environment given as a template, per host' '
+    test "$(tb_exec node1 cat /tmp/gf-ac-env)" = teal-node1 &&
+    test "$(tb_exec node2 cat /tmp/gf-ac-env)" = teal-node2
+'
+
+expect_success 'meta: reset_connection opens a new session' '
+    for n in node1 node2; do
+        a=$(tb_exec $n cat /tmp/gf-ac-sess1) && b=$(tb_exec $n cat /tmp/gf-ac-sess2) &&
+        c=$(tb_exec $n cat /tmp/gf-ac-sess3) && test "$a" = "$b" && test "$b" != "$c" || exit 1
+    done
+'
+
+expect_success 'a templated ignore_errors: node1 ignored and went on, node2 stopped' '
+    grep -q "^...ignoring" out &&
+    test "$(tb_exec node1 cat /tmp/gf-ac-after)" = "went on" &&
+    ! tb_exec node2 test -e /tmp/gf-ac-after &&
+    grep -Eq "node1 +: ok=.* failed=0 .* ignored=1" out &&
+    grep -Eq "node2 +: ok=.* failed=1 " out
+'
+
+expect_code 2 'a module gpuforge lacks fails on the node that reaches it, naming it' '
+    "$GF" run -i inv.ini "$PB/unimplemented.yml" >out 2>&1; rc=$?
+    cat out
+    grep -q "^fatal: \[node2\]: FAILED! => {.*module .ansible.builtin.dnf. is not implemented by gpuforge (task at .*unimplemented.yml:5:7, host .node2.)" out &&
+    grep -q "^skipping: \[node1\]" out &&
+    grep -Eq "node1 +: ok=1 .*failed=0" out &&
+    exit $rc
+'
+
+expect_code 2 'a with_NAME loop over an unknown lookup plugin fails naming it' '
+    "$GF" run -i inv.ini -l node1 "$PB/lookup-loop.yml" >out 2>&1; rc=$?
+    cat out
+    grep -q "lookup-loop.yml:8:.*with_no_such_plugin: lookup plugin .no_such_plugin. is not supported" out &&
+    exit $rc
+'
+
+test_begin "static checks over the compatibility corpus"
+if [ ! -f "$CORPUS/items.tsv" ]; then
+    echo "# skipped: no corpus at $CORPUS"
+else
+    expect_success 'every corpus item passes --syntax-check' '
+        fails=0
+        while IFS="	" read -r id dir pb inv rp; do
+            case $id in "#"*|"") continue ;; esac
+            (cd "$CORPUS/$dir" && ANSIBLE_ROLES_PATH=$rp "$GF" run -i "$inv" --syntax-check "$pb") \
+                >item.out 2>&1 || { echo "FAIL $id:"; cat item.out; fails=$((fails + 1)); }
+        done <"$CORPUS/items.tsv"
+        test $fails = 0
+    '
+fi
+
+test_done
