@@ -109,9 +109,10 @@ static void on_name(const char *name, size_t pos, void *ctx)
     }
 }
 
-/* Checks one string of the task: template syntax and variables. expr: a
- * condition (a bare expression unless it holds {{ }}). */
-static int check_string(struct known *k, const struct gf_val *v, int expr, struct gf_error *err)
+/* Checks one string of the task, written in file: template syntax and
+ * variables. expr: a condition (a bare expression unless it holds {{ }}). */
+static int check_string_in(struct known *k, const char *file, const struct gf_val *v, int expr,
+                           struct gf_error *err)
 {
     const struct gf_task *t = k->t;
     const struct gf_tpl *tpl = NULL;
@@ -121,7 +122,7 @@ static int check_string(struct known *k, const struct gf_val *v, int expr, struc
     int is_tpl = gf_tpl_is_template(v->u.str.s, v->u.str.len);
     if (!is_tpl && !expr)
         return 0;
-    struct gf_tpl_opts o = { 0, t->file, v->line ? v->line : t->line,
+    struct gf_tpl_opts o = { 0, file, v->line ? v->line : t->line,
                              v->line ? v->col + !!(v->flags & GF_VAL_QUOTED) : t->col,
                              k->pb->cache };
     if (gf_tpl_cache_get(k->pb->cache, v->u.str.s, v->u.str.len, expr && !is_tpl, &o, &tpl,
@@ -140,8 +141,34 @@ static int check_string(struct known *k, const struct gf_val *v, int expr, struc
             col++;
         }
     }
-    return gf_error_set(err, GF_EINVAL, t->file, line, col, "undefined variable '%s'",
+    return gf_error_set(err, GF_EINVAL, file, line, col, "undefined variable '%s'",
                         k->undefined);
+}
+
+static int check_string(struct known *k, const struct gf_val *v, int expr, struct gf_error *err)
+{
+    return check_string_in(k, k->t->file, v, expr, err);
+}
+
+/* The file a condition of the current task is written in: the task's for
+ * its own, else the file of the block, include or role reference (a
+ * dependency's in meta/main.yml) that gave it. */
+static const char *cond_file(const struct known *k, const struct gf_val *c)
+{
+    const struct gf_task *t = k->t;
+    size_t n = t->when->u.list.n;
+
+    for (size_t i = n - (size_t)t->own_when; i < n; i++)
+        if (t->when->u.list.v[i] == c)
+            return t->file;
+    for (size_t i = 0; i < k->pb->tasks.n; i++) {
+        const struct gf_task *o = k->pb->tasks.v[i];
+        size_t on = o->when ? o->when->u.list.n : 0;
+        for (size_t j = on - (size_t)o->own_when; j < on; j++)
+            if (o->when->u.list.v[j] == c)
+                return o->file;
+    }
+    return t->file;
 }
 
 static int check_strings(struct known *k, const struct gf_val *v, struct gf_error *err)
@@ -208,7 +235,11 @@ static int check_vars(struct known *k, const struct gf_task *t, struct gf_error 
     k->t = t;
     gf_map_release(&k->guarded, NULL);
     note_guards(&k->guarded, t->when);
-    if ((rc = check_conds(k, t->when, err)) || (rc = check_conds(k, t->changed_when, err)) ||
+    for (size_t i = 0; i < t->when->u.list.n; i++)
+        if ((rc = check_string_in(k, cond_file(k, t->when->u.list.v[i]), t->when->u.list.v[i], 1,
+                                  err)))
+            return rc;
+    if ((rc = check_conds(k, t->changed_when, err)) ||
         (rc = check_conds(k, t->failed_when, err)) || (rc = check_conds(k, t->until, err)))
         return rc;
     /* with_first_found drops the terms it cannot template: it names files

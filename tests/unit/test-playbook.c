@@ -533,3 +533,24 @@ TEST(includes_loops_templates_and_apply)
              "public, allow_duplicates, rolespec_validate, vars)");
     done();
 }
+
+TEST(check_names_the_file_a_condition_is_written_in)
+{
+    put("cf/site.yml", "- hosts: all\n  roles: [a]\n");
+    put("cf/roles/a/meta/main.yml", "dependencies:\n  - role: b\n    when: nope\n");
+    put("cf/roles/a/tasks/main.yml", "- command: 'true'\n");
+    put("cf/roles/b/tasks/main.yml", "- command: 'true'\n");
+    struct gf_playbook *pb = load_ok("cf/site.yml");
+    struct gf_inventory *inv = gf_inventory_new();
+    struct gf_error err = GF_ERROR_INIT;
+
+    ASSERT(gf_playbook_check(pb, inv, NULL, &err) < 0);
+    ASSERT(err.file != NULL && gf_endswith(err.file, "roles/a/meta/main.yml"));
+    ASSERT_EQ(err.line, 3);
+    ASSERT_EQ(err.col, 11);
+    ASSERT_STREQ(err.msg, "undefined variable 'nope'");
+    gf_error_clear(&err);
+    gf_inventory_free(inv);
+    gf_playbook_free(pb);
+    done();
+}
