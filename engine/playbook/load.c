@@ -360,6 +360,7 @@ static struct gf_task *task_new(struct ld *l, const char *file, const struct gf_
     t->col = v->col;
     t->dir = gf_xstrdup(in->dir);
     t->role = in->role;
+    t->handler = in->handler;
     t->when = gf_val_list();
     for (size_t i = 0; in->when && i < in->when->u.list.n; i++)
         gf_val_list_push(t->when, gf_val_ref(in->when->u.list.v[i]));
@@ -1522,6 +1523,36 @@ static int load_vars_files(struct ld *l, const char *file, struct gf_val *x, str
     return rc;
 }
 
+/* Handlers as Ansible takes them: a block's tasks are handlers each (its
+ * keywords already pushed down), an include_tasks/include_role handler
+ * runs what it includes when notified by its name; imports were expanded
+ * when loaded. */
+static int flatten_handlers(struct ld *l, struct gf_vec *hs)
+{
+    struct gf_vec out = GF_VEC_INIT;
+    int rc = 0;
+
+    for (size_t i = 0; i < hs->n && rc == 0; i++) {
+        struct gf_task *h = hs->v[i];
+        if (h->kind == GF_TASK_BLOCK) {
+            if (h->rescue.n || h->always.n)
+                rc = gf_error_set(l->err, GF_EPARSE, h->file, h->line, h->col, "a handler "
+                                  "block with rescue or always is not supported by gpuforge");
+            else if ((rc = flatten_handlers(l, &h->block)) == 0)
+                for (size_t j = 0; j < h->block.n; j++)
+                    gf_vec_push(&out, h->block.v[j]);
+        } else if (h->kind == GF_TASK_META) {
+            rc = gf_error_set(l->err, GF_EPARSE, h->file, h->line, h->col, "'meta: %s' as a "
+                              "handler is not supported by gpuforge", h->meta);
+        } else {
+            gf_vec_push(&out, h);
+        }
+    }
+    gf_vec_release(hs, NULL);
+    *hs = out;
+    return rc;
+}
+
 static int parse_serial(struct ld *l, const char *file, struct gf_val *x, struct gf_play *pl)
 {
     struct gf_val *list = gf_val_list();
@@ -1688,13 +1719,8 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
         hs.tags.n = 0;
         rc = parse_tasks(l, file, x, &hs, &pl->handlers);
     }
-    for (size_t i = 0; rc == 0 && i < pl->handlers.n; i++) {
-        struct gf_task *h = pl->handlers.v[i];
-        if (h->kind != GF_TASK_MODULE)
-            rc = gf_error_set(l->err, GF_EPARSE, h->file, h->line, h->col,
-                              "handlers must be single module tasks (blocks and includes are "
-                              "not supported as handlers)");
-    }
+    if (rc == 0)
+        rc = flatten_handlers(l, &pl->handlers);
     pl->role_defaults = gf_val_map();
     pl->role_vars = gf_val_map();
     for (size_t i = 0; i < pl->roles.n; i++) {
@@ -1790,6 +1816,7 @@ int gf_playbook_load_include(struct gf_playbook *pb, struct gf_play *play,
         lt = gf_xcalloc(1, sizeof(*lt));
         in.dir = t->dir;
         in.role = t->role;
+        in.handler = t->handler;
         if ((rc = include_inh(&l, t, &in, &sub, &inherited)) == 0)
             rc = load_target(&l, t, &sub, name, opts, &lt->tasks, &lt->shown);
         gf_val_unref(inherited);

@@ -294,7 +294,7 @@ static void run_module_task(struct run *r, const struct gf_task *t, struct gf_ve
     struct gf_vec ran = GF_VEC_INIT;
     int any_failed = 0;
 
-    if (!handler && !tag_selected(r, t))
+    if (!handler && !t->handler && !tag_selected(r, t))
         return;
     if (r->o->start_at_task && !r->started) {
         char *name = task_display_name(r, t, hosts->v[0]);
@@ -340,6 +340,8 @@ static void run_module_task(struct run *r, const struct gf_task *t, struct gf_ve
     }
 }
 
+static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *act);
+
 static void run_handlers(struct run *r, const struct gf_vec *hosts)
 {
     for (int pass = 0; pass < 64; pass++) {
@@ -358,7 +360,10 @@ static void run_handlers(struct run *r, const struct gf_vec *hosts)
                     }
             }
             if (hs.n) {
-                run_module_task(r, ht, &hs, 1);
+                if (ht->kind == GF_TASK_INCLUDE) /* its tasks run as the handler */
+                    run_include(r, ht, &hs);
+                else
+                    run_module_task(r, ht, &hs, 1);
                 ran = 1;
             }
             gf_vec_release(&hs, NULL);
@@ -570,7 +575,7 @@ static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *a
 {
     struct gf_vec yes = GF_VEC_INIT, no = GF_VEC_INIT;
 
-    if (!tag_selected(r, t))
+    if (!t->handler && !tag_selected(r, t))
         return;
     if (t->loop || t->include_late) {
         run_include_each(r, t, act);

@@ -77,6 +77,8 @@ struct gf_task {
                                   * when it runs (gf_playbook_load_include); block empty */
     struct gf_vec block, rescue, always; /* struct gf_task *: BLOCK (block) and INCLUDE */
     struct gf_role *role;        /* the role the task comes from, or NULL */
+    int handler;                 /* a handler, or a task a handler includes: tags do not
+                                  * select it */
     char *dir;                   /* directory of the task's file (relative file lookups) */
     char *file;
     int line, col;

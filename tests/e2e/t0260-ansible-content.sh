@@ -3,8 +3,9 @@
 # real nodes: include_tasks in loops and with names each host templates,
 # include_role with apply, keywords given as templates (become on a role
 # reference, ignore_errors, environment), role vars directories,
-# meta: reset_connection, modules gpuforge lacks (failing loudly only where
-# reached), with_NAME loops over an unknown lookup plugin; then the static
+# meta: reset_connection, handlers that are blocks and includes, modules
+# gpuforge lacks (failing loudly only where reached), with_NAME loops over an
+# unknown lookup plugin; then the static
 # checks over the compatibility corpus, when it is present.
 . "$(dirname "$0")/test-lib.sh"
 GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
@@ -49,6 +50,13 @@ expect_success 'a role reference with a templated become; vars/main/ merged in o
 expect_success 'environment given as a template, per host' '
     test "$(tb_exec node1 cat /tmp/gf-ac-env)" = teal-node1 &&
     test "$(tb_exec node2 cat /tmp/gf-ac-env)" = teal-node2
+'
+
+expect_success 'handlers that are a block (its become pushed down) and an include_tasks' '
+    for n in node1 node2; do
+        test "$(tb_exec $n cat /tmp/gf-ac-handler-block)" = root &&
+        test "$(tb_exec $n cat /tmp/gf-ac-handler-include)" = included || exit 1
+    done
 '
 
 expect_success 'meta: reset_connection opens a new session' '

@@ -554,3 +554,31 @@ TEST(check_names_the_file_a_condition_is_written_in)
     gf_playbook_free(pb);
     done();
 }
+
+TEST(handlers_blocks_and_includes)
+{
+    put("h/site.yml", "- hosts: all\n  tasks:\n"
+        "    - command: 'true'\n      notify: [in block, via include, imported]\n"
+        "  handlers:\n"
+        "    - block:\n        - name: in block\n          command: 'true'\n"
+        "      become: true\n"
+        "    - name: via include\n      include_tasks: h.yml\n"
+        "    - import_tasks: h2.yml\n");
+    put("h/h.yml", "- command: echo from include\n");
+    put("h/h2.yml", "- name: imported\n  command: 'true'\n");
+    struct gf_playbook *pb = load_ok("h/site.yml");
+    struct gf_play *pl = pb->plays.v[0];
+    ASSERT_EQ(pl->handlers.n, 3);
+    struct gf_task *b = pl->handlers.v[0], *inc = pl->handlers.v[1];
+    ASSERT_STREQ(b->name, "in block");
+    ASSERT_EQ(b->become, 1);
+    ASSERT_EQ(inc->kind, GF_TASK_INCLUDE);
+    ASSERT_EQ(((struct gf_task *)inc->block.v[0])->handler, 1); /* tags do not select it */
+    gf_playbook_free(pb);
+    check_err("h/site.yml", NULL);
+    put("h/bad.yml", "- hosts: all\n  handlers:\n"
+        "    - block:\n        - command: 'true'\n      rescue:\n        - command: 'true'\n");
+    load_err("h/bad.yml", "bad.yml:3:7: a handler block with rescue or always is not supported "
+             "by gpuforge");
+    done();
+}
