@@ -527,9 +527,13 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
         goto out;
     }
     rc = t->module->run(&mc, args, res);
-    if (mc.session && mc.session != eh->sess) { /* the module reconnected (reboot) */
+    if (mc.session && mc.session != eh->sess) { /* reconnected: reboot, wait_for_connection */
+        if (!locked)
+            pthread_mutex_lock(&eh->lock);
         gf_session_close(eh->sess);
         eh->sess = mc.session;
+        if (!locked)
+            pthread_mutex_unlock(&eh->lock);
     }
     if (rc == -GF_ECONNECT || gf_val_map_get(res->data, "unreachable")) {
         st = GF_ST_UNREACHABLE;
