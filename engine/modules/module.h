@@ -62,6 +62,8 @@ struct gf_modctx {
     const char *become_user;       /* sudo to this user (NULL: the target's, else root) */
     const char *env;               /* shell text ("export K='v'; ") run before each command */
     const struct gf_exec_opts *opts; /* the run's connection settings (reconnects) */
+    int64_t deadline_ms;           /* async task: gf_mod_sh kills its commands at this
+                                    * gf_now_ms() time; 0: none */
     /* A module that must reconnect (reboot) replaces session with the new
      * one; the caller then closes the old one and keeps the new. */
 };

@@ -1,11 +1,13 @@
 /* registry.c - the table of modules, lookup by name or FQCN alias, the
  * closest-name suggestion for unknown modules, parameter validation from each
  * module's table, and helpers shared by modules. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "module.h"
+#include "nodesh.h"
 
 extern const struct gf_module gf_module_command, gf_module_shell, gf_module_raw,
     gf_module_debug, gf_module_set_fact, gf_module_assert, gf_module_fail, gf_module_ping,
@@ -319,6 +321,27 @@ int gf_mod_sh(struct gf_modctx *ctx, const char *cmd, const char *input, size_t 
     const char *user = ctx->become_user ? ctx->become_user
                        : ctx->target ? ctx->target->become_user : NULL;
 
+    if (ctx->deadline_ms) { /* an async task: the command dies with its time */
+        int64_t left = ctx->deadline_ms - gf_now_ms();
+        if (left <= 0) {
+            r->status = GF_ST_FAILED;
+            r->rc = 137;
+            free(r->msg);
+            r->msg = gf_xstrdup("async task time is up");
+            return 0;
+        }
+        struct gf_buf b = GF_BUF_INIT, text = GF_BUF_INIT;
+        char secs[32];
+        snprintf(secs, sizeof(secs), "%lld", (long long)((left + 999) / 1000));
+        gf_buf_addf(&text, "%s%s", ctx->env ? ctx->env : "", cmd);
+        gf_sh_assign(&b, "gf_async_secs", secs);
+        gf_sh_assign(&b, "gf_async_cmd", text.buf);
+        gf_nodesh_add(&b, "async");
+        int rc = gf_session_run_as(ctx->session, b.buf, input, len, user, ctx->become, r);
+        gf_buf_release(&b);
+        gf_buf_release(&text);
+        return rc;
+    }
     if (ctx->env && *ctx->env) {
         char *full = gf_xasprintf("%s%s", ctx->env, cmd);
         int rc = gf_session_run_as(ctx->session, full, input, len, user, ctx->become, r);

@@ -51,6 +51,8 @@ struct inh {
     const char *become_user;
     int ignore_errors, ignore_unreachable, no_log, run_once, check_mode, diff, any_errors_fatal;
     const char *delegate_to;
+    const char *remote_user;
+    int async, poll;
     struct gf_val *vars;         /* map or NULL */
     struct gf_val *environment;  /* map, list (see gf_task) or NULL */
     struct gf_val *kw_tpl;       /* map: templated keywords, or NULL */
@@ -281,7 +283,7 @@ static const char *const task_keys[] = {
 /* Task keywords Ansible has that gpuforge refuses rather than ignores. */
 static const char *const refused_keys[] = {
     "debugger", "throttle", "timeout", "local_action", "delegate_facts", "module_defaults",
-    "connection", "remote_user", "become_flags", "port", "async", "poll", NULL,
+    "connection", "become_flags", "port", NULL,
 };
 
 static int in_list(const char *const *list, const char *s)
@@ -336,6 +338,7 @@ static void task_free(void *p)
     gf_val_unref(t->retries_tpl);
     gf_val_unref(t->delay_tpl);
     free(t->delegate_to);
+    free(t->remote_user);
     gf_val_unref(t->environment);
     gf_val_unref(t->kw_tpl);
     gf_val_unref(t->vars);
@@ -376,6 +379,9 @@ static struct gf_task *task_new(struct ld *l, const char *file, const struct gf_
     t->diff = in->diff;
     t->any_errors_fatal = in->any_errors_fatal;
     t->delegate_to = in->delegate_to ? gf_xstrdup(in->delegate_to) : NULL;
+    t->remote_user = in->remote_user ? gf_xstrdup(in->remote_user) : NULL;
+    t->async = in->async;
+    t->poll = in->poll;
     t->vars = in->vars ? gf_val_ref(in->vars) : NULL;
     t->environment = in->environment ? gf_val_ref(in->environment) : NULL;
     t->kw_tpl = in->kw_tpl ? gf_val_ref(in->kw_tpl) : NULL;
@@ -561,6 +567,12 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
             rc = get_int(l, file, x, k, &t->delay);
         } else if (!strcmp(k, "delegate_to")) {
             rc = get_str(l, file, x, k, &t->delegate_to);
+        } else if (!strcmp(k, "remote_user")) {
+            rc = get_str(l, file, x, k, &t->remote_user);
+        } else if (!strcmp(k, "async")) {
+            rc = get_int(l, file, x, k, &t->async);
+        } else if (!strcmp(k, "poll")) {
+            rc = get_int(l, file, x, k, &t->poll);
         } else if (!strcmp(k, "run_once")) {
             rc = get_kw_bool(l, file, x, k, &t->run_once, &t->kw_tpl);
         } else if (!strcmp(k, "no_log")) {
@@ -609,6 +621,9 @@ static void inh_from_task(struct inh *sub, const struct inh *in, struct gf_task 
     sub->diff = t->diff;
     sub->any_errors_fatal = t->any_errors_fatal;
     sub->delegate_to = t->delegate_to;
+    sub->remote_user = t->remote_user;
+    sub->async = t->async;
+    sub->poll = t->poll;
     sub->vars = t->vars;
     sub->environment = t->environment;
     sub->kw_tpl = t->kw_tpl;
@@ -1458,7 +1473,7 @@ static const char *const play_keys[] = {
     "debugger", NULL,
 };
 static const char *const play_refused[] = {
-    "remote_user", "vars_prompt", "connection", "module_defaults", "order", "force_handlers",
+    "vars_prompt", "connection", "module_defaults", "order", "force_handlers",
     "gather_timeout", "throttle", "port", "timeout", "fact_path", "debugger", "run_once", NULL,
 };
 
@@ -1470,6 +1485,7 @@ static void play_free(void *p)
     free(pl->hosts);
     gf_val_unref(pl->vars);
     free(pl->become_user);
+    free(pl->remote_user);
     gf_val_unref(pl->serial);
     gf_val_unref(pl->environment);
     for (int i = 0; i < 3; i++)
@@ -1583,6 +1599,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
 {
     struct gf_play *pl = gf_xcalloc(1, sizeof(*pl));
     struct gf_vec play_tags = GF_VEC_INIT;
+    char *play_remote_user = NULL;
     int rc = 0;
 
     gf_vec_push(&l->pb->plays, pl);
@@ -1598,6 +1615,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
     pl->vars = gf_val_map();
     struct inh in = { 0 };
     in.become = -1;
+    in.poll = 15; /* Ansible's default poll interval, for async tasks */
     in.check_mode = in.diff = in.any_errors_fatal = -1;
     in.dir = l->pb->dir;
 
@@ -1639,6 +1657,8 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
             rc = get_kw_bool(l, file, x, k, &pl->become, &in.kw_tpl);
         } else if (!strcmp(k, "become_user")) {
             rc = get_str(l, file, x, k, &pl->become_user);
+        } else if (!strcmp(k, "remote_user")) {
+            rc = get_str(l, file, x, k, &play_remote_user);
         } else if (!strcmp(k, "become_method")) {
             if (x->type != GF_VAL_STR || strcmp(x->u.str.s, "sudo"))
                 rc = perr(l, file, x, "only become_method 'sudo' is supported");
@@ -1683,6 +1703,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
     if (rc == 0 && pl->hosts == NULL)
         rc = perr(l, file, v, "the play needs 'hosts'");
     in.tags = play_tags;
+    in.remote_user = play_remote_user;
     in.environment = pl->environment;
     in.check_mode = pl->check_mode;
     in.diff = pl->diff;
@@ -1735,6 +1756,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
     gf_vec_release(&play_tags, free);
     l->collections = NULL;
     gf_val_unref(in.kw_tpl);
+    pl->remote_user = play_remote_user;
     return rc;
 }
 

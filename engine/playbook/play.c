@@ -714,6 +714,7 @@ static struct gf_task *setup_task(struct run *r, struct gf_play *pl)
     t->diff = -1;
     t->any_errors_fatal = -1;
     t->retries = -1;
+    t->remote_user = pl->remote_user ? gf_xstrdup(pl->remote_user) : NULL;
     gf_vec_push(&t->tags, gf_xstrdup("always"));
     t->file = gf_xstrdup(pl->file);
     t->dir = gf_xstrdup(r->pb->dir);
@@ -970,6 +971,9 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
         h->ivars = gf_val_map();
         if (gf_target_from_vars(&h->target, h->host->name, h->inv_vars, opts->exec, &err) == 0) {
             h->target_ok = 1;
+            h->inv_user = gf_val_map_get(h->inv_vars, "ansible_user") ||
+                          gf_val_map_get(h->inv_vars, "ansible_ssh_user");
+            h->base_user = h->target.user ? gf_xstrdup(h->target.user) : NULL;
         } else {
             struct gf_buf m = GF_BUF_INIT;
             gf_error_format(&err, &m);
@@ -1004,6 +1008,7 @@ out:
             continue;
         gf_target_release(&h->target);
         free(h->target_err);
+        free(h->base_user);
         gf_val_unref(h->inv_vars);
         gf_val_unref(h->facts);
         gf_val_unref(h->ansible_facts);

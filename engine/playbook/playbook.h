@@ -58,6 +58,8 @@ struct gf_task {
     int retries, delay;
     struct gf_val *retries_tpl, *delay_tpl; /* templated retries/delay, or NULL */
     char *delegate_to;
+    char *remote_user;           /* the SSH user unless the inventory names one; templated */
+    int async, poll;             /* async: seconds (0: not async); poll: seconds, 0 = later */
     int run_once;
     int no_log;
     int check_mode;              /* -1 inherit, 0 no, 1 yes */
@@ -100,6 +102,7 @@ struct gf_play {
     struct gf_val *vars;         /* vars and vars_files, merged */
     int become;                  /* -1 unset */
     char *become_user;
+    char *remote_user;           /* or NULL; the tasks inherit it */
     int gather_facts;            /* -1 unset, 0 no, 1 yes */
     struct gf_val *serial;       /* list of ints and "N%" strings; NULL: all at once */
     int max_fail_percentage;     /* -1: unset */

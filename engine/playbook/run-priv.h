@@ -34,6 +34,8 @@ struct hstate {
     struct gf_target target;
     int target_ok;
     char *target_err;
+    int inv_user;                /* the inventory names the SSH user: remote_user is ignored */
+    char *base_user;             /* the SSH user without remote_user */
     struct gf_session *sess;     /* opened on first use */
     pthread_mutex_t lock;        /* held while a module uses sess */
     struct gf_val *inv_vars;     /* inventory variables with magic ones */

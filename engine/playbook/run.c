@@ -403,21 +403,18 @@ static int task_become(struct vctx *v, const struct hstate *eh, int *out, struct
     return task_kw(v, "become", def, out, err);
 }
 
-/* become_user, templated; NULL: the target's. Returns 0 with *out (caller
- * frees), or -GF_E* with err. */
-static int task_become_user(struct vctx *v, char **out, struct gf_error *err)
+/* A keyword's string (become_user, remote_user), templated for v's host.
+ * Returns 0 with *out (caller frees), or -GF_E* with err. */
+static int tpl_string(struct vctx *v, const char *s, char **out, struct gf_error *err)
 {
     const struct gf_task *t = v->t;
-    const char *u = t->become_user ? t->become_user : v->r->play->become_user;
     struct gf_val *res = NULL;
 
     *out = NULL;
-    if (u == NULL)
-        return 0;
-    if (!gf_tpl_is_template(u, strlen(u)))
-        return *out = gf_xstrdup(u), 0;
+    if (!gf_tpl_is_template(s, strlen(s)))
+        return *out = gf_xstrdup(s), 0;
     struct gf_tpl_opts o = { 0, t->file, t->line, t->col, v->r->pb->cache };
-    int rc = gf_tpl_eval_value(u, strlen(u), &v->scope, &o, &res, err);
+    int rc = gf_tpl_eval_value(s, strlen(s), &v->scope, &o, &res, err);
     if (rc == 0) {
         struct gf_buf b = GF_BUF_INIT;
         gf_val_to_text(res, &b);
@@ -425,6 +422,16 @@ static int task_become_user(struct vctx *v, char **out, struct gf_error *err)
     }
     gf_val_unref(res);
     return rc;
+}
+
+/* become_user, templated; NULL: the target's. Returns 0 with *out (caller
+ * frees), or -GF_E* with err. */
+static int task_become_user(struct vctx *v, char **out, struct gf_error *err)
+{
+    const char *u = v->t->become_user ? v->t->become_user : v->r->play->become_user;
+
+    *out = NULL;
+    return u ? tpl_string(v, u, out, err) : 0;
 }
 
 int task_check_mode(const struct run *r, const struct gf_task *t)
@@ -449,6 +456,20 @@ static void set_err_result(struct gf_modres *res, const struct gf_error *err)
     gf_buf_release(&m);
 }
 
+/* Makes user the host's SSH user (remote_user), closing a session opened
+ * as another: the next use logs in again. Called with h->lock held. */
+static void use_user(struct hstate *h, const char *user)
+{
+    const char *cur = h->target.user;
+
+    if ((cur == NULL && user == NULL) || (cur && user && !strcmp(cur, user)))
+        return;
+    gf_session_close(h->sess);
+    h->sess = NULL;
+    free(h->target.user);
+    h->target.user = user ? gf_xstrdup(user) : NULL;
+}
+
 /* Runs the module once with args already templated; fills res. Returns the
  * host status (OK, FAILED, UNREACHABLE). */
 static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const struct gf_val *targs,
@@ -461,6 +482,12 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
     enum gf_status st = GF_ST_OK;
     int rc = 0;
 
+    if (t->async > 0 && t->poll == 0) {
+        gf_modres_fail(res, "async with poll: 0 (a background job checked later with "
+                       "async_status) is not supported by gpuforge (task at %s:%d:%d, host "
+                       "'%s')", t->file, t->line, t->col, eh->host->name);
+        return GF_ST_FAILED;
+    }
     if (t->module->unimplemented) {
         gf_modres_fail(res, "module '%s' is not implemented by gpuforge (task at %s:%d:%d, "
                        "host '%s')", t->action ? t->action : t->module->name, t->file, t->line,
@@ -506,9 +533,17 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
     };
     int locked = 0;
     if (!t->module->controller_only) {
-        char *msg = NULL;
+        char *msg = NULL, *user = NULL;
+        if (t->remote_user && !eh->inv_user && tpl_string(v, t->remote_user, &user, &err) < 0) {
+            set_err_result(res, &err);
+            gf_error_clear(&err);
+            st = GF_ST_FAILED;
+            goto out;
+        }
         pthread_mutex_lock(&eh->lock);
         locked = 1;
+        use_user(eh, user ? user : eh->base_user);
+        free(user);
         mc.session = host_session(r, eh, &msg, &st);
         if (mc.session == NULL) {
             res->failed = 1;
@@ -526,7 +561,19 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
         gf_val_map_set(res->data, "msg", gf_val_str("this module does not support check mode"));
         goto out;
     }
+    if (t->async > 0) /* poll > 0: wait for it, up to async seconds */
+        mc.deadline_ms = gf_now_ms() + t->async * 1000LL;
     rc = t->module->run(&mc, args, res);
+    if (t->async > 0 && rc != -GF_ECONNECT && gf_now_ms() >= mc.deadline_ms) {
+        gf_modres_release(res); /* as Ansible: the job was killed, its result is this */
+        gf_modres_init(res);
+        gf_modres_fail(res, "async task did not complete within the requested time - %ds",
+                       t->async);
+        rc = 0;
+    } else if (t->async > 0) {
+        gf_val_map_set(res->data, "started", gf_val_int(1));
+        gf_val_map_set(res->data, "finished", gf_val_int(1));
+    }
     if (mc.session && mc.session != eh->sess) { /* reconnected: reboot, wait_for_connection */
         if (!locked)
             pthread_mutex_lock(&eh->lock);

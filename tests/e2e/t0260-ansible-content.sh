@@ -5,7 +5,7 @@
 # reference, ignore_errors, environment), role vars directories,
 # meta: reset_connection, handlers that are blocks and includes, modules
 # gpuforge lacks (failing loudly only where reached), with_NAME loops over an
-# unknown lookup plugin; then the static
+# unknown lookup plugin, remote_user, wait_for_connection, async; then the static
 # checks over the compatibility corpus, when it is present.
 . "$(dirname "$0")/test-lib.sh"
 GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
@@ -77,7 +77,8 @@ expect_success 'a templated ignore_errors: node1 ignored and went on, node2 stop
 expect_code 2 'a module gpuforge lacks fails on the node that reaches it, naming it' '
     "$GF" run -i inv.ini "$PB/unimplemented.yml" >out 2>&1; rc=$?
     cat out
-    grep -q "^fatal: \[node2\]: FAILED! => {.*module .ansible.builtin.dnf. is not implemented by gpuforge (task at .*unimplemented.yml:5:7, host .node2.)" out &&
+    grep "^fatal: \[node2\]: FAILED! => {.*module .ansible.builtin.dnf. is not implemented" out |
+        grep -q "by gpuforge (task at .*unimplemented.yml:5:7, host .node2.)" &&
     grep -q "^skipping: \[node1\]" out &&
     grep -Eq "node1 +: ok=1 .*failed=0" out &&
     exit $rc
@@ -86,8 +87,31 @@ expect_code 2 'a module gpuforge lacks fails on the node that reaches it, naming
 expect_code 2 'a with_NAME loop over an unknown lookup plugin fails naming it' '
     "$GF" run -i inv.ini -l node1 "$PB/lookup-loop.yml" >out 2>&1; rc=$?
     cat out
-    grep -q "lookup-loop.yml:8:.*with_no_such_plugin: lookup plugin .no_such_plugin. is not supported" out &&
+    grep "lookup-loop.yml:8:.*with_no_such_plugin: " out |
+        grep -q "lookup plugin .no_such_plugin. is not supported" &&
     exit $rc
+'
+
+expect_code 2 'remote_user (play, task, templated), wait_for_connection, async with poll' '
+    sed -e "s/ ansible_user=gf//" "$INV" >nouser.ini &&
+    "$GF" run -i nouser.ini -u nosuchuser -l node1 "$PB/connection.yml" >out 2>&1; rc=$?
+    cat out
+    test "$(tb_exec node1 cat /tmp/gf-ac-login)" = gf &&
+    test "$(tb_exec node1 cat /tmp/gf-ac-login-task)" = gf &&
+    test "$(tb_exec node1 cat /tmp/gf-ac-waited)" -ge 1 &&
+    test "$(tb_exec node1 cat /tmp/gf-ac-async)" = done &&
+    test "$(tb_exec node1 cat /tmp/gf-ac-async-result)" = \
+        "1 True async task did not complete within the requested time - 2s" &&
+    sleep 7 && ! tb_exec node1 test -e /tmp/gf-ac-async-late &&
+    grep "async with poll: 0 (a background job checked later with async_status)" out |
+        grep -q "is not supported by gpuforge (task at .*connection.yml:48:7, host .node1.)" &&
+    exit $rc
+'
+
+expect_success 'the inventory user wins over remote_user, as in Ansible' '
+    printf "%s\n" "- hosts: node1" "  gather_facts: false" "  remote_user: nosuchuser" \
+        "  tasks:" "    - ansible.builtin.command: \"true\"" >ru.yml &&
+    "$GF" run -i "$INV" ru.yml >out 2>&1 || { cat out; exit 1; }
 '
 
 test_begin "static checks over the compatibility corpus"

@@ -582,3 +582,27 @@ TEST(handlers_blocks_and_includes)
              "by gpuforge");
     done();
 }
+
+TEST(remote_user_async_and_wait_for_connection_load)
+{
+    put("ru/site.yml", "- hosts: all\n  remote_user: deploy\n  tasks:\n"
+        "    - command: sleep 1\n      async: 30\n      poll: 2\n"
+        "    - block:\n        - command: 'true'\n      remote_user: \"{{ admin }}\"\n"
+        "    - wait_for_connection: { delay: 1, timeout: 60 }\n");
+    struct gf_playbook *pb = load_ok("ru/site.yml");
+    struct gf_play *pl = pb->plays.v[0];
+    struct gf_task *a = pl->sections[1].v[0], *blk = pl->sections[1].v[1];
+    struct gf_task *w = pl->sections[1].v[2];
+    ASSERT_STREQ(pl->remote_user, "deploy");
+    ASSERT_STREQ(a->remote_user, "deploy");
+    ASSERT_EQ(a->async, 30);
+    ASSERT_EQ(a->poll, 2);
+    ASSERT_STREQ(((struct gf_task *)blk->block.v[0])->remote_user, "{{ admin }}");
+    ASSERT_EQ(((struct gf_task *)blk->block.v[0])->poll, 15); /* Ansible's default */
+    ASSERT_STREQ(w->module->name, "wait_for_connection");
+    ASSERT(!w->module->unimplemented);
+    gf_playbook_free(pb);
+    put("ru/bad.yml", "- hosts: all\n  tasks:\n    - command: 'true'\n      async: soon\n");
+    load_err("ru/bad.yml", "bad.yml:4:14: 'async' must be a non-negative integer");
+    done();
+}
