@@ -411,10 +411,14 @@ void out_retry(struct run *r, struct hstate *h, const struct gf_task *t, int att
 }
 
 void out_included(struct run *r, const struct gf_task *t, const char *file,
-                  const struct gf_vec *hosts)
+                  const struct gf_vec *hosts, const struct gf_val *label)
 {
-    struct gf_buf b = GF_BUF_INIT;
+    struct gf_buf b = GF_BUF_INIT, lb = GF_BUF_INIT;
 
+    if (label && t->no_log)
+        gf_buf_adds(&lb, "(censored due to no_log)");
+    else if (label)
+        gf_val_to_text(label, &lb);
     if (r->o->json) {
         struct gf_val *e = ev_new("included");
         struct gf_val *l = gf_val_list();
@@ -422,13 +426,18 @@ void out_included(struct run *r, const struct gf_task *t, const char *file,
             gf_val_list_push(l, gf_val_str(((struct hstate *)hosts->v[i])->host->name));
         gf_val_map_set(e, "file", gf_val_str(file));
         gf_val_map_set(e, "hosts", l);
+        if (label)
+            gf_val_map_set(e, "item", gf_val_strn(lb.buf ? lb.buf : "", lb.len));
+        gf_buf_release(&lb);
         event(e);
         return;
     }
-    (void)t;
     gf_buf_addf(&b, "included: %s for ", file);
     for (size_t i = 0; i < hosts->n; i++)
         gf_buf_addf(&b, "%s%s", i ? ", " : "", ((struct hstate *)hosts->v[i])->host->name);
+    if (label)
+        gf_buf_addf(&b, " => (item=%s)", lb.buf ? lb.buf : "");
+    gf_buf_release(&lb);
     gf_buf_addc(&b, '\n');
     gf_out_write(b.buf, b.len);
     gf_buf_release(&b);

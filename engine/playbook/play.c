@@ -422,6 +422,7 @@ struct incgrp {
     size_t idx;                  /* the loop item's index */
     struct gf_vec hosts;         /* struct hstate * */
     struct gf_vec vars;          /* struct gf_val *: each host's loop variables, or NULL */
+    struct gf_val *label;        /* the first host's item or loop_control.label, or NULL */
 };
 
 /* The include's options with its file or name and tasks_from templated
@@ -496,6 +497,10 @@ static void run_include_each(struct run *r, const struct gf_task *t, struct gf_v
                 g->idx = k;
                 g->name = name ? gf_xstrdup(name) : NULL;
                 g->opts = opts ? gf_val_ref(opts) : NULL;
+                if (t->loop && t->loop_label && tpl_val(&v, t->loop_label, &g->label, &err) < 0)
+                    gf_error_clear(&err);
+                if (t->loop && g->label == NULL)
+                    g->label = gf_val_ref(items->u.list.v[k]);
                 gf_vec_push(&groups, g);
             }
             gf_vec_push(&g->hosts, h);
@@ -545,7 +550,7 @@ static void run_include_each(struct run *r, const struct gf_task *t, struct gf_v
             h->st.ok++;
         }
         if (hosts.n) {
-            out_included(r, t, shown, &hosts);
+            out_included(r, t, shown, &hosts, g->label);
             run_list(r, tasks, &hosts);
         }
         for (size_t k = 0; k < hosts.n; k++) {
@@ -561,6 +566,7 @@ static void run_include_each(struct run *r, const struct gf_task *t, struct gf_v
         struct incgrp *g = groups.v[i];
         free(g->name);
         gf_val_unref(g->opts);
+        gf_val_unref(g->label);
         gf_vec_release(&g->hosts, NULL);
         for (size_t k = 0; k < g->vars.n; k++)
             gf_val_unref(g->vars.v[k]);
@@ -602,7 +608,7 @@ static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *a
         ((struct hstate *)no.v[i])->st.skipped++;
     }
     if (yes.n) {
-        out_included(r, t, t->meta ? t->meta : "", &yes);
+        out_included(r, t, t->meta ? t->meta : "", &yes, NULL);
         for (size_t i = 0; i < yes.n; i++)
             ((struct hstate *)yes.v[i])->st.ok++;
         run_list(r, &t->block, &yes);

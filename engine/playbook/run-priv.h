@@ -130,8 +130,10 @@ void out_retry(struct run *r, struct hstate *h, const struct gf_task *t, int att
 void out_line(struct run *r, const char *fmt, ...) GF_PRINTF(2, 3);
 void out_warn(struct run *r, const char *fmt, ...) GF_PRINTF(2, 3);
 void out_recap(struct run *r);
+/* "included: FILE for HOSTS", with " => (item=LABEL)" for a loop's item
+ * (label NULL: none). */
 void out_included(struct run *r, const struct gf_task *t, const char *file,
-                  const struct gf_vec *hosts);
+                  const struct gf_vec *hosts, const struct gf_val *label);
 void out_skip_host(struct run *r, struct hstate *h, const struct gf_task *t);
 /* The name shown for a task: "role : name", templated when it can be. */
 char *task_display_name(struct run *r, const struct gf_task *t, struct hstate *h);
