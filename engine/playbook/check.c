@@ -150,26 +150,6 @@ static int check_string(struct known *k, const struct gf_val *v, int expr, struc
     return check_string_in(k, k->t->file, v, expr, err);
 }
 
-/* The file a condition of the current task is written in: the task's for
- * its own, else the file of the block, include or role reference (a
- * dependency's in meta/main.yml) that gave it. */
-static const char *cond_file(const struct known *k, const struct gf_val *c)
-{
-    const struct gf_task *t = k->t;
-    size_t n = t->when->u.list.n;
-
-    for (size_t i = n - (size_t)t->own_when; i < n; i++)
-        if (t->when->u.list.v[i] == c)
-            return t->file;
-    for (size_t i = 0; i < k->pb->tasks.n; i++) {
-        const struct gf_task *o = k->pb->tasks.v[i];
-        size_t on = o->when ? o->when->u.list.n : 0;
-        for (size_t j = on - (size_t)o->own_when; j < on; j++)
-            if (o->when->u.list.v[j] == c)
-                return o->file;
-    }
-    return t->file;
-}
 
 static int check_strings(struct known *k, const struct gf_val *v, struct gf_error *err)
 {
@@ -236,8 +216,8 @@ static int check_vars(struct known *k, const struct gf_task *t, struct gf_error 
     gf_map_release(&k->guarded, NULL);
     note_guards(&k->guarded, t->when);
     for (size_t i = 0; i < t->when->u.list.n; i++)
-        if ((rc = check_string_in(k, cond_file(k, t->when->u.list.v[i]), t->when->u.list.v[i], 1,
-                                  err)))
+        if ((rc = check_string_in(k, gf_task_cond_file(k->pb, t, t->when->u.list.v[i]),
+                                  t->when->u.list.v[i], 1, err)))
             return rc;
     if ((rc = check_conds(k, t->changed_when, err)) ||
         (rc = check_conds(k, t->failed_when, err)) || (rc = check_conds(k, t->until, err)))

@@ -1818,6 +1818,24 @@ static int load_playbook_file(struct ld *l, const char *path, struct gf_val *whe
     return rc;
 }
 
+const char *gf_task_cond_file(const struct gf_playbook *pb, const struct gf_task *t,
+                              const struct gf_val *cond)
+{
+    size_t n = t->when->u.list.n;
+
+    for (size_t i = n - (size_t)t->own_when; i < n; i++)
+        if (t->when->u.list.v[i] == cond)
+            return t->file;
+    for (size_t i = 0; i < pb->tasks.n; i++) {
+        const struct gf_task *o = pb->tasks.v[i];
+        size_t on = o->when ? o->when->u.list.n : 0;
+        for (size_t j = on - (size_t)o->own_when; j < on; j++)
+            if (o->when->u.list.v[j] == cond)
+                return o->file;
+    }
+    return t->file;
+}
+
 static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int gf_playbook_load_include(struct gf_playbook *pb, struct gf_play *play,

@@ -161,6 +161,12 @@ int gf_playbook_load(const char *path, const struct gf_val *extra_vars, struct g
                      struct gf_error *err);
 void gf_playbook_free(struct gf_playbook *pb);
 
+/* The file the condition cond of t's `when` is written in: t's for its own,
+ * else that of the block, include or role reference (a dependency's, in
+ * meta/main.yml) that gave it. Searches every task: for error messages. */
+const char *gf_task_cond_file(const struct gf_playbook *pb, const struct gf_task *t,
+                              const struct gf_val *cond);
+
 /* Loads, while the playbook runs, what the include task t (include_late)
  * names once its options are templated (opts: t->include templated; name:
  * its file or name): a task file (found as an import's) or a role, with

@@ -223,6 +223,11 @@ static int eval_conds(struct vctx *v, const struct gf_val *conds, size_t from, i
                                      v->r->pb->cache };
             int rc = gf_tpl_eval_cond(b.buf, b.len, &v->scope, &o, &res, err);
             gf_buf_release(&b);
+            if (rc < 0 && conds == t->when && err && err->file && !strcmp(err->file, t->file)) {
+                /* an inherited condition: name the file it is written in */
+                free(err->file);
+                err->file = gf_xstrdup(gf_task_cond_file(v->r->pb, t, c));
+            }
             if (rc < 0) {
                 if (failed_cond)
                     *failed_cond = c;
