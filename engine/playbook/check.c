@@ -330,11 +330,117 @@ static int check_list(struct known *k, const struct gf_play *pl, const struct gf
     return 0;
 }
 
+/* Adds the top-level keys of the YAML (or JSON) file path to m; a file
+ * that does not load adds nothing (include_vars reports it when it runs). */
+static void add_file_keys(struct gf_map *m, const char *path)
+{
+    struct gf_val *doc = NULL;
+    struct gf_error e = GF_ERROR_INIT;
+
+    if (gf_yaml_load_file(path, &doc, &e) == 0)
+        add_keys(m, doc);
+    gf_val_unref(doc);
+    gf_error_clear(&e);
+}
+
+static void add_dir_keys(struct gf_map *m, const char *dir)
+{
+    struct gf_vec files = GF_VEC_INIT;
+
+    gf_playbook_vars_files(dir, &files);
+    for (size_t i = 0; i < files.n; i++)
+        add_file_keys(m, files.v[i]);
+    gf_vec_release(&files, free);
+}
+
+/* The variables an include_vars task may define, as names every task may
+ * read (the order of tasks decides at run time): the keys of the file it
+ * names; when that name is a template (the OS family) or a loop item
+ * (with_first_found), the keys of every vars file it could name: those of
+ * the role's vars/ and of vars/ beside the task file and the playbook.
+ * With `name: X` they go to *named (what a templated set_fact key may
+ * lift out of X) and X to m. */
+static int include_vars_keys(struct gf_map *m, struct gf_map *named,
+                              const struct gf_playbook *pb, const struct gf_task *t)
+{
+    const struct gf_val *name = gf_val_map_get(t->args, "name");
+    const struct gf_val *f = gf_val_map_get(t->args, "file");
+    const struct gf_val *d = gf_val_map_get(t->args, "dir");
+    const char *dirs[] = { t->role ? t->role->path : NULL, t->dir, pb->dir };
+
+    int named_lit = 0;
+
+    if (name && name->type == GF_VAL_STR) {
+        if (!gf_tpl_is_template(name->u.str.s, name->u.str.len)) {
+            gf_map_set(m, name->u.str.s, (void *)1);
+            named_lit = 1; /* whatever the file holds goes under that one name */
+        }
+        m = named;
+    }
+    if (f == NULL)
+        f = gf_val_map_get(t->args, "_raw_params");
+    if (f && f->type == GF_VAL_STR && !t->loop &&
+        !gf_tpl_is_template(f->u.str.s, f->u.str.len)) {
+        for (size_t i = 0; i < GF_ARRAY_LEN(dirs); i++) {
+            char *p = f->u.str.s[0] == '/' ? gf_xstrdup(f->u.str.s) : dirs[i]
+                      ? gf_xasprintf("%s/vars/%s", dirs[i], f->u.str.s) : NULL;
+            int found = p && gf_is_file(p);
+            if (!found && p && f->u.str.s[0] != '/') {
+                free(p);
+                p = gf_xasprintf("%s/%s", dirs[i], f->u.str.s);
+                found = gf_is_file(p);
+            }
+            if (found)
+                add_file_keys(m, p);
+            free(p);
+            if (found)
+                return 1;
+        }
+        return named_lit;
+    }
+    if (d && d->type == GF_VAL_STR && !gf_tpl_is_template(d->u.str.s, d->u.str.len)) {
+        for (size_t i = 0; i < GF_ARRAY_LEN(dirs); i++) {
+            char *p = d->u.str.s[0] == '/' ? gf_xstrdup(d->u.str.s) : dirs[i]
+                      ? gf_xasprintf("%s/%s", dirs[i], d->u.str.s) : NULL;
+            int found = p && gf_is_dir(p);
+            if (found)
+                add_dir_keys(m, p);
+            free(p);
+            if (found)
+                return 1;
+        }
+        return named_lit;
+    }
+    for (size_t i = 0; i < GF_ARRAY_LEN(dirs); i++) {
+        if (dirs[i] == NULL)
+            continue;
+        char *p = gf_xasprintf("%s/vars", dirs[i]);
+        if (gf_is_dir(p))
+            add_dir_keys(m, p);
+        free(p);
+    }
+    return named_lit; /* a templated path may name a file outside them */
+}
+
+/* Facts modules return (ansible_facts), which become variables by name. */
+static const struct {
+    const char *module, *fact;
+} fact_modules[] = {
+    { "service_facts", "services" },
+    { "package_facts", "packages" },
+    { "getent", "getent_passwd" }, /* getent_DATABASE: the common ones */
+    { "getent", "getent_group" },
+    { "getent", "getent_shadow" },
+    { "getent", "getent_hosts" },
+    { NULL, NULL },
+};
+
 int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
                       const struct gf_val *extra_vars, struct gf_error *err)
 {
     struct known k = { .pb = pb };
-    int rc = 0;
+    struct gf_map named = GF_MAP_INIT;
+    int rc = 0, templated_fact = 0;
 
     for (size_t i = 0; magic_names[i]; i++)
         gf_map_set(&k.global, magic_names[i], (void *)1);
@@ -355,19 +461,24 @@ int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
         if (t->module && !strcmp(t->module->name, "set_fact")) {
             add_keys(&k.global, t->args);
             for (size_t j = 0; t->args && j < t->args->u.map.n; j++) /* "v_{{ item }}": */
-                if (strstr(t->args->u.map.ents[j].key, "{{"))
-                    k.any_name = 1;
+                if (gf_tpl_is_template(t->args->u.map.ents[j].key,
+                                       strlen(t->args->u.map.ents[j].key)))
+                    templated_fact = k.any_name = 1;
         }
-        if (t->module && !strcmp(t->module->name, "include_vars")) {
-            /* the names a file holds are known at run time only */
-            const struct gf_val *name = gf_val_map_get(t->args, "name");
-            if (name && name->type == GF_VAL_STR && !gf_tpl_is_template(name->u.str.s,
-                                                                        name->u.str.len))
-                gf_map_set(&k.global, name->u.str.s, (void *)1);
-            else
-                k.any_name = 1;
-        }
+        /* what a file include_vars cannot find now, or names by a template,
+         * holds is known at run time only: any name may then exist */
+        if (t->module && !strcmp(t->module->name, "include_vars") &&
+            !include_vars_keys(&k.global, &named, pb, t))
+            k.any_name = 1;
+        for (size_t j = 0; t->module && fact_modules[j].module; j++)
+            if (!strcmp(t->module->name, fact_modules[j].module))
+                gf_map_set(&k.global, fact_modules[j].fact, (void *)1);
     }
+    /* a set_fact whose name is a template ("{{ item.key }}" over a dict
+     * that include_vars loaded under a name) may define any of them */
+    for (size_t i = 0; templated_fact && i < named.n; i++)
+        gf_map_set(&k.global, named.ents[i].key, (void *)1);
+    gf_map_release(&named, NULL);
     for (size_t p = 0; p < pb->plays.n && !rc; p++) {
         const struct gf_play *pl = pb->plays.v[p];
         gf_map_release(&k.play, NULL);

@@ -1176,10 +1176,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The files of a vars directory as Ansible's _get_dir_vars_files: sorted by
- * name, sub-directories recursively, hidden and backup (~) files left out,
- * only .yml, .yaml, .json or no extension. */
-static void dir_vars_files(const char *path, struct gf_vec *out)
+void gf_playbook_vars_files(const char *path, struct gf_vec *out)
 {
     DIR *d = opendir(path);
     struct dirent *e;
@@ -1197,7 +1194,7 @@ static void dir_vars_files(const char *path, struct gf_vec *out)
         const char *n = names.v[i], *ext = strrchr(n, '.');
         char *p = gf_xasprintf("%s/%s", path, n);
         if (gf_is_dir(p) && ext == NULL) {
-            dir_vars_files(p, out);
+            gf_playbook_vars_files(p, out);
             free(p);
         } else if (gf_is_file(p) && (ext == NULL || !strcmp(ext, ".yml") ||
                                      !strcmp(ext, ".yaml") || !strcmp(ext, ".json"))) {
@@ -1224,7 +1221,7 @@ static int role_map_file(struct ld *l, const char *dir, const char *sub, const c
         return gf_error_set(l->err, GF_ENOTFOUND, NULL, 0, 0, "the role has no %s/%s", sub,
                             name);
     if (p && gf_is_dir(p))
-        dir_vars_files(p, &files);
+        gf_playbook_vars_files(p, &files);
     else if (p)
         gf_vec_push(&files, gf_xstrdup(p));
     for (size_t i = 0; i < files.n && rc == 0; i++) {

@@ -161,6 +161,12 @@ int gf_playbook_load(const char *path, const struct gf_val *extra_vars, struct g
                      struct gf_error *err);
 void gf_playbook_free(struct gf_playbook *pb);
 
+/* The files of a vars directory (path) as Ansible's _get_dir_vars_files:
+ * sorted by name, sub-directories recursively, hidden and backup (~) files
+ * left out, only .yml, .yaml, .json or no extension. Appends malloc'd paths
+ * to out. */
+void gf_playbook_vars_files(const char *path, struct gf_vec *out);
+
 /* The file the condition cond of t's `when` is written in: t's for its own,
  * else that of the block, include or role reference (a dependency's, in
  * meta/main.yml) that gave it. Searches every task: for error messages. */

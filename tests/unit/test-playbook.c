@@ -606,3 +606,25 @@ TEST(remote_user_async_and_wait_for_connection_load)
     load_err("ru/bad.yml", "bad.yml:4:14: 'async' must be a non-negative integer");
     done();
 }
+
+TEST(check_knows_what_include_vars_and_fact_modules_define)
+{
+    put("iv/site.yml", "- hosts: all\n  roles: [r]\n");
+    put("iv/roles/r/vars/Debian.yml", "pkg_name: nfs-kernel-server\n");
+    put("iv/roles/r/vars/RedHat.yml", "pkg_name: nfs-utils\nonly_redhat: 1\n");
+    put("iv/roles/r/vars/os/Suse.yml", "os_map: { zyp: 1 }\n");
+    put("iv/roles/r/tasks/main.yml",
+        "- include_vars: \"{{ ansible_os_family }}.yml\"\n"
+        "- include_vars: { file: \"{{ item }}\", name: os_vars }\n"
+        "  with_first_found: [\"os/{{ ansible_os_family }}.yml\"]\n"
+        "- set_fact:\n    \"{{ item.key }}\": \"{{ item.value }}\"\n"
+        "  with_dict: \"{{ os_vars }}\"\n"
+        "- service_facts:\n"
+        "- debug: msg=\"{{ pkg_name }} {{ only_redhat }} {{ os_map }} {{ services }}\"\n");
+    check_err("iv/site.yml", NULL);
+    put("iv/undef.yml", "- hosts: all\n  tasks:\n"
+        "    - include_vars: { file: none.yml, name: loaded }\n"
+        "    - debug:\n        msg: \"{{ loaded }} {{ really_nowhere }}\"\n");
+    check_err("iv/undef.yml", "undef.yml:5:31: undefined variable 'really_nowhere'");
+    done();
+}
