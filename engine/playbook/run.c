@@ -501,8 +501,10 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
     }
     args = gf_module_check_args(t->module, targs, &err);
     if (args == NULL) {
+        char *why = gf_xstrdup(err.msg ? err.msg : "bad arguments"); /* set frees err.msg */
         gf_error_set(&err, err.code, t->file, t->args ? t->args->line : t->line,
-                     t->args ? t->args->col : t->col, "%s", err.msg);
+                     t->args ? t->args->col : t->col, "%s", why);
+        free(why);
         set_err_result(res, &err);
         gf_error_clear(&err);
         return GF_ST_FAILED;
