@@ -89,13 +89,15 @@ const struct gf_module *gf_module_find(const char *name);
 /* The known module name closest to name (edit distance), for errors. */
 const char *gf_module_suggest(const char *name);
 /* Checks args (a map, templated) against m's table: unknown or missing
- * parameters, wrong types, bad choices. Returns a new map with aliases
+ * parameters, wrong types, bad choices; a parameter Ansible's module takes
+ * that m lacks is named as not implemented. Returns a new map with aliases
  * resolved and values converted (caller unrefs), or NULL with err set. */
 struct gf_val *gf_module_check_args(const struct gf_module *m, const struct gf_val *args,
                                     struct gf_error *err);
 
 /* The same check on arguments not templated yet (at load time): values that
- * are templates pass any type check. */
+ * are templates pass any type check, and Ansible's parameters that m lacks
+ * pass (the task fails where it runs). */
 struct gf_val *gf_module_check_args_static(const struct gf_module *m, const struct gf_val *args,
                                            struct gf_error *err);
 
@@ -157,6 +159,12 @@ extern const struct gf_module *const gf_modules[];
 /* Ansible's modules gpuforge does not implement, ending with a zeroed entry
  * (unimplemented.c); gf_module_find returns them after the real ones. */
 extern const struct gf_module gf_modules_unimplemented[];
+/* Ansible's parameters of implemented modules that gpuforge's lack. */
+struct gf_module_params {
+    const char *module;            /* gf_module.name */
+    const char *params;            /* comma-separated */
+};
+extern const struct gf_module_params gf_modules_unimplemented_params[];
 
 /* Replaces the controller file path with data atomically (a temporary file
  * beside it, synced, renamed over it; missing directories made) with mode,

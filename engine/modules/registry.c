@@ -225,6 +225,15 @@ static struct gf_val *convert(const struct gf_module *m, const struct gf_param *
 static struct gf_val *check_args(const struct gf_module *m, const struct gf_val *args,
                                  int lenient, struct gf_error *err);
 
+/* Whether Ansible's module m takes parameter k (that gpuforge's lacks). */
+static int ansible_param(const struct gf_module *m, const char *k)
+{
+    for (size_t i = 0; gf_modules_unimplemented_params[i].module; i++)
+        if (!strcmp(gf_modules_unimplemented_params[i].module, m->name))
+            return list_has(gf_modules_unimplemented_params[i].params, k);
+    return 0;
+}
+
 struct gf_val *gf_module_check_args(const struct gf_module *m, const struct gf_val *args,
                                     struct gf_error *err)
 {
@@ -241,6 +250,7 @@ static struct gf_val *check_args(const struct gf_module *m, const struct gf_val 
                                  int lenient, struct gf_error *err)
 {
     struct gf_val *out = gf_val_map();
+    int ansible_only = 0;
 
     for (size_t i = 0; args && args->type == GF_VAL_MAP && i < args->u.map.n; i++) {
         const char *k = args->u.map.ents[i].key;
@@ -252,6 +262,16 @@ static struct gf_val *check_args(const struct gf_module *m, const struct gf_val 
         if (p->name == NULL && m->free_params) {
             gf_val_map_set(out, k, gf_val_ref((struct gf_val *)v));
             continue;
+        }
+        if (p->name == NULL && ansible_param(m, k)) {
+            if (lenient) { /* Ansible takes it: refused where the task runs */
+                gf_val_map_set(out, k, gf_val_ref((struct gf_val *)v));
+                ansible_only = 1;
+                continue;
+            }
+            gf_error_set(err, GF_EUNSUPPORTED, NULL, 0, 0, "module '%s': Ansible's parameter "
+                         "'%s' is not implemented by gpuforge", m->name, k);
+            goto fail;
         }
         if (p->name == NULL) {
             struct gf_buf names = GF_BUF_INIT;
@@ -276,7 +296,10 @@ static struct gf_val *check_args(const struct gf_module *m, const struct gf_val 
         }
         gf_val_map_set(out, p->name, cv);
     }
-    for (const struct gf_param *p = m->params; p->name; p++)
+    /* with one of Ansible's parameters it lacks, what gpuforge's module
+     * requires says nothing of Ansible's (systemd's daemon_reload needs no
+     * name): the task fails where it runs in any case */
+    for (const struct gf_param *p = m->params; p->name && !ansible_only; p++)
         if (p->required && !gf_val_map_get(out, p->name)) {
             gf_error_set(err, GF_EINVAL, NULL, 0, 0, "module '%s': missing required parameter '%s'",
                          m->name, p->name);

@@ -10,7 +10,10 @@
  * collections (deb822_repository: ansible-core 2.15). Types and choices are
  * checked as for any module; no parameter is marked required, as Ansible's
  * documentation and argument specs disagree on that for several modules
- * and such a task fails where it runs anyway. */
+ * and such a task fails where it runs anyway.
+ *
+ * The second table lists the parameters of the modules gpuforge does
+ * implement that their implementation lacks, from the same source. */
 #include <stddef.h>
 
 #include "module.h"
@@ -888,4 +891,77 @@ const struct gf_module gf_modules_unimplemented[] = {
     UNIMPL("acl", "ansible.posix.acl", p_acl, NULL),
     UNIMPL("openssh_keypair", "community.crypto.openssh_keypair", p_openssh_keypair, NULL),
     { 0 },
+};
+
+/* Parameters of Ansible's modules that gpuforge's implementations of them
+ * do not take (aliases included; package and service: those of the
+ * package managers and service managers they hand them to): the static
+ * checks accept them, and a task that reaches a
+ * node with one fails there, naming it (registry.c). */
+const struct gf_module_params gf_modules_unimplemented_params[] = {
+    { "copy",
+      "attr,attributes,checksum,decrypt,directory_mode,follow,local_follow,remote_src,"
+      "selevel,serole,setype,seuser,unsafe_writes,validate" },
+    { "file",
+      "access_time,access_time_format,attr,attributes,modification_time,"
+      "modification_time_format,selevel,serole,setype,seuser,unsafe_writes" },
+    { "stat",
+      "attr,attributes,get_attributes,get_mime,mime,mime-type,mime_type" },
+    { "template",
+      "attr,attributes,block_end_string,block_start_string,comment_end_string,"
+      "comment_start_string,follow,newline_sequence,output_encoding,selevel,serole,"
+      "setype,seuser,unsafe_writes,validate,variable_end_string,variable_start_string" },
+    { "lineinfile",
+      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes,validate" },
+    { "blockinfile",
+      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes,validate" },
+    { "script",
+      "decrypt" },
+    { "wait_for",
+      "active_connection_states,exclude_hosts" },
+    { "pause",
+      "echo" },
+    { "systemd",
+      "scope" },
+    { "service",
+      "args,arguments,daemon-reexec,daemon-reload,daemon_reexec,daemon_reload,daemonize,"
+      "force,masked,no_block,pattern,runlevel,runlevels,scope,service,sleep,unit,use" },
+    { "apt",
+      "allow-unauthenticated,allow_change_held_packages,allow_unauthenticated,autoclean,"
+      "clean,default-release,default_release,dpkg_options,fail_on_autoremove,"
+      "force_apt_get,only_upgrade,policy_rc_d,update_cache_retries,"
+      "update_cache_retry_max_delay,upgrade" },
+    { "package",
+      "allow-downgrade,allow-downgrades,allow-unauthenticated,"
+      "allow_change_held_packages,allow_downgrade,allow_downgrades,"
+      "allow_unauthenticated,allow_vendor_change,allowerasing,autoclean,autoremove,"
+      "available,bugfix,cache_valid_time,cacheonly,clean,clean_deps,conf_file,deb,"
+      "default-release,default_release,disable_excludes,disable_gpg_check,"
+      "disable_plugin,disable_recommends,disablerepo,download_dir,download_only,"
+      "dpkg_options,enable_plugin,enablerepo,exclude,executable,expire-cache,extra_args,"
+      "extra_args_precommand,fail_on_autoremove,force,force_apt_get,force_resolution,"
+      "install-recommends,install_recommends,install_repoquery,install_weak_deps,"
+      "installroot,list,lock_timeout,no_cache,nobest,oldpackage,only_upgrade,package,"
+      "policy_rc_d,purge,reason,reason_for,refresh,releasever,remove_nosave,"
+      "replacefiles,repository,security,skip_broken,sslverify,type,update-cache,"
+      "update_cache,update_cache_extra_args,update_cache_retries,"
+      "update_cache_retry_max_delay,update_only,upgrade,upgrade_extra_args,use,"
+      "use_backend,validate_certs,world" },
+    { "reboot",
+      "connect_timeout,search_paths" },
+    { "setup",
+      "fact_path,gather_timeout" },
+    { "user",
+      "authorization,expires,force,generate_ssh_key,hidden,local,login_class,move_home,"
+      "non_unique,password_expire_max,password_expire_min,password_lock,profile,role,"
+      "seuser,skeleton,ssh_key_bits,ssh_key_comment,ssh_key_file,ssh_key_passphrase,"
+      "ssh_key_type,umask" },
+    { "group",
+      "local,non_unique" },
+    { "mount",
+      "boot" },
+    { "unarchive",
+      "attr,attributes,copy,decrypt,exclude,include,io_buffer_size,keep_newer,selevel,"
+      "serole,setype,seuser,unsafe_writes,validate_certs" },
+    { NULL, NULL },
 };

@@ -75,13 +75,15 @@ expect_success 'a templated ignore_errors: node1 ignored and went on, node2 stop
     grep -Eq "node2 +: ok=.* failed=1 " out
 '
 
-expect_code 2 'a module gpuforge lacks fails on the node that reaches it, naming it' '
+expect_code 2 'a module or parameter gpuforge lacks fails on the node that reaches it' '
     "$GF" run -i inv.ini "$PB/unimplemented.yml" >out 2>&1; rc=$?
     cat out
     grep "^fatal: \[node2\]: FAILED! => {.*module .ansible.builtin.dnf. is not implemented" out |
         grep -q "by gpuforge (task at .*unimplemented.yml:5:7, host .node2.)" &&
     grep -q "^skipping: \[node1\]" out &&
-    grep -Eq "node1 +: ok=1 .*failed=0" out &&
+    grep "^fatal: \[node1\]: FAILED! => {.*module .stat.: Ansible.s parameter" out |
+        grep -q "get_attributes. is not implemented by gpuforge" &&
+    grep -Eq "node1 +: ok=0 .*failed=1 +skipped=1" out &&
     exit $rc
 '
 

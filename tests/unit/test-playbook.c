@@ -628,3 +628,35 @@ TEST(check_knows_what_include_vars_and_fact_modules_define)
     check_err("iv/undef.yml", "undef.yml:5:31: undefined variable 'really_nowhere'");
     done();
 }
+
+TEST(ansible_parameters_gpuforge_lacks)
+{
+    const struct gf_module *stat = gf_module_find("stat"), *svc = gf_module_find("service");
+    struct gf_val *args = gf_val_map(), *ok;
+    struct gf_error err = GF_ERROR_INIT;
+
+    gf_val_map_set(args, "path", gf_val_str("/"));
+    gf_val_map_set(args, "get_attributes", gf_val_bool(0));
+    ok = gf_module_check_args_static(stat, args, &err); /* accepted before the run */
+    ASSERT(ok != NULL);
+    gf_val_unref(ok);
+    ASSERT(gf_module_check_args(stat, args, &err) == NULL); /* refused where it runs */
+    ASSERT_STREQ(err.msg, "module 'stat': Ansible's parameter 'get_attributes' is not "
+                 "implemented by gpuforge");
+    gf_error_clear(&err);
+    gf_val_unref(args);
+    /* systemd's daemon_reload through service needs no name */
+    args = gf_val_map();
+    gf_val_map_set(args, "daemon_reload", gf_val_bool(1));
+    ok = gf_module_check_args_static(svc, args, &err);
+    ASSERT(ok != NULL);
+    gf_val_unref(ok);
+    gf_val_unref(args);
+    /* a name Ansible does not know either is still an error */
+    args = gf_val_map();
+    gf_val_map_set(args, "path", gf_val_str("/"));
+    gf_val_map_set(args, "get_attribute", gf_val_bool(0));
+    ASSERT(gf_module_check_args_static(stat, args, &err) == NULL);
+    gf_error_clear(&err);
+    gf_val_unref(args);
+}
