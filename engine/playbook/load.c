@@ -1672,7 +1672,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
                 rc = perr(l, file, x, "'max_fail_percentage' must be a number in 0..100");
             pl->max_fail_percentage = (int)d;
         } else if (!strcmp(k, "any_errors_fatal")) {
-            rc = get_bool(l, file, x, k, &pl->any_errors_fatal);
+            rc = get_kw_bool(l, file, x, k, &pl->any_errors_fatal, &in.kw_tpl);
         } else if (!strcmp(k, "strategy")) {
             if (x->type != GF_VAL_STR || (strcmp(x->u.str.s, "linear") &&
                                           strcmp(x->u.str.s, "free")))
@@ -1684,9 +1684,9 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
         } else if (!strcmp(k, "tags")) {
             rc = get_tags(l, file, x, &play_tags);
         } else if (!strcmp(k, "check_mode")) {
-            rc = get_bool(l, file, x, k, &pl->check_mode);
+            rc = get_kw_bool(l, file, x, k, &pl->check_mode, &in.kw_tpl);
         } else if (!strcmp(k, "diff")) {
-            rc = get_bool(l, file, x, k, &pl->diff);
+            rc = get_kw_bool(l, file, x, k, &pl->diff, &in.kw_tpl);
         } else if (!strcmp(k, "ignore_errors")) {
             rc = get_kw_bool(l, file, x, k, &in.ignore_errors, &in.kw_tpl);
         } else if (!strcmp(k, "ignore_unreachable")) {

@@ -433,6 +433,7 @@ TEST(role_vars_files_as_ansible)
 TEST(templated_keywords_kept_for_run_time)
 {
     put("k/site.yml", "- hosts: all\n  become: \"{{ use_sudo }}\"\n"
+        "  check_mode: \"{{ dry | default(false) }}\"\n"
         "  environment: { A: '1' }\n  tasks:\n"
         "    - block:\n        - command: 'true'\n        - command: 'true'\n"
         "          ignore_errors: false\n          become: true\n"
@@ -444,6 +445,7 @@ TEST(templated_keywords_kept_for_run_time)
     struct gf_task *a = blk->block.v[0], *b = blk->block.v[1];
     ASSERT_STREQ(gf_val_map_get(a->kw_tpl, "ignore_errors")->u.str.s, "{{ ansible_check_mode }}");
     ASSERT_STREQ(gf_val_map_get(a->kw_tpl, "become")->u.str.s, "{{ use_sudo }}");
+    ASSERT_STREQ(gf_val_map_get(a->kw_tpl, "check_mode")->u.str.s, "{{ dry | default(false) }}");
     ASSERT(gf_val_map_get(b->kw_tpl, "ignore_errors") == NULL); /* its own plain value wins */
     ASSERT(gf_val_map_get(b->kw_tpl, "become") == NULL);
     ASSERT_EQ(b->become, 1);
