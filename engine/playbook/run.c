@@ -791,7 +791,17 @@ static int lookup_items(struct vctx *v, struct gf_val **items, struct gf_error *
     }
     if (rc == 0) {
         struct gf_error e = GF_ERROR_INIT;
-        rc = gf_tpl_lookup(t->loop_lookup, terms, NULL, &v->scope, &x, &e);
+        /* the context Ansible gives a loop's lookup (first_found): templates
+         * for an action naming "template", vars for "var", else files */
+        static const char *const subdirs[] = { "template", "var", "file" };
+        size_t sd = 0;
+        while (sd < 2 && !(t->action && strstr(t->action, subdirs[sd])))
+            sd++;
+        struct gf_val *kw = gf_val_map();
+        char *sdname = gf_xasprintf("%ss", subdirs[sd]);
+        gf_val_map_set(kw, "_subdir", gf_val_str_own(sdname, strlen(sdname)));
+        rc = gf_tpl_lookup(t->loop_lookup, terms, kw, &v->scope, &x, &e);
+        gf_val_unref(kw);
         if (rc < 0)
             gf_error_set(err, e.code ? e.code : GF_EINVAL, t->file, t->loop->line,
                          t->loop->col, "with_%s: %s", t->loop_lookup,
