@@ -109,10 +109,13 @@ deps:
 	tests/deps.sh
 
 # shellcheck and dash -n over the node-side scripts
-LINT_SH := $(NODESH_SRC) engine/modules/sh/embed tests/docs.sh tests/fuzz/run
+# node-side scripts of the side-by-side harness (tests/compat)
+COMPAT_SH := tests/compat/state.sh $(sort $(wildcard tests/compat/seed/*.sh))
+LINT_SH := $(NODESH_SRC) engine/modules/sh/embed tests/docs.sh tests/fuzz/run $(COMPAT_SH)
 lint:
 	shellcheck -s sh $(LINT_SH)
-	for f in $(NODESH_SRC); do dash -n "$$f" || exit 1; done
+	for f in $(NODESH_SRC) $(COMPAT_SH); do dash -n "$$f" || exit 1; done
+	shellcheck tests/compat/compat
 
 bench: gpuforge
 	QUICK=$(QUICK) tests/bench/bench.sh
