@@ -10,5 +10,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     build-essential pkg-config \
     libssh-dev libyaml-dev libarchive-dev libssl-dev libpcre2-dev \
     systemd-container debootstrap openssh-client openssh-server iproute2 \
-    ca-certificates procps util-linux netcat-openbsd python3 nftables iptables ansible-core \
+    ca-certificates procps util-linux netcat-openbsd python3 nftables iptables ansible-core ansible \
     pssh pdsh clustershell shellcheck clang libclang-rt-dev
