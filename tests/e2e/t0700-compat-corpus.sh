@@ -1,0 +1,92 @@
+#!/bin/sh
+# t0700-compat-corpus: real-world Ansible content, side by side
+# (tests/compat/compat): ansible-playbook on one testbed, gpuforge on
+# another, the nodes' end states compared, and the second runs must change
+# nothing (or exactly what ansible-playbook's own second run changes).
+# First the harness itself: a playbook that behaves differently under
+# gpuforge on purpose must be caught in every kind of state, and a playbook
+# both run alike must compare equal. Then the corpus items expected to
+# match today (COMPAT_MATCH); the others are listed as known to differ,
+# with their first difference when last run, and are run as well
+# (reported, never failing the test) with GF_COMPAT_ALL=1. The harness's
+# outputs stay in the scratch directory (kept when a test fails). The
+# corpus is third-party content outside the repository
+# (../shared/compat/corpus, or GF_COMPAT_CORPUS): its items print
+# "skipped" when it is absent.
+. "$(dirname "$0")/test-lib.sh"
+COMPAT=$TEST_DIR/../compat/compat
+SELF=$TEST_DIR/../compat/selftest
+CORPUS=${GF_COMPAT_CORPUS:-$TEST_DIR/../../../shared/compat/corpus}
+export GF_COMPAT_CORPUS="$CORPUS"
+
+# Corpus items whose end state gpuforge gives as ansible-playbook does
+# (about 1 and 3 minutes; reboot.yml reboots each node twice).
+COMPAT_MATCH='role:geerlingguy.firewall k3s-io/reboot.yml'
+
+# The other items of items.tsv, each with its first difference when last
+# run ("fails too": ansible-playbook itself cannot run the item on the
+# offline testbed, so the item cannot match until it can).
+COMPAT_KNOWN='
+k3s-io/site.yml|gpuforge exit 4: roles/prereq/tasks/main.yml:19: unknown module ansible.builtin.dnf (a RHEL-only task); ansible-playbook fails too: prereq asserts ansible-core >= 2.15
+k3s-io/reset.yml|task "Run K3s Uninstall script [server]": ansible-playbook changed, gpuforge ok (command removes: /var/lib/rancher/k3s/* is not globbed; then ~gf paths are not expanded)
+k3s-io/upgrade.yml|gpuforge exit 4: roles/k3s_upgrade/tasks/main.yml:26: include_role does not take apply
+k3s-io/role:prereq|gpuforge exit 4: roles/prereq/tasks/main.yml:19: unknown module ansible.builtin.dnf; ansible-playbook fails too: prereq asserts ansible-core >= 2.15
+kubespray/role:reset|gpuforge exit 4: roles/container-engine/containerd-common/tasks/main.yml:16: include_vars with with_first_found
+kubespray/role:kubernetes/preinstall|gpuforge exit 4: preinstall/tasks/0060-resolvconf.yml:25: unknown module replace; ansible-playbook fails too: no nameserver in /etc/resolv.conf
+devsec/role:os_hardening|gpuforge exit 4: os_hardening/tasks/hardening.yml:12: include_vars with with_first_found (ansible-playbook runs it: ok=94 changed=24)
+devsec/role:ssh_hardening|gpuforge exit 4: ssh_hardening/tasks/hardening.yml:6: include_vars with with_first_found (ansible-playbook runs it on nodes that write to disk)
+role:geerlingguy.docker|gpuforge exit 4: vars/main.yml:3: an empty vars file is refused; ansible-playbook fails too: deb822_repository needs ansible-core >= 2.15
+role:geerlingguy.nfs|gpuforge exit 4: tasks/main.yml:4: unknown module include_vars; ansible-playbook fails too: nfs-common is not installable offline
+role:geerlingguy.ntp|gpuforge exit 4: tasks/main.yml:4: include_vars with with_first_found; ansible-playbook fails too: ntpsec is not installable offline
+role:geerlingguy.containerd|gpuforge exit 4: tasks/setup-RedHat.yml:3: unknown module rpm_key; ansible-playbook fails too: deb822_repository needs ansible-core >= 2.15
+role:geerlingguy.security|gpuforge exit 4: tasks/main.yml:3: unknown module include_vars (ansible-playbook runs it: ok=7 changed=2)
+role:geerlingguy.swap|task "Manage swap file entry in fstab.": gpuforge fails, path must be absolute, not none; ansible-playbook fails later: vm.swappiness is read-only in a container
+'
+
+test_begin "the compatibility harness, and the corpus items expected to match"
+if ! command -v ansible-playbook >/dev/null 2>&1; then
+    echo "# skipped: ansible-playbook is not installed (tests/deps.sh)"
+    test_done
+fi
+
+expect_code 1 'a playbook that differs under gpuforge: every kind of difference is reported' '
+    "$COMPAT" --work "$PWD/differs" --dir "$SELF" --playbook differs.yml --as selftest >out 2>&1; rc=$?
+    cat out
+    for what in "tasks, first run" "^--- recap" "node1 files" "node1 hashes" "    -engine = ansible" \
+        "    +engine = gpuforge" "node1 packages" "node1 unit files" "node1 active units" \
+        "node1 users" "node1 groups" "node1 interfaces" "node1 routes" "node1 iptables" "node1 nftables" \
+        "node1 sysctl" "node1 mounts" \
+        "second run of gpuforge: changed=" "tasks, second run" \
+        "^RESULT selftest: differs: "; do
+        grep -q -- "$what" out || { echo "MISSING: $what"; exit 2; }
+    done
+    exit $rc
+'
+
+expect_success 'a playbook both run alike: the same end state, second runs that change alike' '
+    "$COMPAT" --work "$PWD/same" --dir "$SELF" --playbook same.yml --as selftest >out 2>&1; rc=$?
+    cat out
+    test $rc = 0 && grep -q "^RESULT selftest: same end state" out &&
+        grep -q "ansible-playbook.s own second run reports changed=1" out
+'
+
+for item in $COMPAT_MATCH; do
+    expect_success "corpus: $item: same end state and recap as ansible-playbook, second runs alike" '
+        "$COMPAT" --work "$PWD/$(echo "$item" | tr "/:" "__")" "$item" >out 2>&1; rc=$?
+        cat out
+        if [ $rc = 77 ]; then echo "skipped: no corpus at $CORPUS"; exit 0; fi
+        exit $rc
+    '
+done
+
+echo "$COMPAT_KNOWN" | while IFS='|' read -r item first; do
+    [ -n "$item" ] || continue
+    if [ "${GF_COMPAT_ALL:-0}" = 1 ]; then
+        "$COMPAT" --work "$PWD/$(echo "$item" | tr "/:" "__")" "$item" >known.out 2>&1
+        echo "# known to differ: $(tail -n 1 known.out)"
+    else
+        echo "# known to differ: $item: $first"
+    fi
+done
+
+test_done
