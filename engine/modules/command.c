@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "module.h"
+#include "nodesh.h"
 
 static const struct gf_param command_params[] = {
     { "_raw_params", GF_P_STR, 0, "cmd", NULL },
@@ -17,7 +18,7 @@ static const struct gf_param command_params[] = {
     { "stdin", GF_P_STR, 0, NULL, NULL },
     { "stdin_add_newline", GF_P_BOOL, 0, NULL, NULL },
     { "strip_empty_ends", GF_P_BOOL, 0, NULL, NULL },
-    { "executable", GF_P_PATH, 0, NULL, NULL },
+    { "executable", GF_P_STR, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
 
@@ -56,22 +57,73 @@ static struct gf_val *stamp(void)
     return gf_val_str(b);
 }
 
-/* Asks the node whether path exists: 1 yes, 0 no, -1 unreachable. */
-static int remote_exists(struct gf_modctx *ctx, const char *path, struct gf_modres *res)
+/* Asks the node whether anything matches the pattern path (Python's
+ * glob.glob, relative to chdir when given): 1 yes, 0 no, -1 failed (res
+ * says why). */
+static int remote_glob(struct gf_modctx *ctx, const char *path, const char *chdir_,
+                       struct gf_modres *res)
 {
     struct gf_buf cmd = GF_BUF_INIT;
     struct gf_result r;
+    const char *ans, *why;
 
     gf_result_init(&r, 4096);
-    gf_buf_adds(&cmd, "test -e ");
-    gf_sh_quote(&cmd, path);
+    gf_sh_assign(&cmd, "gf_path", path);
+    gf_sh_assign(&cmd, "gf_chdir", chdir_ ? chdir_ : "");
+    gf_nodesh_add(&cmd, "lib");
+    gf_nodesh_add(&cmd, "exists");
     gf_mod_sh(ctx, cmd.buf, NULL, 0, &r);
-    int rc = r.status == GF_ST_UNREACHABLE ? -1 : r.rc == 0;
-    if (rc < 0)
+    int rc = -1;
+    if (r.status == GF_ST_UNREACHABLE) {
         gf_modres_fail(res, "%s", r.msg ? r.msg : "unreachable");
+        gf_val_map_set(res->data, "unreachable", gf_val_bool(1));
+    } else if ((ans = gf_mod_tagged(r.out.buf, "GF ")) != NULL) {
+        rc = *ans == '1';
+    } else if ((why = gf_mod_tagged(r.out.buf, "GFERR ")) != NULL) {
+        gf_val_map_set(res->data, "msg", gf_mod_line_val(why));
+        res->failed = 1;
+    } else {
+        gf_modres_fail(res, "cannot look for '%s' on the node: %s", path,
+                       r.err.len ? r.err.buf : r.msg ? r.msg : "no answer");
+    }
     gf_result_release(&r);
     gf_buf_release(&cmd);
     return rc;
+}
+
+/* creates/removes as Ansible's command module weighs them: returns 1 when
+ * the command is not to run (res says why, as Ansible does), 0 when it is,
+ * -1 when the node could not tell (res failed). */
+static int skip_by_paths(struct gf_modctx *ctx, const char *creates, const char *removes,
+                         const char *chdir_, struct gf_modres *res)
+{
+    const char *path = NULL, *what = NULL;
+    int e;
+
+    if (creates) {
+        if ((e = remote_glob(ctx, creates, chdir_, res)) < 0)
+            return -1;
+        if (e)
+            path = creates, what = "exists";
+    }
+    if (path == NULL && removes) {
+        if ((e = remote_glob(ctx, removes, chdir_, res)) < 0)
+            return -1;
+        if (!e)
+            path = removes, what = "does not exist";
+    }
+    if (path == NULL)
+        return 0;
+    char *msg = gf_xasprintf("%s not run command since '%s' %s", ctx->check ? "Would" : "Did",
+                             path, what);
+    char *out = gf_xasprintf("skipped, since %s %s", path, what);
+    gf_val_map_set(res->data, "msg", gf_val_str(msg));
+    gf_val_map_set(res->data, "stdout", gf_val_str(out));
+    gf_val_map_set(res->data, "stderr", gf_val_str(""));
+    gf_val_map_set(res->data, "rc", gf_val_int(0));
+    free(msg);
+    free(out);
+    return 1;
 }
 
 int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res,
@@ -94,23 +146,16 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
                                       : "no command given");
         goto out;
     }
-    if (creates || removes) {
-        int e = remote_exists(ctx, creates ? creates : removes, res);
-        if (e < 0)
-            goto out;
-        if ((creates && e == 1) || (removes && e == 0)) {
-            char *msg = gf_xasprintf("Did not run command since '%s' %s",
-                                     creates ? creates : removes,
-                                     creates ? "exists" : "does not exist");
-            gf_val_map_set(res->data, "msg", gf_val_str(msg));
-            free(msg);
-            gf_val_map_set(res->data, "rc", gf_val_int(0));
-            goto out;
-        }
-    }
+    if ((creates || removes) && skip_by_paths(ctx, creates, removes, chdir_, res) != 0)
+        goto out;
     if (ctx->check) {
-        res->skipped = 1;
+        /* Ansible's partial check mode: only creates/removes predict a run */
         gf_val_map_set(res->data, "msg", gf_val_str("Command would have run if not in check mode"));
+        gf_val_map_set(res->data, "rc", gf_val_int(0));
+        if (creates || removes)
+            res->changed = 1;
+        else
+            res->skipped = 1;
         goto out;
     }
     if (chdir_) {
@@ -208,5 +253,6 @@ const struct gf_module gf_module_command = {
     .aliases = (const char *const[]){ "ansible.builtin.command", "ansible.legacy.command", NULL },
     .params = command_params,
     .free_form = "_raw_params",
+    .supports_check = 1, /* creates/removes tell; else skipped, as in Ansible */
     .run = command_run,
 };

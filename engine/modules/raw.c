@@ -4,7 +4,7 @@
 
 static const struct gf_param raw_params[] = {
     { "_raw_params", GF_P_STR, 1, NULL, NULL },
-    { "executable", GF_P_PATH, 0, NULL, NULL },
+    { "executable", GF_P_STR, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
 

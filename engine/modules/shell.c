@@ -11,7 +11,7 @@ static const struct gf_param shell_params[] = {
     { "stdin", GF_P_STR, 0, NULL, NULL },
     { "stdin_add_newline", GF_P_BOOL, 0, NULL, NULL },
     { "strip_empty_ends", GF_P_BOOL, 0, NULL, NULL },
-    { "executable", GF_P_PATH, 0, NULL, NULL },
+    { "executable", GF_P_STR, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
 
@@ -25,5 +25,6 @@ const struct gf_module gf_module_shell = {
     .aliases = (const char *const[]){ "ansible.builtin.shell", "ansible.legacy.shell", NULL },
     .params = shell_params,
     .free_form = "_raw_params",
+    .supports_check = 1, /* creates/removes tell; else skipped, as in Ansible */
     .run = shell_run,
 };

@@ -1,8 +1,11 @@
 /* test-nodesh.c - unit tests for the embedded node-side scripts: each one
  * is in the table, is valid for dash, and lib.sh's helpers behave. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 
+#include "../../engine/exec/exec.h"
 #include "../../engine/modules/nodesh.h"
 #include "harness.h"
 
@@ -59,4 +62,50 @@ TEST(nodesh_lib_fail_reports_a_tagged_line)
     ASSERT_EQ(run_dash(b.buf, line, sizeof line), 1);
     ASSERT_STREQ(line, "GFERR no such thing\n");
     gf_buf_release(&b);
+}
+
+/* exists.sh's answer for the pattern in dir (relative patterns from there). */
+static int glob_answer(const char *dir, const char *pattern)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    char line[256];
+
+    gf_sh_assign(&b, "gf_path", pattern);
+    gf_sh_assign(&b, "gf_chdir", dir);
+    gf_nodesh_add(&b, "lib");
+    gf_nodesh_add(&b, "exists");
+    int rc = run_dash(b.buf, line, sizeof line);
+    gf_buf_release(&b);
+    if (rc != 0)
+        return -1;
+    return !strcmp(line, "GF 1\n") ? 1 : !strcmp(line, "GF 0\n") ? 0 : -1;
+}
+
+TEST(nodesh_exists_matches_as_python_glob)
+{
+    char dir[] = "/tmp/gf-glob.XXXXXX";
+    char cmd[512];
+
+    ASSERT(mkdtemp(dir) != NULL);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && mkdir -p k3s/data empty && touch k3s/data/x empty/.hidden 'lit*' "
+             "'back\\slash' && ln -s /nonexistent dangling", dir);
+    ASSERT_EQ(system(cmd), 0);
+    ASSERT_EQ(glob_answer(dir, "k3s/*"), 1);
+    ASSERT_EQ(glob_answer(dir, "k3s/data/?"), 1);
+    ASSERT_EQ(glob_answer(dir, "k3s/data/[xy]"), 1);
+    ASSERT_EQ(glob_answer(dir, "k3s/data/[!x]"), 0);
+    ASSERT_EQ(glob_answer(dir, "nothing/*"), 0);
+    ASSERT_EQ(glob_answer(dir, "empty/*"), 0);     /* * skips a leading dot */
+    ASSERT_EQ(glob_answer(dir, "empty/.*"), 1);    /* .hidden, not . or .. */
+    ASSERT_EQ(glob_answer(dir, "k3s/data/.*"), 0);
+    ASSERT_EQ(glob_answer(dir, "dangling"), 1);    /* lexists */
+    ASSERT_EQ(glob_answer(dir, "lit*"), 1);
+    ASSERT_EQ(glob_answer(dir, "back\\slash"), 1); /* no escape character */
+    ASSERT_EQ(glob_answer(dir, "back\\sla*"), 1);
+    ASSERT_EQ(glob_answer(dir, "k3s/data/x/"), 0); /* not a directory */
+    ASSERT_EQ(glob_answer(dir, "no such dir"), 0);
+    ASSERT_EQ(glob_answer("/nonexistent-dir", "x"), -1);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ASSERT_EQ(system(cmd), 0);
 }
