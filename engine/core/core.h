@@ -257,8 +257,9 @@ struct gf_val *gf_yaml_resolve_plain(const char *s, size_t len);
 /* Reads a whole file; returns 0 or -GF_EIO (err set). Caller releases b. */
 int gf_read_file(const char *path, struct gf_buf *b, size_t max, struct gf_error *err);
 int gf_is_dir(const char *path);
-/* path with a leading "~/" (or a lone "~") expanded to $HOME, else the
- * user's home directory; malloc'd. */
+/* path with a leading "~" expanded as Python's os.path.expanduser does on
+ * this machine: "~" to $HOME (else the user's home directory), "~user" to
+ * that user's home (left as it is for a user nobody knows); malloc'd. */
 char *gf_expand_home(const char *path);
 int gf_is_file(const char *path);
 /* Monotonic clock in milliseconds / microseconds. */

@@ -167,13 +167,30 @@ bad:
 
 char *gf_expand_home(const char *p)
 {
-    if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
-        const char *home = getenv("HOME");
+    const char *home = NULL;
+    size_t n = strcspn(p, "/");
+
+    if (p[0] != '~')
+        return gf_xstrdup(p);
+    if (n == 1) {
+        home = getenv("HOME");
         if (home == NULL) {
             struct passwd *pw = getpwuid(getuid());
             home = pw ? pw->pw_dir : "";
         }
-        return gf_xasprintf("%s%s", home, p + 1);
+    } else {
+        char *name = gf_xstrndup(p + 1, n - 1);
+        struct passwd *pw = getpwnam(name);
+        free(name);
+        if (pw == NULL) /* a user nobody knows: left as it is */
+            return gf_xstrdup(p);
+        home = pw->pw_dir;
     }
-    return gf_xstrdup(p);
+    /* as Python's os.path.expanduser joins them */
+    size_t hn = strlen(home);
+    while (hn > 0 && home[hn - 1] == '/')
+        hn--;
+    if (hn == 0 && p[n] == '\0')
+        return gf_xstrdup("/");
+    return gf_xasprintf("%.*s%s", (int)hn, home, p + n);
 }

@@ -1,5 +1,8 @@
 /* test-core.c - unit tests for buffers, maps, values, JSON and YAML loading. */
 #include <math.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../../engine/core/core.h"
 #include "harness.h"
@@ -253,4 +256,34 @@ TEST(yaml_nesting_is_not_counted_as_alias_expansion)
     ASSERT_EQ(c->u.list.n, 700000);
     gf_val_unref(v);
     gf_buf_release(&b);
+}
+
+TEST(expand_home_as_python_expanduser)
+{
+    struct passwd *pw = getpwnam("root");
+    char *s;
+
+    ASSERT(pw != NULL);
+    setenv("HOME", "/home/ctl/", 1);
+    s = gf_expand_home("~/x");
+    ASSERT_STREQ(s, "/home/ctl/x");
+    free(s);
+    s = gf_expand_home("~");
+    ASSERT_STREQ(s, "/home/ctl");
+    free(s);
+    s = gf_expand_home("~root/.kube/config");
+    char *want = gf_xasprintf("%s/.kube/config", strcmp(pw->pw_dir, "/") ? pw->pw_dir : "");
+    ASSERT_STREQ(s, want);
+    free(want);
+    free(s);
+    s = gf_expand_home("~nosuchuser-gf/x"); /* unknown user: left as it is */
+    ASSERT_STREQ(s, "~nosuchuser-gf/x");
+    free(s);
+    s = gf_expand_home("/abs/~x");
+    ASSERT_STREQ(s, "/abs/~x");
+    free(s);
+    setenv("HOME", "/", 1);
+    s = gf_expand_home("~");
+    ASSERT_STREQ(s, "/");
+    free(s);
 }
