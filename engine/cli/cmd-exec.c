@@ -222,12 +222,16 @@ static void module_host(size_t i, void *ctx)
         .search_dirs = { getcwd(cwd, sizeof(cwd)) ? cwd : ".", NULL },
         .file = "-a", .line = 1, .col = 1, .opts = &c->exec,
     };
+    struct gf_val *homes = gf_val_map();
     if (mc.check && !j->mod->supports_check) {
         res.skipped = 1;
         gf_val_map_set(res.data, "msg", gf_val_str("this module does not support check mode"));
+    } else if (gf_module_expand_paths(&mc, j->mod, args, homes, &res) < 0) {
+        /* res says why */
     } else if (j->mod->run(&mc, args, &res) < 0 && !res.failed) {
         gf_modres_fail(&res, "module error");
     }
+    gf_val_unref(homes);
     if (mc.session != s) { /* the module reconnected (reboot) */
         gf_session_close(s);
         s = mc.session;

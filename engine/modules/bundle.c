@@ -8,8 +8,8 @@
 #include "module.h"
 
 static const struct gf_param bundle_params[] = {
-    { "src", GF_P_PATH, 1, NULL, NULL },
-    { "pubkey", GF_P_PATH, 1, NULL, NULL },
+    { "src", GF_P_CPATH, 1, NULL, NULL },
+    { "pubkey", GF_P_CPATH, 1, NULL, NULL },
     { "dest", GF_P_PATH, 0, NULL, NULL },
     { "allow_downgrade", GF_P_BOOL, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },

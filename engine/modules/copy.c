@@ -9,7 +9,7 @@
 #include "module.h"
 
 static const struct gf_param copy_params[] = {
-    { "src", GF_P_PATH, 0, NULL, NULL },
+    { "src", GF_P_CPATH, 0, NULL, NULL },
     { "content", GF_P_RAW, 0, NULL, NULL },
     { "dest", GF_P_PATH, 1, NULL, NULL },
     { "mode", GF_P_MODE, 0, NULL, NULL },

@@ -15,8 +15,8 @@
 #include "nodefile.h"
 
 static const struct gf_param fetch_params[] = {
-    { "src", GF_P_STR, 1, NULL, NULL },
-    { "dest", GF_P_STR, 1, NULL, NULL },
+    { "src", GF_P_PATH, 1, NULL, NULL },
+    { "dest", GF_P_CPATH, 1, NULL, NULL },
     { "flat", GF_P_BOOL, 0, NULL, NULL },
     { "fail_on_missing", GF_P_BOOL, 0, "fail_when_missing", NULL },
     { "validate_checksum", GF_P_BOOL, 0, "validate_md5", NULL },
@@ -67,7 +67,7 @@ static char *clean_rel(const char *path)
 }
 
 /* Where the file goes on the controller, or NULL with res failed. rpath
- * is the node's path of the file (~ expanded when known). */
+ * is the node's path of the file. */
 static char *local_dest(const struct gf_modctx *ctx, const struct gf_val *args,
                         const char *rpath, struct gf_modres *res)
 {
@@ -284,15 +284,13 @@ static int fetch_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf
     struct gf_remote_file rf;
     int rc;
 
-    /* the controller's copy is known before the trip unless ~ must expand */
-    if (src[0] != '~') {
-        struct gf_modres scratch;
-        gf_modres_init(&scratch);
-        char *known = local_dest(ctx, args, src, &scratch);
-        gf_modres_release(&scratch);
-        local_sums(known, have, md5);
-        free(known);
-    }
+    /* the controller's copy is known before the trip (~ is expanded) */
+    struct gf_modres scratch;
+    gf_modres_init(&scratch);
+    char *known = local_dest(ctx, args, src, &scratch);
+    gf_modres_release(&scratch);
+    local_sums(known, have, md5);
+    free(known);
     if ((rc = gf_mod_read_file(ctx, src, have, FETCH_MAX, &rf, res)) != 0)
         rc = rc < 0 ? rc : 0;
     else if (rf.kind == GF_RF_NONE)

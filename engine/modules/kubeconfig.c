@@ -11,8 +11,8 @@
 #include "module.h"
 
 static const struct gf_param kubeconfig_params[] = {
-    { "src", GF_P_PATH, 1, NULL, NULL },
-    { "dest", GF_P_PATH, 1, NULL, NULL },
+    { "src", GF_P_CPATH, 1, NULL, NULL },
+    { "dest", GF_P_CPATH, 1, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
 
@@ -58,8 +58,8 @@ static int merge_list(struct gf_val *dest, const struct gf_val *src, const char 
 
 static int kubeconfig_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
 {
-    char *src = gf_expand_home(gf_arg_str(args, "src", ""));
-    char *dest = gf_expand_home(gf_arg_str(args, "dest", ""));
+    char *src = gf_xstrdup(gf_arg_str(args, "src", ""));
+    char *dest = gf_xstrdup(gf_arg_str(args, "dest", ""));
     struct gf_val *in = NULL, *out = NULL;
     struct gf_error err = GF_ERROR_INIT;
     struct gf_buf text = GF_BUF_INIT, werr = GF_BUF_INIT;

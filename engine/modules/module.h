@@ -24,7 +24,9 @@ enum gf_ptype {
     GF_P_LIST,  /* a list, or a comma-separated string */
     GF_P_DICT,
     GF_P_RAW,   /* any value */
-    GF_P_PATH,  /* a string; ~ is not expanded on the controller */
+    GF_P_PATH,  /* a path on the node: ~ expanded there (gf_module_expand_paths) */
+    GF_P_CPATH, /* a path on the controller: ~ expanded there; on the node when
+                 * the task sets remote_src */
     GF_P_MODE,  /* octal string or int, or symbolic (u+x): kept as text */
 };
 
@@ -100,6 +102,17 @@ struct gf_val *gf_module_check_args(const struct gf_module *m, const struct gf_v
  * pass (the task fails where it runs). */
 struct gf_val *gf_module_check_args_static(const struct gf_module *m, const struct gf_val *args,
                                            struct gf_error *err);
+
+/* Expands a leading ~ or ~user in args's path parameters (args as
+ * gf_module_check_args returned it; edited in place) as Ansible's modules
+ * do: GF_P_PATH values on the node of ctx->session as the user the module
+ * runs as (the become user when ctx->become, else the login user),
+ * GF_P_CPATH values on the controller. A user nobody knows leaves the path
+ * as it is. homes (a map) caches the node's answers: give the same map for
+ * every task on one host. Returns 0, or -1 with res failed (the node could
+ * not answer; "unreachable" set when it is gone). */
+int gf_module_expand_paths(struct gf_modctx *ctx, const struct gf_module *m, struct gf_val *args,
+                           struct gf_val *homes, struct gf_modres *res);
 
 /* ---- helpers for modules ---- */
 void gf_modres_init(struct gf_modres *r);

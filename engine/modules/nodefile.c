@@ -32,12 +32,11 @@ void gf_remote_file_release(struct gf_remote_file *rf)
 }
 
 /* Prints GFDIR, GFPERM, "GFNONE <parent exists>" or "GF <sha1|-> <mode>
- * <uid> <user> <gid> <group> <size>", then the path with ~ expanded (as
- * Ansible's path type does on the node) and resolved, then the content
- * unless the controller has it or it is too big. */
+ * <uid> <user> <gid> <group> <size>", then the path and the path resolved,
+ * then the content unless the controller has it or it is too big. (A
+ * leading ~ was expanded before the module ran: gf_module_expand_paths.) */
 static const char read_script[] =
     "p=$gf_path\n"
-    "case $p in \"~\"|\"~/\"*) p=$HOME${p#\"~\"};; esac\n"
     "r=$(readlink -m -- \"$p\") || r=$p\n"
     "if [ -d \"$p\" ]; then echo GFDIR; exit 0; fi\n"
     "if [ ! -e \"$p\" ]; then e=0; [ -d \"$(dirname -- \"$r\")\" ] && e=1\n"

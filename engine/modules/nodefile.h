@@ -25,7 +25,7 @@ enum gf_rf_kind {
 struct gf_remote_file {
     enum gf_rf_kind kind;
     int parent_exists;    /* GF_RF_NONE: the directory it would be in exists */
-    char *path;           /* the path asked for, ~ expanded on the node */
+    char *path;           /* the path asked for (~ expanded before the module ran) */
     char *real;           /* and with symlinks resolved */
     char mode[8];         /* octal, e.g. "644" */
     char *owner, *uid, *group, *gid;

@@ -169,6 +169,7 @@ static struct gf_val *convert(const struct gf_module *m, const struct gf_param *
         return gf_val_ref((struct gf_val *)v);
     case GF_P_STR:
     case GF_P_PATH:
+    case GF_P_CPATH:
         if (v->type == GF_VAL_LIST || v->type == GF_VAL_MAP)
             break;
         if (v->type == GF_VAL_STR)

@@ -6,7 +6,7 @@
 #include "module.h"
 
 static const struct gf_param template_params[] = {
-    { "src", GF_P_PATH, 1, NULL, NULL },
+    { "src", GF_P_CPATH, 1, NULL, NULL },
     { "dest", GF_P_PATH, 1, NULL, NULL },
     { "mode", GF_P_MODE, 0, NULL, NULL },
     { "owner", GF_P_STR, 0, NULL, NULL },

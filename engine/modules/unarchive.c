@@ -30,7 +30,7 @@
 #include "unarchive-private.h"
 
 static const struct gf_param unarchive_params[] = {
-    { "src", GF_P_PATH, 1, NULL, NULL },
+    { "src", GF_P_CPATH, 1, NULL, NULL },
     { "dest", GF_P_PATH, 1, NULL, NULL },
     { "remote_src", GF_P_BOOL, 0, NULL, NULL },
     { "creates", GF_P_PATH, 0, NULL, NULL },

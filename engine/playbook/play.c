@@ -975,6 +975,7 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
         h->ansible_facts = gf_val_map();
         h->hvars = gf_val_map();
         h->ivars = gf_val_map();
+        h->homes = gf_val_map();
         if (gf_target_from_vars(&h->target, h->host->name, h->inv_vars, opts->exec, &err) == 0) {
             h->target_ok = 1;
             h->inv_user = gf_val_map_get(h->inv_vars, "ansible_user") ||
@@ -1021,6 +1022,7 @@ out:
         gf_val_unref(h->hvars);
         gf_val_unref(h->ivars);
         gf_val_unref(h->incvars);
+        gf_val_unref(h->homes);
         gf_vec_release(&h->notified, NULL);
         pthread_mutex_destroy(&h->lock);
     }

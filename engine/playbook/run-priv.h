@@ -38,6 +38,7 @@ struct hstate {
     char *base_user;             /* the SSH user without remote_user */
     struct gf_session *sess;     /* opened on first use */
     pthread_mutex_t lock;        /* held while a module uses sess */
+    struct gf_val *homes;        /* map: "~user" -> the node's answer (under lock) */
     struct gf_val *inv_vars;     /* inventory variables with magic ones */
     struct gf_val *facts;        /* map: ansible_* facts */
     struct gf_val *ansible_facts; /* the same without the prefix */

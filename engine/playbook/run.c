@@ -570,6 +570,10 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
     }
     if (t->async > 0) /* poll > 0: wait for it, up to async seconds */
         mc.deadline_ms = gf_now_ms() + t->async * 1000LL;
+    if (gf_module_expand_paths(&mc, t->module, args, eh->homes, res) < 0) {
+        rc = gf_val_map_get(res->data, "unreachable") ? -GF_ECONNECT : 0;
+        goto lost;
+    }
     rc = t->module->run(&mc, args, res);
     if (t->async > 0 && rc != -GF_ECONNECT && gf_now_ms() >= mc.deadline_ms) {
         gf_modres_release(res); /* as Ansible: the job was killed, its result is this */
@@ -589,6 +593,7 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
         if (!locked)
             pthread_mutex_unlock(&eh->lock);
     }
+lost:
     if (rc == -GF_ECONNECT || gf_val_map_get(res->data, "unreachable")) {
         st = GF_ST_UNREACHABLE;
         res->failed = 1;

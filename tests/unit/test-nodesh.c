@@ -1,9 +1,11 @@
 /* test-nodesh.c - unit tests for the embedded node-side scripts: each one
  * is in the table, is valid for dash, and lib.sh's helpers behave. */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../../engine/exec/exec.h"
 #include "../../engine/modules/nodesh.h"
@@ -108,4 +110,30 @@ TEST(nodesh_exists_matches_as_python_glob)
     ASSERT_EQ(glob_answer("/nonexistent-dir", "x"), -1);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ASSERT_EQ(system(cmd), 0);
+}
+
+TEST(nodesh_home_expands_known_users_only)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    struct passwd *pw = getpwnam("root");
+    char tmpl[] = "/tmp/gf-home.XXXXXX", cmd[128], out[1024];
+    int fd = mkstemp(tmpl);
+
+    ASSERT(pw != NULL && fd >= 0);
+    gf_sh_assign(&b, "gf_users", "~root\n~nosuchuser-gf\n~a$(id)\n~-x");
+    gf_nodesh_add(&b, "home");
+    ASSERT_EQ(write(fd, b.buf, b.len), (long long)b.len);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "dash %s", tmpl);
+    FILE *p = popen(cmd, "r");
+    ASSERT(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    ASSERT_EQ(pclose(p), 0);
+    remove(tmpl);
+    char *want = gf_xasprintf("GF ~root=%s\nGF ~nosuchuser-gf=~nosuchuser-gf\n"
+                              "GF ~a$(id)=~a$(id)\nGF ~-x=~-x\n", pw->pw_dir);
+    ASSERT_STREQ(out, want);
+    free(want);
+    gf_buf_release(&b);
 }
