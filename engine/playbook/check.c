@@ -435,6 +435,49 @@ static const struct {
     { NULL, NULL },
 };
 
+struct play_names {
+    const struct gf_play *pl;
+    const struct gf_val *extra;
+    const char *undefined;
+};
+
+static void on_play_name(const char *name, size_t pos, void *ctx)
+{
+    struct play_names *n = ctx;
+    const struct gf_play *pl = n->pl;
+    int known = gf_val_map_get(n->extra, name) || gf_val_map_get(pl->vars, name) ||
+                gf_val_map_get(pl->role_vars, name) || gf_val_map_get(pl->role_defaults, name);
+
+    (void)pos;
+    for (size_t i = 0; magic_names[i] && !known; i++)
+        known = !strcmp(magic_names[i], name);
+    if (!known && n->undefined == NULL)
+        n->undefined = name;
+}
+
+/* The play's hosts: template syntax, and variables that a play may read
+ * there (extra vars, the play's vars and vars_files, roles' vars and
+ * defaults, magic variables; not the inventory's, as in Ansible). */
+static int check_play_hosts(struct gf_playbook *pb, const struct gf_play *pl,
+                            const struct gf_val *extra, struct gf_error *err)
+{
+    const struct gf_tpl *tpl = NULL;
+    struct play_names n = { pl, extra, NULL };
+    size_t len = strlen(pl->hosts);
+
+    if (!gf_tpl_is_template(pl->hosts, len))
+        return 0;
+    struct gf_tpl_opts o = { 0, pl->file, pl->line, pl->col, pb->cache };
+    if (gf_tpl_cache_get(pb->cache, pl->hosts, len, 0, &o, &tpl, err) < 0)
+        return -GF_EPARSE;
+    gf_tpl_free_names(tpl, on_play_name, &n);
+    if (n.undefined == NULL)
+        return 0;
+    return gf_error_set(err, GF_EINVAL, pl->file, pl->line, pl->col,
+                        "undefined variable '%s' in the play's 'hosts' (only extra vars, the "
+                        "play's vars and magic variables are defined there)", n.undefined);
+}
+
 int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
                       const struct gf_val *extra_vars, struct gf_error *err)
 {
@@ -485,6 +528,7 @@ int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
         add_keys(&k.play, pl->vars);
         add_keys(&k.play, pl->role_defaults);
         add_keys(&k.play, pl->role_vars);
+        rc = check_play_hosts(pb, pl, extra_vars, err);
         for (int s = 0; s < 3 && !rc; s++)
             rc = check_list(&k, pl, &pl->sections[s], err);
         if (!rc)

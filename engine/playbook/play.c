@@ -813,19 +813,100 @@ static void run_batch(struct run *r, struct gf_play *pl, struct gf_vec *batch)
         ((struct hstate *)batch->v[i])->in_play = 0;
 }
 
+/* The play's host pattern with its templates rendered as Ansible renders
+ * `hosts:` before the play: from extra vars, the play's vars, vars_files
+ * and roles' vars and defaults, and magic variables (groups, playbook_dir,
+ * ...); inventory variables are not defined there. A list joins with
+ * commas. Returns 0 and *out (malloc'd), or -1 with err set. */
+static int play_pattern(struct run *r, struct gf_play *pl, char **out, struct gf_error *err)
+{
+    struct gf_tpl_scope magic, defaults, vars, rvars, extra;
+    struct gf_val *in = NULL, *v = NULL;
+    struct gf_buf b = GF_BUF_INIT;
+    struct gf_error e = GF_ERROR_INIT;
+
+    if (!gf_tpl_is_template(pl->hosts, strlen(pl->hosts))) {
+        *out = gf_xstrdup(pl->hosts);
+        return 0;
+    }
+    r->play = pl;
+    set_magic(r);
+    gf_tpl_scope_map(&magic, r->magic, NULL);
+    gf_tpl_scope_map(&defaults, pl->role_defaults, &magic);
+    gf_tpl_scope_map(&vars, pl->vars, &defaults);
+    gf_tpl_scope_map(&rvars, pl->role_vars, &vars);
+    gf_tpl_scope_map(&extra, r->o->extra_vars, &rvars);
+    struct gf_tpl_opts o = { 0, pl->file, pl->line, pl->col, r->pb->cache };
+    in = gf_val_str(pl->hosts);
+    if (gf_tpl_template_val(in, &extra, &o, &v, &e) < 0) {
+        gf_error_set(err, GF_EINVAL, pl->file, pl->line, pl->col,
+                     "the field 'hosts' has an invalid value: %s", e.msg ? e.msg : "");
+        gf_error_clear(&e);
+        gf_val_unref(in);
+        return -1;
+    }
+    for (size_t i = 0; v->type == GF_VAL_LIST && i < v->u.list.n; i++) {
+        if (i)
+            gf_buf_addc(&b, ',');
+        gf_val_to_text(v->u.list.v[i], &b);
+    }
+    if (v->type != GF_VAL_LIST)
+        gf_val_to_text(v, &b);
+    gf_val_unref(v);
+    gf_val_unref(in);
+    *out = b.buf ? gf_buf_detach(&b, NULL) : gf_xstrdup("");
+    return 0;
+}
+
+/* Warns, as Ansible does, for each term of the pattern that matches no
+ * host ("web,nosuch", "web:&nosuch"). */
+static void warn_unmatched(struct run *r, const char *pattern)
+{
+    int commas = strchr(pattern, ',') != NULL, depth = 0;
+    const char *p = pattern;
+
+    while (*p) {
+        const char *e = p;
+        for (; *e; e++) {
+            depth += *e == '[' ? 1 : *e == ']' ? -1 : 0;
+            if (*e == ',' || (!commas && *e == ':' && depth <= 0))
+                break;
+        }
+        char *term = gf_xstrndup(p, (size_t)(e - p));
+        char *t = term + strspn(term, " ");
+        t += *t == '&' || *t == '!';
+        if (*t && strcmp(t, "all")) {
+            struct gf_vec m = GF_VEC_INIT;
+            if (gf_inventory_match(r->inv, t, &m, NULL) == 0 && m.n == 0)
+                out_warn(r, "Could not match supplied host pattern, ignoring: %s", t);
+            gf_vec_release(&m, NULL);
+        }
+        free(term);
+        p = *e ? e + 1 : e;
+    }
+}
+
 static void run_play(struct run *r, struct gf_play *pl)
 {
     struct gf_vec hosts = GF_VEC_INIT, sel = GF_VEC_INIT;
     struct gf_error err = GF_ERROR_INIT;
-    const char *name = pl->name ? pl->name : pl->hosts;
+    char *pattern = NULL;
 
+    if (play_pattern(r, pl, &pattern, &err) < 0) {
+        gf_error_print(&err);
+        gf_error_clear(&err);
+        r->abort = 1;
+        return;
+    }
     r->play = pl;
     r->end_play = 0;
-    out_play(r, name);
-    if (gf_inventory_match(r->inv, pl->hosts, &sel, &err) < 0) {
+    warn_unmatched(r, pattern);
+    out_play(r, pl->name ? pl->name : pattern);
+    if (gf_inventory_match(r->inv, pattern, &sel, &err) < 0) {
         gf_error_print(&err);
         gf_error_clear(&err);
     }
+    free(pattern);
     if (r->o->limit) {
         struct gf_vec lim = GF_VEC_INIT;
         gf_inventory_match(r->inv, r->o->limit, &lim, NULL);
@@ -916,11 +997,23 @@ static int list_only(struct run *r)
     gf_buf_addf(&b, "\nplaybook: %s\n", r->pb->path);
     for (size_t p = 0; p < r->pb->plays.n; p++) {
         struct gf_play *pl = r->pb->plays.v[p];
-        gf_buf_addf(&b, "\n  play #%zu (%s): %s\tTAGS: []\n", p + 1, pl->hosts,
-                    pl->name ? pl->name : pl->hosts);
+        struct gf_error err = GF_ERROR_INIT;
+        char *pattern = NULL;
+        if (play_pattern(r, pl, &pattern, &err) < 0) {
+            gf_out_write(b.buf, b.len);
+            gf_buf_release(&b);
+            gf_error_print(&err);
+            gf_error_clear(&err);
+            return 4; /* GF_EXIT_USAGE */
+        }
+        gf_out_write(b.buf, b.len); /* the warnings come between plays */
+        gf_buf_reset(&b);
+        warn_unmatched(r, pattern);
+        gf_buf_addf(&b, "\n  play #%zu (%s): %s\tTAGS: []\n", p + 1, pattern,
+                    pl->name ? pl->name : pattern);
         if (r->o->list_hosts) {
             struct gf_vec sel = GF_VEC_INIT, lim = GF_VEC_INIT;
-            gf_inventory_match(r->inv, pl->hosts, &sel, NULL);
+            gf_inventory_match(r->inv, pattern, &sel, NULL);
             if (r->o->limit)
                 gf_inventory_match(r->inv, r->o->limit, &lim, NULL);
             struct gf_buf hb = GF_BUF_INIT;
@@ -931,12 +1024,13 @@ static int list_only(struct run *r)
                 gf_buf_addf(&hb, "      %s\n", ((struct gf_host *)sel.v[i])->name);
                 n++;
             }
-            gf_buf_addf(&b, "    pattern: ['%s']\n    hosts (%zu):\n%s", pl->hosts, n,
+            gf_buf_addf(&b, "    pattern: ['%s']\n    hosts (%zu):\n%s", pattern, n,
                         hb.buf ? hb.buf : "");
             gf_buf_release(&hb);
             gf_vec_release(&sel, NULL);
             gf_vec_release(&lim, NULL);
         }
+        free(pattern);
         if (r->o->list_tasks) {
             gf_buf_adds(&b, "    tasks:\n");
             for (int s = 0; s < 3; s++)
@@ -988,8 +1082,13 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
         }
         gf_error_clear(&err);
     }
-    for (size_t p = 0; p < pb->plays.n; p++)
+    for (size_t p = 0; p < pb->plays.n && !r.abort; p++)
         run_play(&r, pb->plays.v[p]);
+    if (r.abort) { /* as Ansible: an error between plays ends the run, no recap */
+        rc = 4;    /* GF_EXIT_USAGE */
+        gf_parallel(r.nhs, opts->exec->forks, close_worker, &r);
+        goto out;
+    }
     out_recap(&r);
     int failed = 0, unreachable = 0;
     FILE *retry = NULL;

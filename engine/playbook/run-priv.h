@@ -76,6 +76,7 @@ struct run {
     int end_play;                /* meta: end_play or any_errors_fatal */
     int step_all;                /* --step answered "c" */
     int started;                 /* --start-at-task found */
+    int abort;                   /* a play's hosts could not be templated: stop */
     struct gf_vec batch;         /* struct hstate *: the current batch */
     size_t batch_failed_base;
 };
