@@ -3,6 +3,7 @@
  * rescue/always, dynamic includes, meta actions, handlers, and the barrier
  * after each task where results become host state (register, set_fact,
  * facts, failures, notifications) and the stats of the recap. */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,35 @@ static int step_ask(struct run *r, const struct gf_task *t, struct hstate *h)
     return go;
 }
 
+/* Is t the task --start-at-task names? Its name or its shown name ("role :
+ * name"), equal or matching as a shell pattern, as Ansible tells. */
+static int start_hit(struct run *r, const struct gf_task *t, struct hstate *h)
+{
+    const char *want = r->o->start_at_task;
+    char *name = task_display_name(r, t, h);
+    int hit = !strcmp(name, want) || fnmatch(want, name, 0) == 0 ||
+              (t->name && (!strcmp(t->name, want) || fnmatch(want, t->name, 0) == 0));
+
+    free(name);
+    return hit;
+}
+
+/* Does the task list hold the task --start-at-task names (blocks and
+ * static includes searched)? */
+static int holds_start(struct run *r, const struct gf_vec *tasks, struct hstate *h)
+{
+    for (size_t i = 0; i < tasks->n; i++) {
+        const struct gf_task *t = tasks->v[i];
+        if (t->kind == GF_TASK_MODULE && start_hit(r, t, h))
+            return 1;
+        if ((t->kind == GF_TASK_BLOCK || t->kind == GF_TASK_INCLUDE) &&
+            (holds_start(r, &t->block, h) || holds_start(r, &t->rescue, h) ||
+             holds_start(r, &t->always, h)))
+            return 1;
+    }
+    return 0;
+}
+
 /* A module task over hosts, then the barrier. */
 static void run_module_task(struct run *r, const struct gf_task *t, struct gf_vec *hosts,
                             int handler)
@@ -296,12 +326,9 @@ static void run_module_task(struct run *r, const struct gf_task *t, struct gf_ve
 
     if (!handler && !t->handler && !tag_selected(r, t))
         return;
-    if (r->o->start_at_task && !r->started) {
-        char *name = task_display_name(r, t, hosts->v[0]);
-        int hit = !strcmp(name, r->o->start_at_task) ||
-                  (t->name && !strcmp(t->name, r->o->start_at_task));
-        free(name);
-        if (!hit)
+    /* the play that holds the start task gathers facts first (run_sections) */
+    if (r->o->start_at_task && !r->started && t != r->facts_task) {
+        if (!start_hit(r, t, hosts->v[0]))
             return;
         r->started = 1;
     }
@@ -735,7 +762,12 @@ static struct gf_task *setup_task(struct run *r, struct gf_play *pl)
 static void run_sections(struct run *r, struct gf_play *pl, struct gf_vec *hosts,
                          struct gf_task *st)
 {
-    if (st) {
+    /* with --start-at-task, Ansible gathers facts in the play that holds the
+     * start task and skips earlier plays whole */
+    int skip_facts = r->o->start_at_task && !r->started;
+    for (int s = 0; s < 3 && skip_facts && hosts->n; s++)
+        skip_facts = !holds_start(r, &pl->sections[s], hosts->v[0]);
+    if (st && !skip_facts) {
         struct gf_vec act = GF_VEC_INIT;
         active_of(hosts, &act);
         if (r->o->gathering == 2) { /* smart: only hosts without facts from this run */
@@ -803,6 +835,7 @@ static void run_batch(struct run *r, struct gf_play *pl, struct gf_vec *batch)
             ((struct hstate *)batch->v[i])->st.failed++;
         }
     }
+    r->facts_task = st;
     if (pl->strategy_free) {
         struct freejob j = { r, pl, batch, st };
         gf_parallel(batch->n, r->o->exec->forks, free_host, &j);
@@ -1089,6 +1122,9 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
         gf_parallel(r.nhs, opts->exec->forks, close_worker, &r);
         goto out;
     }
+    if (opts->start_at_task && !r.started) /* Ansible says so and exits 0 too */
+        out_warn(&r, "No matching task \"%s\" found. Note: --start-at-task can only follow "
+                 "static includes.", opts->start_at_task);
     out_recap(&r);
     int failed = 0, unreachable = 0;
     FILE *retry = NULL;
