@@ -206,14 +206,19 @@ int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book
         }
         gf_vec_push(&books, pb);
     }
+    /* --syntax-check makes every static check a run makes, with the
+     * inventory's variables when one is given, and reaches no host */
     if (st.syntax) {
-        for (size_t i = 0; i < books.n; i++)
-            printf("\nplaybook: %s\n", ((struct gf_playbook *)books.v[i])->path);
-        rc = GF_EXIT_OK;
+        c.inv = gf_inventory_new();
+        for (size_t i = 0; i < c.inventories.n; i++)
+            if (gf_inventory_load(c.inv, c.inventories.v[i], &err) < 0) {
+                gf_error_print(&err);
+                rc = GF_EXIT_USAGE;
+                goto out;
+            }
+    } else if ((rc = gf_cli_hosts(&c, "all"))) {
         goto out;
     }
-    if ((rc = gf_cli_hosts(&c, "all")))
-        goto out;
     for (size_t i = 0; i < books.n; i++) {
         struct gf_playbook *pb = books.v[i];
         if (gf_inventory_load_var_dir(c.inv, pb->dir, &err) < 0 ||
@@ -222,6 +227,12 @@ int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book
             rc = GF_EXIT_USAGE;
             goto out;
         }
+    }
+    if (st.syntax) {
+        for (size_t i = 0; i < books.n; i++)
+            printf("\nplaybook: %s\n", ((struct gf_playbook *)books.v[i])->path);
+        rc = GF_EXIT_OK;
+        goto out;
     }
     st.ro.exec = &c.exec;
     st.ro.extra_vars = extra;
