@@ -662,3 +662,27 @@ TEST(ansible_parameters_gpuforge_lacks)
     gf_error_clear(&err);
     gf_val_unref(args);
 }
+
+TEST(check_play_hosts_template)
+{
+    /* play vars, vars_files and magic variables are defined in hosts */
+    put("c/hosts-ok.yml", "- hosts: \"{{ t | default('all') }}\"\n  tasks: []\n"
+        "- hosts: \"{{ pv }}:{{ groups['all'] | length }}\"\n  vars: { pv: web }\n"
+        "  tasks: []\n");
+    check_err("c/hosts-ok.yml", NULL);
+    /* a name only the inventory or the facts could define is not */
+    put("c/hosts-undef.yml", "- hosts: all\n  tasks: []\n- name: second\n"
+        "  hosts: \"{{ ansible_host }}\"\n  tasks: []\n");
+    check_err("c/hosts-undef.yml", "hosts-undef.yml:3:3: undefined variable 'ansible_host' in "
+              "the play's 'hosts' (only extra vars, the play's vars and magic variables are "
+              "defined there)");
+    put("c/hosts-syntax.yml", "- hosts: \"{{ a b }}\"\n  tasks: []\n");
+    struct gf_playbook *pb = load_ok("c/hosts-syntax.yml");
+    struct gf_inventory *inv = gf_inventory_new();
+    struct gf_error err = GF_ERROR_INIT;
+    ASSERT(gf_playbook_check(pb, inv, NULL, &err) < 0);
+    gf_error_clear(&err);
+    gf_inventory_free(inv);
+    gf_playbook_free(pb);
+    done();
+}
