@@ -243,7 +243,9 @@ static void assign_common(struct gf_buf *s, struct gf_modctx *ctx, const struct 
     assign_extra(s, gf_val_map_get(args, "extra_opts"));
 }
 
-/* `creates`: returns 1 (and fills res) when the task is to be skipped. */
+/* `creates`: returns 1 (and fills res) when the task is to be skipped. As
+ * Ansible's action plugin, a path that exists (tested literally: no
+ * pattern) makes the task skipped, not ok. */
 static int creates_exists(struct gf_modctx *ctx, const char *creates, struct gf_modres *res,
                           int *rc)
 {
@@ -255,7 +257,9 @@ static int creates_exists(struct gf_modctx *ctx, const char *creates, struct gf_
     gf_buf_adds(&s, "if [ -e \"$c\" ]; then echo GFSKIP; fi\n");
     *rc = gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "unarchive");
     if (*rc == 0 && gf_mod_tagged(r.out.buf, "GFSKIP")) {
-        gf_val_map_set(res->data, "msg", gf_val_str("skipped, since creates exists"));
+        char *m = gf_xasprintf("skipped, since %s exists", creates);
+        gf_val_map_set(res->data, "msg", gf_val_str_own(m, strlen(m)));
+        res->skipped = 1;
         skip = 1;
     }
     gf_result_release(&r);

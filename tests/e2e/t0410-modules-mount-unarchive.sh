@@ -131,7 +131,7 @@ expect_success 'unarchive creates= skips when the path exists' '
     tb_exec node1 sh -c "echo tampered >/opt/gfa/app/etc/app.conf" &&
     "$GF" exec -i "$INV" node1 -b -m unarchive \
         -a "src=app.tgz dest=/opt/gfa creates=/opt/gfa/app/bin/run.sh" >out &&
-    grep -q SUCCESS out && grep -q "skipped, since creates exists" out &&
+    grep -q SKIPPED out && grep -q "skipped, since /opt/gfa/app/bin/run.sh exists" out &&
     test "$(tb_exec node1 cat /opt/gfa/app/etc/app.conf)" = tampered
 '
 
