@@ -3,7 +3,7 @@
 # other than Ansible, the same playbooks now run by gpuforge on node1 (its
 # Python removed) and by ansible-playbook on node2 report the same and leave
 # the same state: creates/removes as glob patterns (command, shell; script
-# tests them literally, as Ansible does), in and out of --check; ~,
+# and unarchive test them literally, as Ansible does), in and out of --check; ~,
 # ~/x, ~root/x, ~gf/x in file, copy, stat and lineinfile with and without
 # become; a templated play `hosts:`; --start-at-task with facts;
 # --syntax-check with every static check and no host; and k3s-ansible's own
@@ -80,14 +80,15 @@ expect_success 'node1 has no Python at all' '
 # ---- creates/removes as glob patterns ---------------------------------------------------------
 
 expect_success 'creates/removes globs: the same tasks run and skip as with ansible-playbook' '
-    side "$PBS/glob.yml"
+    mkdir -p arc/unpacked && echo x >arc/unpacked/f && tar czf arc.tgz -C arc unpacked &&
+    side "$PBS/glob.yml" -e archive="$PWD/arc.tgz"
     same_verdicts && grep -q "Did not run command since ./srv/g/data/\*. exists|skipped, since /srv/g/data/\* exists|0|False" gf.out
 '
 
 expect_success 'creates/removes globs: the same files on both nodes' '
     on_both sh -c "ls -A /srv/g" && cat s1 &&
     grep -qx ran-creates-nomatch s1 && grep -qx ran-removes-match s1 && ! grep -q ran-creates-match s1 &&
-    grep -qx ran-script-literal s1 && ! grep -q ran-script-exists s1
+    grep -qx ran-script-literal s1 && ! grep -q ran-script-exists s1 && grep -qx unpacked s1
 '
 
 expect_success '--check predicts from creates/removes as ansible-playbook does, changes nothing' '
