@@ -38,7 +38,6 @@ static const struct gf_param wait_for_params[] = {
  * SIGPIPE. */
 static const char wait_script[] =
     "end=$(( $(date +%s) + gf_slice ))\n"
-    "case $gf_path in \"~\"|\"~/\"*) gf_path=$HOME${gf_path#\"~\"};; esac\n"
     "gp=-Pz; m='(?m)'\n"
     "[ -n \"$gf_re\" ] && { printf x | grep -Pzq x 2>/dev/null || { gp=-E; m=; }; }\n"
     "listening() { awk -v p=\":$(printf %04X \"$gf_port\")\" '$4 == \"0A\" &&\n"
