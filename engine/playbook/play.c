@@ -892,7 +892,7 @@ static int play_pattern(struct run *r, struct gf_play *pl, char **out, struct gf
 }
 
 /* Warns, as Ansible does, for each term of the pattern that matches no
- * host ("web,nosuch", "web:&nosuch"). */
+ * host ("web,nosuch", "web:&nosuch"), once per run. */
 static void warn_unmatched(struct run *r, const char *pattern)
 {
     int commas = strchr(pattern, ',') != NULL, depth = 0;
@@ -910,8 +910,11 @@ static void warn_unmatched(struct run *r, const char *pattern)
         t += *t == '&' || *t == '!';
         if (*t && strcmp(t, "all")) {
             struct gf_vec m = GF_VEC_INIT;
-            if (gf_inventory_match(r->inv, t, &m, NULL) == 0 && m.n == 0)
+            if (gf_inventory_match(r->inv, t, &m, NULL) == 0 && m.n == 0 &&
+                gf_map_get(&r->warned, t) == NULL) {
                 out_warn(r, "Could not match supplied host pattern, ignoring: %s", t);
+                gf_map_set(&r->warned, t, (void *)1);
+            }
             gf_vec_release(&m, NULL);
         }
         free(term);
@@ -1163,6 +1166,7 @@ out:
     }
     free(r.hs);
     gf_val_unref(r.magic);
+    gf_map_release(&r.warned, NULL);
     gf_val_unref(sh.hostvars);
     for (size_t i = 0; i < sh.old_hostvars.n; i++)
         gf_val_unref(sh.old_hostvars.v[i]);

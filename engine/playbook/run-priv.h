@@ -77,6 +77,7 @@ struct run {
     int step_all;                /* --step answered "c" */
     int started;                 /* --start-at-task found */
     int abort;                   /* a play's hosts could not be templated: stop */
+    struct gf_map warned;        /* host pattern terms already warned about */
     const struct gf_task *facts_task; /* the batch's fact gathering, or NULL */
     struct gf_vec batch;         /* struct hstate *: the current batch */
     size_t batch_failed_base;
