@@ -108,7 +108,8 @@ struct gf_val *gf_module_check_args_static(const struct gf_module *m, const stru
  * do: GF_P_PATH values on the node of ctx->session as the user the module
  * runs as (the become user when ctx->become, else the login user),
  * GF_P_CPATH values on the controller. A user nobody knows leaves the path
- * as it is. homes (a map) caches the node's answers: give the same map for
+ * as it is. $NAME / ${NAME} in a node path are first expanded from the
+ * module's environment on the node (os.path.expandvars). homes (a map) caches the node's answers: give the same map for
  * every task on one host. Returns 0, or -1 with res failed (the node could
  * not answer; "unreachable" set when it is gone). */
 int gf_module_expand_paths(struct gf_modctx *ctx, const struct gf_module *m, struct gf_val *args,

@@ -4,7 +4,8 @@
  * module runs as (the become user when become is on, else the login user);
  * a controller path (GF_P_CPATH) on the controller. A user nobody knows
  * leaves the path as it is. The node is asked once per host and user: the
- * answers stay in the caller's cache. */
+ * answers stay in the caller's cache. Before that, as Ansible's path type
+ * does, $NAME in a node path is expanded from the module's environment. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,11 +110,66 @@ static int on_node(const struct gf_param *p, const struct gf_val *args)
     return p->type == GF_P_CPATH && gf_arg_bool(args, "remote_src", 0);
 }
 
+/* $NAME and ${NAME} in the node paths of args, expanded on the node in the
+ * module's environment (its user, the task's environment), as Python's
+ * os.path.expandvars does there before expanduser. Returns 0, or -1 with
+ * res failed. */
+static int expand_vars(struct gf_modctx *ctx, const struct gf_module *m, struct gf_val *args,
+                       struct gf_modres *res)
+{
+    struct gf_buf cmd = GF_BUF_INIT, name = GF_BUF_INIT;
+    const struct gf_param *which[64];
+    struct gf_result r;
+    size_t n = 0;
+    int rc = 0;
+
+    for (const struct gf_param *p = m->params; p->name && n < GF_ARRAY_LEN(which); p++) {
+        const char *v = gf_arg_str(args, p->name, NULL);
+        if (v && strchr(v, '$') && !strchr(v, '\n') && on_node(p, args)) {
+            gf_buf_reset(&name);
+            gf_buf_addf(&name, "gf_v%zu", n);
+            gf_sh_assign(&cmd, name.buf, v);
+            which[n++] = p;
+        }
+    }
+    gf_buf_release(&name);
+    if (n == 0 || ctx->session == NULL) {
+        gf_buf_release(&cmd);
+        return 0;
+    }
+    gf_buf_addf(&cmd, "gf_n=%zu\n", n);
+    gf_nodesh_add(&cmd, "expandvars");
+    gf_result_init(&r, 65536);
+    gf_mod_sh(ctx, cmd.buf, NULL, 0, &r);
+    if (r.status == GF_ST_UNREACHABLE) {
+        gf_modres_fail(res, "%s", r.msg ? r.msg : "unreachable");
+        gf_val_map_set(res->data, "unreachable", gf_val_bool(1));
+        rc = -1;
+    } else if (r.rc != 0) {
+        gf_modres_fail(res, "cannot expand variables in paths on the node: %s",
+                       r.err.len ? r.err.buf : r.msg ? r.msg : "no answer");
+        rc = -1;
+    }
+    for (const char *p = r.out.buf; rc == 0 && p && (p = gf_mod_tagged(p, "GF ")) != NULL;) {
+        char *end;
+        unsigned long i = strtoul(p, &end, 10);
+        if (*end == '=' && i < n)
+            gf_val_map_set(args, which[i]->name, gf_mod_line_val(end + 1));
+        p = strchr(p, '\n');
+    }
+    gf_result_release(&r);
+    gf_buf_release(&cmd);
+    return rc;
+}
+
 int gf_module_expand_paths(struct gf_modctx *ctx, const struct gf_module *m, struct gf_val *args,
                            struct gf_val *homes, struct gf_modres *res)
 {
     struct gf_buf need = GF_BUF_INIT;
     int rc = 0;
+
+    if (expand_vars(ctx, m, args, res) < 0)
+        return -1;
 
     /* first pass: the controller's, and the words the node must answer */
     for (int pass = 0; pass < 2 && rc == 0; pass++) {

@@ -4,8 +4,8 @@
 # Python removed) and by ansible-playbook on node2 report the same and leave
 # the same state: creates/removes as glob patterns (command, shell; script
 # and unarchive test them literally, as Ansible does), in and out of --check; ~,
-# ~/x, ~root/x, ~gf/x in file, copy, stat and lineinfile with and without
-# become; a templated play `hosts:`; --start-at-task with facts;
+# ~/x, ~root/x, ~gf/x and $VAR in file, copy, stat and lineinfile with and
+# without become; a templated play `hosts:`; --start-at-task with facts;
 # --syntax-check with every static check and no host; and k3s-ansible's own
 # playbooks/reset.yml on nodes seeded with what a k3s install leaves.
 . "$(dirname "$0")/test-lib.sh"
@@ -111,7 +111,10 @@ expect_success '~ paths: the same files in the same homes on both nodes' '
     on_both sh -c "find /home/gf /root -path \"*gf-tilde*\" -printf \"%p %m %u\n\" | sort;
         ls -d /home/gf/~nosuchuser/x; ls -A / | grep -c \"^~\" || :" && cat s1 &&
     grep -q "^/home/gf/gf-tilde/copied.txt 644 gf" s1 &&
-    grep -q "^/root/gf-tilde-root/by-name.txt 600 root" s1
+    grep -q "^/root/gf-tilde-root/by-name.txt 600 root" s1 &&
+    grep -q "^/home/gf/gf-tilde/env.txt 644 gf" s1 && grep -q "^/root/gf-tilde-root/home 700" s1 &&
+    grep -q "^/root/gf-tilde-root/from-env 700" s1 &&
+    grep -qF "/home/gf/gf-tilde/\$GF_NOT_SET_ANYWHERE 755" s1
 '
 
 expect_success '~ paths: a second run changes nothing on both' '

@@ -34,6 +34,27 @@ static int run_dash(const char *text, char *line, size_t n)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Runs text with dash, environment assignments env (shell words) first;
+ * returns the exit status and all of stdout in out. */
+static int run_dash_env(const char *text, const char *env, char *out, size_t n)
+{
+    char tmpl[] = "/tmp/gf-nodesh.XXXXXX", cmd[256];
+    int fd = mkstemp(tmpl);
+    size_t len = strlen(text);
+
+    ASSERT(fd >= 0);
+    ASSERT_EQ(write(fd, text, len), (long long)len);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "%s dash %s", env, tmpl);
+    FILE *p = popen(cmd, "r");
+    ASSERT(p);
+    size_t got = fread(out, 1, n - 1, p);
+    out[got] = '\0';
+    int st = pclose(p);
+    remove(tmpl);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 TEST(nodesh_every_script_parses_and_has_no_comment_lines)
 {
     int count = 0;
@@ -116,24 +137,35 @@ TEST(nodesh_home_expands_known_users_only)
 {
     struct gf_buf b = GF_BUF_INIT;
     struct passwd *pw = getpwnam("root");
-    char tmpl[] = "/tmp/gf-home.XXXXXX", cmd[128], out[1024];
-    int fd = mkstemp(tmpl);
+    char out[1024];
 
-    ASSERT(pw != NULL && fd >= 0);
+    ASSERT(pw != NULL);
     gf_sh_assign(&b, "gf_users", "~root\n~nosuchuser-gf\n~a$(id)\n~-x");
     gf_nodesh_add(&b, "home");
-    ASSERT_EQ(write(fd, b.buf, b.len), (long long)b.len);
-    close(fd);
-    snprintf(cmd, sizeof cmd, "dash %s", tmpl);
-    FILE *p = popen(cmd, "r");
-    ASSERT(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    ASSERT_EQ(pclose(p), 0);
-    remove(tmpl);
+    ASSERT_EQ(run_dash_env(b.buf, "", out, sizeof out), 0);
     char *want = gf_xasprintf("GF ~root=%s\nGF ~nosuchuser-gf=~nosuchuser-gf\n"
                               "GF ~a$(id)=~a$(id)\nGF ~-x=~-x\n", pw->pw_dir);
     ASSERT_STREQ(out, want);
     free(want);
+    gf_buf_release(&b);
+}
+
+TEST(nodesh_expandvars_as_python_expandvars)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    char out[1024];
+
+    gf_sh_assign(&b, "gf_v0", "$GF_T_DIR/x");
+    gf_sh_assign(&b, "gf_v1", "${GF_T_DIR}/y$");
+    gf_sh_assign(&b, "gf_v2", "$GF_T_UNSET/${GF_T_UNSET}/$1/$/{a}");
+    gf_sh_assign(&b, "gf_v3", "a$GF_T_DIR$GF_T_DIR");
+    gf_sh_assign(&b, "gf_v4", "${GF T}${}");
+    gf_sh_assign(&b, "gf_v5", "$rest/$gf_n/$GF_T_EMPTY."); /* the script's own: not env */
+    gf_buf_adds(&b, "gf_n=6\n");
+    gf_nodesh_add(&b, "expandvars");
+    ASSERT_EQ(run_dash_env(b.buf, "GF_T_DIR=/d GF_T_EMPTY= rest=no", out, sizeof out), 0);
+    /* what os.path.expandvars gives for the same environment */
+    ASSERT_STREQ(out, "GF 0=/d/x\nGF 1=/d/y$\nGF 2=$GF_T_UNSET/${GF_T_UNSET}/$1/$/{a}\n"
+                      "GF 3=a/d/d\nGF 4=${GF T}${}\nGF 5=no/$gf_n/.\n");
     gf_buf_release(&b);
 }
