@@ -236,19 +236,25 @@ static int put_attrs(struct gf_modctx *ctx, const struct gf_remote_file *rf,
 /* Writes te's content over rf (creating the file and its directory when
  * needed) unless nothing changes; sets res->changed, msg (te's, plus the
  * attribute note), the backup key and, in diff mode, res->diff. */
-static int write_text(struct gf_modctx *ctx, const char *path, const struct gf_remote_file *rf,
-                      const struct gf_textedit *te, const struct gf_val *args,
-                      const char *backup_key, struct gf_modres *res)
+static int write_text(struct gf_modctx *ctx, const struct gf_text_job *job,
+                      const struct gf_remote_file *rf, struct gf_textedit *te,
+                      const struct gf_val *args, struct gf_modres *res)
 {
+    const char *path = job->path, *backup_key = job->backup_key;
     int attrs = gf_arg_str(args, "mode", NULL) || gf_arg_str(args, "owner", NULL) ||
                 gf_arg_str(args, "group", NULL);
     int rc = 0, put_changed = 0;
     struct gf_buf msg = GF_BUF_INIT;
 
+    if (job->changed_if_created && rf->kind != GF_RF_FILE)
+        te->changed = 1;
     gf_buf_adds(&msg, te->msg);
     res->changed = te->changed;
-    if (ctx->diff && te->changed) {
-        char *h = gf_xasprintf("%s (content)", path);
+    if (ctx->diff && te->changed && job->diff) {
+        job->diff(rf->content.buf, rf->content.len, te->out.buf, te->out.len, &res->diff);
+    } else if (ctx->diff && te->changed) {
+        char *h = job->diff_header ? gf_xstrdup(job->diff_header)
+                  : gf_xasprintf("%s (content)", path);
         gf_text_udiff(rf->content.buf, rf->content.len, te->out.buf, te->out.len, h, &res->diff);
         free(h);
     }
@@ -271,7 +277,7 @@ static int write_text(struct gf_modctx *ctx, const char *path, const struct gf_r
         goto out;
     attr_note |= put_changed && !te->changed;
     res->changed |= put_changed;
-    if (attr_note)
+    if (attr_note && !job->plain_msg)
         gf_buf_addf(&msg, "%sownership, perms or SE linux context changed",
                     te->changed ? " and " : "");
 out:
@@ -304,17 +310,20 @@ int gf_mod_edit_text(struct gf_modctx *ctx, const struct gf_val *args,
                        : "%s is too large to edit in memory", job->path);
     } else if (missing && job->absent && (job->absent_first || job->create)) {
         gf_val_map_set(res->data, "msg", gf_val_str(job->gone));
+    } else if (missing && job->no_dir && !rf.parent_exists) {
+        gf_modres_fail(res, "%s", job->no_dir);
     } else if (missing && !job->create) {
         gf_val_map_set(res->data, "rc", gf_val_int(257));
         gf_modres_fail(res, "%s", job->no_file);
     } else if ((job->line ? gf_lineinfile_edit(rf.content.buf, rf.content.len, job->line, &te)
-                : gf_blockinfile_edit(rf.content.buf, rf.content.len, !missing, job->block,
-                                      &te)) < 0) {
+                : job->block ? gf_blockinfile_edit(rf.content.buf, rf.content.len, !missing,
+                                                   job->block, &te)
+                : job->edit(rf.content.buf, rf.content.len, !missing, job->opts, &te)) < 0) {
         gf_modres_fail(res, "%s", te.err.msg);
     } else {
         if (job->line && job->line->absent) /* the lines removed */
             gf_val_map_set(res->data, "found", gf_val_int(te.found));
-        rc = write_text(ctx, job->path, &rf, &te, args, job->backup_key, res);
+        rc = write_text(ctx, job, &rf, &te, args, res);
     }
 out:
     if (rc > 0)

@@ -1,8 +1,9 @@
 /*
  * nodefile.h - files of the node as the file modules see them: read in one
- * command (kind, attributes, checksum, content), and for lineinfile and
- * blockinfile the whole edit: read, change the text on the controller
- * (textedit.h), write back atomically only when something changes.
+ * command (kind, attributes, checksum, content), and for the modules that
+ * edit text (lineinfile, blockinfile, replace, ini_file, ...) the whole
+ * edit: read, change the text on the controller (textedit.h, confedit.h),
+ * write back atomically only when something changes.
  */
 #ifndef GF_NODEFILE_H
 #define GF_NODEFILE_H
@@ -56,7 +57,7 @@ int gf_mod_read_file(struct gf_modctx *ctx, const char *path, const char *have, 
     { "owner", GF_P_STR, 0, NULL, NULL }, \
     { "group", GF_P_STR, 0, NULL, NULL }
 
-/* One lineinfile or blockinfile run, the parts that differ between them. */
+/* One run of a text-editing module, the parts that differ between them. */
 struct gf_text_job {
     const char *path;
     int create;
@@ -64,10 +65,23 @@ struct gf_text_job {
     int absent_first;       /* a missing file with state=absent is fine even without create */
     const char *no_file;    /* msg when the file is missing and may not be created */
     const char *gone;       /* msg when the file is missing with state=absent */
+    const char *no_dir;     /* msg when the file and its directory are missing (NULL:
+                             * the directory is made) */
     const char *backup_key; /* "backup" or "backup_file" */
     /* the edit: exactly one of them */
     const struct gf_lineinfile_opts *line;
     const struct gf_blockinfile_opts *block;
+    /* any other edit of the text (exists: 0 for a missing file); returns 0
+     * or -GF_EINVAL with te->err set */
+    int (*edit)(const char *text, size_t len, int exists, const void *opts,
+                struct gf_textedit *te);
+    const void *opts;
+    const char *diff_header;  /* header of the diff; NULL: "PATH (content)" */
+    int plain_msg;            /* msg stays te's when only attributes change */
+    /* the diff of diff mode, when not a unified diff of the texts */
+    void (*diff)(const char *before, size_t blen, const char *after, size_t alen,
+                 struct gf_buf *out);
+    int changed_if_created;   /* a missing file counts as a change (created) */
 };
 /* Runs job: reads the file, edits it and, unless nothing changes, writes
  * it with args' mode, owner, group and backup (in check mode only says

@@ -674,7 +674,10 @@ void gf_text_udiff(const char *before, size_t blen, const char *after, size_t al
     lines_split(&b, after, alen, 0);
     struct dop *ops = gf_xcalloc(a.n + b.n + 1, sizeof(*ops));
     size_t n = diff_ops(&a, &b, ops);
-    gf_buf_addf(out, "--- before: %s\n+++ after: %s\n", header, header);
+    if (*header)
+        gf_buf_addf(out, "--- before: %s\n+++ after: %s\n", header, header);
+    else
+        gf_buf_adds(out, "--- before\n+++ after\n");
     for (size_t k = 0; k < n;) {
         if (ops[k].op == OP_EQ) {
             k++;

@@ -36,7 +36,7 @@ struct gf_textedit {
     struct gf_buf out;  /* the new content */
     int changed;
     long found;         /* lineinfile state=absent: lines removed */
-    char msg[64];       /* Ansible's msg: "line added", "Block inserted", ... */
+    char msg[512];      /* Ansible's msg: "line added", "Block inserted", ... */
     struct gf_error err; /* why the edit cannot be made (err.msg) */
 };
 void gf_textedit_init(struct gf_textedit *te);
@@ -58,7 +58,8 @@ int gf_blockinfile_edit(const char *text, size_t len, int exists,
 
 /* Appends to out the unified diff (3 lines of context) from before to
  * after as Ansible prints it, headed "--- before: HEADER" / "+++ after:
- * HEADER"; nothing when they are equal. */
+ * HEADER" ("--- before" / "+++ after" when HEADER is empty); nothing when
+ * they are equal. */
 void gf_text_udiff(const char *before, size_t blen, const char *after, size_t alen,
                    const char *header, struct gf_buf *out);
 
