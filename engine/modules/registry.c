@@ -24,6 +24,8 @@ extern const struct gf_module gf_module_setup, gf_module_user, gf_module_group,
 extern const struct gf_module gf_module_gpuforge_bundle, gf_module_gpuforge_kubeconfig;
 extern const struct gf_module gf_module_include_vars;
 extern const struct gf_module gf_module_wait_for_connection;
+/* MODULES-D */
+extern const struct gf_module gf_module_replace;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -41,6 +43,8 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_gpuforge_bundle, &gf_module_gpuforge_kubeconfig,
     &gf_module_include_vars,
     &gf_module_wait_for_connection,
+    /* MODULES-D */
+    &gf_module_replace,
     NULL,
 };
 

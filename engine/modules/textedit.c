@@ -1,4 +1,4 @@
-/* textedit.c - what lineinfile and blockinfile do to a file's text, as
+/* textedit.c - what lineinfile, blockinfile and replace do to a file's text, as
  * pure functions checked against Ansible's modules (lines, Python-style
  * regular expressions through PCRE2, backreference templates), and the
  * unified diff of diff mode. */
@@ -121,7 +121,8 @@ struct rx {
     pcre2_match_data *md;
 };
 
-static int rx_compile(struct rx *r, const char *what, const char *pat, struct gf_textedit *te)
+static int rx_compile_opts(struct rx *r, const char *what, const char *pat, uint32_t opts,
+                           struct gf_textedit *te)
 {
     struct gf_buf p = GF_BUF_INIT;
     PCRE2_UCHAR m[256];
@@ -137,7 +138,7 @@ static int rx_compile(struct rx *r, const char *what, const char *pat, struct gf
             gf_buf_addc(&p, *s);
         }
     }
-    r->code = pcre2_compile((PCRE2_SPTR)p.buf, p.len, 0, &ec, &off, NULL);
+    r->code = pcre2_compile((PCRE2_SPTR)p.buf, p.len, opts, &ec, &off, NULL);
     gf_buf_release(&p);
     if (r->code == NULL) {
         pcre2_get_error_message(ec, m, sizeof(m));
@@ -146,6 +147,11 @@ static int rx_compile(struct rx *r, const char *what, const char *pat, struct gf
     }
     r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
     return 0;
+}
+
+static int rx_compile(struct rx *r, const char *what, const char *pat, struct gf_textedit *te)
+{
+    return rx_compile_opts(r, what, pat, 0, te);
 }
 
 /* re.search(): 1 when the pattern matches somewhere in s[0..n). */
@@ -553,6 +559,86 @@ int gf_blockinfile_edit(const char *text, size_t len, int exists,
     lines_release(&blk);
     lines_release(&l);
     return 0;
+}
+
+/* ---- replace ---- */
+
+/* re.subn(r, tpl, s[0..n)) with Python 3.7's rules for empty matches (one
+ * is not taken where the previous match ended empty); appends the result
+ * to out. Returns the number of replacements, or -1 with te->err. */
+static long rx_subn(const struct rx *r, const char *s, size_t n, const char *tpl,
+                    struct gf_buf *out, struct gf_textedit *te)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md), pos = 0, last = 0;
+    uint32_t flags = 0;
+    long count = 0;
+
+    while (pos <= n && pcre2_match(r->code, (PCRE2_SPTR)s, n, pos, flags, r->md, NULL) > 0) {
+        PCRE2_SIZE b = ov[0], e = ov[1];
+        gf_buf_add(out, s + last, b - last);
+        if (rx_expand(r, s, tpl, out, te) < 0)
+            return -1;
+        count++;
+        last = pos = e;
+        flags = b == e ? PCRE2_NOTEMPTY_ATSTART : 0;
+    }
+    gf_buf_add(out, s + last, n - last);
+    return count;
+}
+
+int gf_replace_edit(const char *text, size_t len, const struct gf_replace_opts *o,
+                    struct gf_textedit *te)
+{
+    struct gf_buf pat = GF_BUF_INIT, sub = GF_BUF_INIT;
+    struct rx sec = { 0 }, re = { 0 };
+    size_t from = 0, to = len;
+    long n;
+    int rc = 0;
+
+    if (o->after && o->before)
+        gf_buf_addf(&pat, "%s(?P<subsection>.*?)%s", o->after, o->before);
+    else if (o->after)
+        gf_buf_addf(&pat, "%s(?P<subsection>.*)", o->after);
+    else if (o->before)
+        gf_buf_addf(&pat, "(?P<subsection>.*)%s", o->before);
+    if (pat.len) {
+        if ((rc = rx_compile_opts(&sec, "after/before", pat.buf, PCRE2_DOTALL, te)) < 0)
+            goto out;
+        if (!rx_search(&sec, text, len)) {
+            snprintf(te->msg, sizeof(te->msg),
+                     "Pattern for before/after params did not match the given file: %s", pat.buf);
+            goto out;
+        }
+        int g = pcre2_substring_number_from_name(sec.code, (PCRE2_SPTR)"subsection");
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sec.md);
+        from = ov[2 * g];
+        to = ov[2 * g + 1];
+    }
+    if ((rc = rx_compile_opts(&re, "regexp", o->regexp, PCRE2_MULTILINE, te)) < 0)
+        goto out;
+    if ((n = rx_subn(&re, text + from, to - from, o->replace ? o->replace : "", &sub, te)) < 0) {
+        rc = -GF_EINVAL;
+        goto out;
+    }
+    gf_buf_add(&te->out, text, from);
+    gf_buf_add(&te->out, sub.buf, sub.len);
+    gf_buf_add(&te->out, text + to, len - to);
+    te->found = n;
+    te->changed = n > 0 && (sub.len != to - from || memcmp(sub.buf, text + from, sub.len));
+    if (te->changed)
+        snprintf(te->msg, sizeof(te->msg), "%ld replacements made", n);
+out:
+    if (!te->changed) {
+        gf_buf_reset(&te->out);
+        gf_buf_add(&te->out, text, len);
+    }
+    if (sec.code)
+        rx_free(&sec);
+    if (re.code)
+        rx_free(&re);
+    gf_buf_release(&pat);
+    gf_buf_release(&sub);
+    return rc;
 }
 
 /* ---- unified diff ---- */

@@ -1,5 +1,5 @@
 /*
- * textedit.h - the text edits of lineinfile and blockinfile as pure
+ * textedit.h - the text edits of lineinfile, blockinfile and replace as pure
  * functions (old content and options in, new content out) and the unified
  * diff shown in diff mode; no node is involved (see nodefile.h).
  */
@@ -31,6 +31,14 @@ struct gf_blockinfile_opts {
     int absent;
 };
 
+/* replace's options; NULL means not given. */
+struct gf_replace_opts {
+    const char *regexp;
+    const char *replace;       /* "" when NULL */
+    const char *after;
+    const char *before;
+};
+
 /* The outcome of an edit. */
 struct gf_textedit {
     struct gf_buf out;  /* the new content */
@@ -55,6 +63,13 @@ int gf_lineinfile_edit(const char *text, size_t len, const struct gf_lineinfile_
  * (then "File created"). Returns 0, or -GF_EINVAL with te->err set. */
 int gf_blockinfile_edit(const char *text, size_t len, int exists,
                         const struct gf_blockinfile_opts *o, struct gf_textedit *te);
+
+/* Applies replace to text[0..len) as Ansible's replace does: re.subn of
+ * regexp (re.MULTILINE) by the template replace, in the part between the
+ * after and before patterns (re.DOTALL) when given. te->found is the
+ * number of replacements. Returns 0, or -GF_EINVAL with te->err set. */
+int gf_replace_edit(const char *text, size_t len, const struct gf_replace_opts *o,
+                    struct gf_textedit *te);
 
 /* Appends to out the unified diff (3 lines of context) from before to
  * after as Ansible prints it, headed "--- before: HEADER" / "+++ after:
