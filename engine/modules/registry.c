@@ -26,6 +26,10 @@ extern const struct gf_module gf_module_include_vars;
 extern const struct gf_module gf_module_wait_for_connection;
 /* MODULES-D */
 extern const struct gf_module gf_module_replace;
+extern const struct gf_module gf_module_ini_file;
+extern const struct gf_module gf_module_pam_limits;
+extern const struct gf_module gf_module_kernel_blacklist;
+extern const struct gf_module gf_module_authorized_key;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -45,6 +49,10 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_wait_for_connection,
     /* MODULES-D */
     &gf_module_replace,
+    &gf_module_ini_file,
+    &gf_module_pam_limits,
+    &gf_module_kernel_blacklist,
+    &gf_module_authorized_key,
     NULL,
 };
 
