@@ -516,6 +516,14 @@ int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
         for (size_t j = 0; t->module && fact_modules[j].module; j++)
             if (!strcmp(t->module->name, fact_modules[j].module))
                 gf_map_set(&k.global, fact_modules[j].fact, (void *)1);
+        /* getent sets the fact getent_DATABASE */
+        const struct gf_val *db = t->module && !strcmp(t->module->name, "getent")
+                                  ? gf_val_map_get(t->args, "database") : NULL;
+        if (db && db->type == GF_VAL_STR) {
+            char *f = gf_xasprintf("getent_%s", db->u.str.s);
+            gf_map_set(&k.global, f, (void *)1);
+            free(f);
+        }
     }
     /* a set_fact whose name is a template ("{{ item.key }}" over a dict
      * that include_vars loaded under a name) may define any of them */
