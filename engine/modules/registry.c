@@ -32,6 +32,7 @@ extern const struct gf_module gf_module_kernel_blacklist;
 extern const struct gf_module gf_module_authorized_key;
 extern const struct gf_module gf_module_find_files;
 extern const struct gf_module gf_module_getent;
+extern const struct gf_module gf_module_timezone;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -57,6 +58,7 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_authorized_key,
     &gf_module_find_files,
     &gf_module_getent,
+    &gf_module_timezone,
     NULL,
 };
 
