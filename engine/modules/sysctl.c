@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "sysmod.h"
 
 static const struct gf_param sysctl_params[] = {
@@ -40,32 +38,6 @@ static const char apply_script[] =
     "if [ \"$gf_setp\" = 1 ]; then o=$(sysctl -w \"$gf_name=$gf_value\" 2>&1)\n"
     "  if [ $? != 0 ] || bad \"$o\"; then fail \"setting $gf_name failed: $o\"; fi; fi\n"
     "echo GFEND\n";
-
-/* Decodes the base64 lines after the GFF line into out. Returns 0 or -1. */
-static int decode_file(const char *b64, struct gf_buf *out)
-{
-    struct gf_buf clean = GF_BUF_INIT;
-    int rc = 0;
-
-    for (const char *p = b64; *p; p++)
-        if (*p != '\n' && *p != '\r')
-            gf_buf_addc(&clean, *p);
-    if (clean.len % 4) {
-        rc = -1;
-    } else if (clean.len) {
-        unsigned char *raw = gf_xmalloc(clean.len / 4 * 3 + 1);
-        int n = EVP_DecodeBlock(raw, (unsigned char *)clean.buf, (int)clean.len);
-        for (size_t i = clean.len; n > 0 && i > 0 && clean.buf[i - 1] == '='; i--)
-            n--; /* DecodeBlock counts the padding as data */
-        if (n < 0)
-            rc = -1;
-        else
-            gf_buf_add(out, raw, (size_t)n);
-        free(raw);
-    }
-    gf_buf_release(&clean);
-    return rc;
-}
 
 /* Writes text to the file through copy's atomic writer; 0 or fails res. */
 static int write_conf(struct gf_modctx *ctx, const char *file, const struct gf_buf *text,
@@ -115,7 +87,7 @@ static int sysctl_run(struct gf_modctx *ctx, const struct gf_val *args, struct g
     if ((rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "reading sysctl state failed")))
         goto out;
     const char *f = gf_mod_tagged(r.out.buf, "GFF\n");
-    if (f && decode_file(f, &text) < 0) {
+    if (f && gf_sys_b64_decode(f, &text) < 0) {
         gf_modres_fail(res, "cannot read %s: bad data from the host", file);
         goto out;
     }

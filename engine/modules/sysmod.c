@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "sysmod.h"
 
 static size_t trimmed_len(const char *s, size_t n)
@@ -38,6 +40,31 @@ int gf_sys_run(struct gf_modctx *ctx, const char *script, const char *input, siz
                        (int)trimmed_len(r->err.buf, r->err.len), r->err.buf);
     gf_val_map_set(res->data, "rc", gf_val_int(r->rc));
     return 1;
+}
+
+int gf_sys_b64_decode(const char *b64, struct gf_buf *out)
+{
+    struct gf_buf clean = GF_BUF_INIT;
+    int rc = 0;
+
+    for (const char *p = b64; *p; p++)
+        if (*p != '\n' && *p != '\r')
+            gf_buf_addc(&clean, *p);
+    if (clean.len % 4) {
+        rc = -1;
+    } else if (clean.len) {
+        unsigned char *raw = gf_xmalloc(clean.len / 4 * 3 + 1);
+        int n = EVP_DecodeBlock(raw, (unsigned char *)clean.buf, (int)clean.len);
+        for (size_t i = clean.len; n > 0 && i > 0 && clean.buf[i - 1] == '='; i--)
+            n--; /* DecodeBlock counts the padding as data */
+        if (n < 0)
+            rc = -1;
+        else
+            gf_buf_add(out, raw, (size_t)n);
+        free(raw);
+    }
+    gf_buf_release(&clean);
+    return rc;
 }
 
 void gf_sys_set_output(struct gf_modres *res, const struct gf_result *r)

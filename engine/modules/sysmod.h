@@ -24,6 +24,9 @@
  * gf_sys_run initialises. */
 int gf_sys_run(struct gf_modctx *ctx, const char *script, const char *input, size_t len,
                struct gf_result *r, struct gf_modres *res, const char *what);
+/* Decodes base64 text (line breaks ignored) up to its end into out.
+ * Returns 0, or -1 when it is not base64. */
+int gf_sys_b64_decode(const char *b64, struct gf_buf *out);
 /* Sets res->data[key] to stdout/stderr of r without trailing newlines. */
 void gf_sys_set_output(struct gf_modres *res, const struct gf_result *r);
 
