@@ -7,6 +7,8 @@
 #include <openssl/evp.h>
 
 #include "module.h"
+#include "nodesh.h"
+#include "sysmod.h"
 
 static const struct gf_param copy_params[] = {
     { "src", GF_P_CPATH, 0, NULL, NULL },
@@ -17,6 +19,7 @@ static const struct gf_param copy_params[] = {
     { "group", GF_P_STR, 0, NULL, NULL },
     { "force", GF_P_BOOL, 0, "thirsty", NULL },
     { "backup", GF_P_BOOL, 0, NULL, NULL },
+    { "validate", GF_P_STR, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
 
@@ -59,6 +62,7 @@ static const char put_script[] =
     "  trap 'rm -f \"$t\"' EXIT INT TERM HUP\n"
     "  cat >\"$t\" || { echo \"GFERR write failed (disk full?)\"; exit 1; }\n"
     "  [ \"$(sha256sum <\"$t\" | cut -c1-64)\" = \"$gf_sum\" ] || { echo \"GFERR content corrupted in transfer\"; exit 1; }\n"
+    "  [ -z \"$gf_validate\" ] || gf_validate_file \"$t\" || exit 1\n"
     "  if [ -n \"$wmode\" ]; then chmod \"$wmode\" \"$t\"; elif [ -f \"$d\" ]; then chmod \"$(stat -c %a \"$d\")\" \"$t\";\n"
     "  else chmod \"$(printf %o \"$((0666 & ~0$um))\")\" \"$t\"; fi\n"
     "  if [ -f \"$d\" ] && [ \"$(id -u)\" = 0 ]; then chown --reference=\"$d\" \"$t\"; fi\n"
@@ -75,6 +79,52 @@ static const char put_script[] =
     "fi\n"
     "echo \"GF 1 $d\"\n";
 
+/* The value of the base64 line "TAG <base64>" of out, decoded. */
+static struct gf_val *b64_line(const char *out, const char *tag)
+{
+    const char *p = gf_mod_tagged(out, tag);
+    struct gf_buf line = GF_BUF_INIT, dec = GF_BUF_INIT;
+
+    if (p)
+        gf_buf_add(&line, p, strcspn(p, "\n"));
+    if (line.len && gf_sys_b64_decode(line.buf, &dec) < 0)
+        gf_buf_reset(&dec);
+    struct gf_val *v = gf_val_strn(dec.buf ? dec.buf : "", dec.len);
+    gf_buf_release(&line);
+    gf_buf_release(&dec);
+    return v;
+}
+
+/* Python's str.splitlines() of s, as the *_lines keys hold it. */
+static struct gf_val *split_lines(const struct gf_val *s)
+{
+    struct gf_val *l = gf_val_list();
+
+    for (const char *p = s->u.str.s; *p;) {
+        size_t n = strcspn(p, "\r\n");
+        gf_val_list_push(l, gf_val_strn(p, n));
+        p += n;
+        p += *p == '\r' && p[1] == '\n' ? 2 : *p ? 1 : 0;
+    }
+    return l;
+}
+
+/* copy's result when the validate command refused the new content. */
+static void validate_failed(const struct gf_result *r, struct gf_modres *res)
+{
+    struct gf_val *out = b64_line(r->out.buf, "GFVALOUT ");
+    struct gf_val *err = b64_line(r->out.buf, "GFVALERR ");
+
+    res->failed = 1;
+    gf_val_map_set(res->data, "msg", gf_val_str("failed to validate"));
+    gf_val_map_set(res->data, "exit_status",
+                   gf_val_int(atoll(gf_mod_tagged(r->out.buf, "GFVALFAIL "))));
+    gf_val_map_set(res->data, "stdout_lines", split_lines(out));
+    gf_val_map_set(res->data, "stderr_lines", split_lines(err));
+    gf_val_map_set(res->data, "stdout", out);
+    gf_val_map_set(res->data, "stderr", err);
+}
+
 int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basename,
                     const char *data, size_t len, const struct gf_val *args,
                     struct gf_modres *res)
@@ -84,8 +134,14 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
     struct gf_result r;
     int rc = 0, probe = len > INLINE_MAX;
 
+    const char *validate = gf_arg_str(args, "validate", NULL);
+
     hex_digest(EVP_sha256(), data, len, sum);
     hex_digest(EVP_sha1(), data, len, sha1);
+    if (validate && !strstr(validate, "%s")) {
+        gf_val_map_set(res->data, "checksum", gf_val_str(sha1));
+        return gf_modres_fail(res, "validate must contain %%s: %s", validate);
+    }
     for (int pass = 0; pass < 2; pass++) {
         gf_buf_reset(&script);
         gf_sh_assign(&script, "gf_dest", dest);
@@ -98,6 +154,9 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
         gf_sh_assign(&script, "gf_backup", gf_arg_bool(args, "backup", 0) ? "1" : "0");
         gf_sh_assign(&script, "gf_check", ctx->check ? "1" : "0");
         gf_sh_assign(&script, "gf_probe", probe ? "1" : "0");
+        gf_sh_assign(&script, "gf_validate", validate);
+        if (validate)
+            gf_nodesh_add(&script, "validate");
         gf_buf_adds(&script, put_script);
         gf_result_init(&r, 65536);
         gf_mod_sh(ctx, script.buf, probe ? NULL : data, probe ? 0 : len, &r);
@@ -110,6 +169,11 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
             probe = 0;
             gf_result_release(&r);
             continue;
+        }
+        if (gf_mod_tagged(r.out.buf, "GFVALFAIL ")) {
+            gf_val_map_set(res->data, "checksum", gf_val_str(sha1));
+            validate_failed(&r, res);
+            break;
         }
         const char *e = gf_mod_tagged(r.out.buf, "GFERR ");
         const char *ok = gf_mod_tagged(r.out.buf, "GF ");

@@ -43,8 +43,10 @@ static int lineinfile_run(struct gf_modctx *ctx, const struct gf_val *args, stru
         return gf_modres_fail(res, "%s", bad);
     char *no_file = gf_xasprintf("Destination %s does not exist !", job.path);
     job.no_file = no_file;
-    gf_val_map_set(res->data, "backup", gf_val_str(""));
     int rc = gf_mod_edit_text(ctx, args, &job, res);
+    /* "backup" is "" unless one was made; a failure has none */
+    if (!res->failed && !gf_val_map_get(res->data, "backup"))
+        gf_val_map_set(res->data, "backup", gf_val_str(""));
     free(no_file);
     return rc;
 }

@@ -153,7 +153,10 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
 /* Shared by copy and template: puts data at dest atomically (temp file in
  * the same directory, fsync, rename, fsync of the directory) unless the
  * content and attributes already match. args holds mode, owner, group,
- * force, backup. Fills res (changed, dest, checksum, ...). */
+ * force, backup and validate (a command run on the new content, %s its
+ * path, before it replaces dest; a refusal fails res with copy's "failed
+ * to validate", exit_status, stdout, stderr). Fills res (changed, dest,
+ * checksum, ...). */
 int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basename,
                     const char *data, size_t len, const struct gf_val *args,
                     struct gf_modres *res);

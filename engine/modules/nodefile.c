@@ -175,14 +175,21 @@ static int make_parent(struct gf_modctx *ctx, const char *path, struct gf_modres
     return rc;
 }
 
-/* Takes over the failure of a helper module's result. */
+/* Takes over the failure of a helper module's result; a refused validate
+ * reads as lineinfile's "failed to validate: rc:N error:TEXT". */
 static void take_failure(struct gf_modres *res, const struct gf_modres *sub, int rc)
 {
     const struct gf_val *m = gf_val_map_get(sub->data, "msg");
 
+    const struct gf_val *vrc = gf_val_map_get(sub->data, "exit_status");
+    const struct gf_val *verr = gf_val_map_get(sub->data, "stderr");
+
     if (!sub->failed)
         return;
-    gf_modres_fail(res, "%s", m && m->type == GF_VAL_STR ? m->u.str.s : "write failed");
+    if (vrc && vrc->type == GF_VAL_INT && verr && verr->type == GF_VAL_STR)
+        gf_modres_fail(res, "failed to validate: rc:%lld error:%s", vrc->u.i, verr->u.str.s);
+    else
+        gf_modres_fail(res, "%s", m && m->type == GF_VAL_STR ? m->u.str.s : "write failed");
     if (rc == -GF_ECONNECT)
         gf_val_map_set(res->data, "unreachable", gf_val_bool(1));
 }

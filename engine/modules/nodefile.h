@@ -55,7 +55,8 @@ int gf_mod_read_file(struct gf_modctx *ctx, const char *path, const char *have, 
     { "backup", GF_P_BOOL, 0, NULL, NULL }, \
     { "mode", GF_P_MODE, 0, NULL, NULL }, \
     { "owner", GF_P_STR, 0, NULL, NULL }, \
-    { "group", GF_P_STR, 0, NULL, NULL }
+    { "group", GF_P_STR, 0, NULL, NULL }, \
+    { "validate", GF_P_STR, 0, NULL, NULL }
 
 /* One run of a text-editing module, the parts that differ between them. */
 struct gf_text_job {

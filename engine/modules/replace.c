@@ -2,7 +2,7 @@
  * regular expression in a file of the node (optionally only between the
  * after and before patterns). The file is read in one command, edited on
  * the controller (textedit.c) and written back atomically only when it
- * changes (nodefile.c). */
+ * changes (nodefile.c), after the validate command accepted it. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,9 +49,6 @@ static int replace_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
 
     if (strcasecmp(enc, "utf-8") && strcasecmp(enc, "utf8") && strcasecmp(enc, "ascii"))
         return gf_modres_fail(res, "replace: encoding '%s' is not supported (only utf-8)", enc);
-    if (gf_arg_str(args, "validate", NULL))
-        return gf_modres_fail(res, "replace: 'validate' is not supported yet (%s:%d, host %s)",
-                              ctx->file ? ctx->file : "?", ctx->line, ctx->host);
     job.diff_header = job.path;
     if (o.after && !*o.after)
         o.after = NULL;
@@ -59,8 +56,9 @@ static int replace_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
         o.before = NULL;
     char *no_file = gf_xasprintf("Path %s does not exist !", job.path);
     job.no_file = no_file;
-    gf_val_map_set(res->data, "rc", gf_val_int(0));
     int rc = gf_mod_edit_text(ctx, args, &job, res);
+    if (!res->failed)
+        gf_val_map_set(res->data, "rc", gf_val_int(0));
     free(no_file);
     return rc;
 }

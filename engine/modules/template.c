@@ -13,6 +13,7 @@ static const struct gf_param template_params[] = {
     { "group", GF_P_STR, 0, NULL, NULL },
     { "force", GF_P_BOOL, 0, NULL, NULL },
     { "backup", GF_P_BOOL, 0, NULL, NULL },
+    { "validate", GF_P_STR, 0, NULL, NULL },
     { "trim_blocks", GF_P_BOOL, 0, NULL, NULL },
     { "lstrip_blocks", GF_P_BOOL, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },

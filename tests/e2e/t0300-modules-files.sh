@@ -110,9 +110,12 @@ expect_code 2 'lineinfile on a missing file without create fails' '
     exit $rc
 '
 
-expect_code 2 'lineinfile rejects validate (not supported) by name' '
-    run lineinfile "path=/etc/gf.conf line=x validate=\"true %s\""; rc=$?
-    has "has no parameter '"'"'validate'"'"'" && exit $rc
+expect_success 'lineinfile validate refuses a bad file and keeps the old one' '
+    node sh -c "printf \"keep\n\" >/etc/gf-val" &&
+    ! run lineinfile "path=/etc/gf-val line=x validate=\"grep -q y %s\"" &&
+    has "failed to validate: rc:1 error:" && same /etc/gf-val "keep\n" &&
+    run lineinfile "path=/etc/gf-val line=y validate=\"grep -q y %s\"" &&
+    is CHANGED && same /etc/gf-val "keep\ny\n"
 '
 
 # ---- blockinfile ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #!/bin/sh
 # t0360-modules-more: replace, find, getent, ini_file, pam_limits,
-# kernel_blacklist, timezone and authorized_key side by side with
+# kernel_blacklist, timezone, authorized_key and validate (copy, template,
+# lineinfile, blockinfile, replace) side by side with
 # ansible-playbook: the same playbook run by gpuforge on node1 (its Python
 # removed) and by ansible-playbook on node2 leaves the same files, modes
 # and owners, and both print the same (every task's ok/changed, the
@@ -79,7 +80,7 @@ expect_success '--check --diff changes nothing and prints what ansible-playbook 
     node_state node1 >before1 && node_state node2 >before2 &&
     "$GF" run -i "$INV" -l node1 --check --diff "$PB" >gfc.out 2>&1 &&
     ansible-playbook -i "$INV" -l node2 --check --diff "$PB" >anc.out 2>&1 &&
-    test "$(recap_field gfc.out changed)" = 9 &&
+    test "$(recap_field gfc.out changed)" = 11 &&
     grep -q "^+listen 127.0.0.1:80" gfc.out && grep -q "^+port = 8080" gfc.out &&
     normalize anc.out >n2 && normalize gfc.out >n1 && test_cmp n2 n1 &&
     node_state node1 >after1 && node_state node2 >after2 &&
