@@ -1,23 +1,65 @@
 /* stat.c - the `stat` module: facts about a path on the node (type, mode,
- * owner, size, mtime, SHA-1 checksum of regular files, link target). */
+ * owner, size, mtime, SHA-1 checksum of regular files, link target, and
+ * lsattr's attributes through sh/stat_attrs.sh). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "module.h"
+#include "nodesh.h"
 
 static const struct gf_param stat_params[] = {
     { "path", GF_P_PATH, 1, "dest,name", NULL },
     { "follow", GF_P_BOOL, 0, NULL, NULL },
     { "get_checksum", GF_P_BOOL, 0, NULL, NULL },
     { "checksum_algorithm", GF_P_STR, 0, "checksum,checksum_algo", "sha1,sha256" },
+    { "get_attributes", GF_P_BOOL, 0, "attr,attributes", NULL },
     { NULL, 0, 0, NULL, NULL },
 };
+
+/* lsattr's flags as Ansible names them (module_utils FILE_ATTRIBUTES) */
+static const char *const attr_names[][2] = {
+    { "A", "noatime" }, { "a", "append" }, { "c", "compressed" }, { "C", "nocow" },
+    { "d", "nodump" }, { "D", "dirsync" }, { "e", "extents" }, { "E", "encrypted" },
+    { "h", "blocksize" }, { "i", "immutable" }, { "I", "indexed" }, { "j", "journalled" },
+    { "N", "inline" }, { "s", "zero" }, { "S", "synchronous" }, { "t", "notail" },
+    { "T", "blockroot" }, { "u", "undelete" }, { "X", "compressedraw" },
+    { "Z", "compresseddirty" },
+};
+
+/* version, attr_flags and attributes from "VERSION FLAGS PATH" (lsattr
+ * -vd), or their empty values when lsattr could not read them. */
+static void set_attributes(struct gf_val *st, const char *line)
+{
+    char ver[64] = "", flags[64] = "", clean[64];
+    struct gf_val *names = gf_val_list();
+    size_t n = 0;
+
+    if (line == NULL || sscanf(line, "%63s %63s", ver, flags) != 2) {
+        gf_val_map_set(st, "version", gf_val_null());
+        gf_val_map_set(st, "attributes", names);
+        gf_val_map_set(st, "attr_flags", gf_val_str(""));
+        return;
+    }
+    for (const char *f = flags; *f; f++)
+        if (*f != '-')
+            clean[n++] = *f;
+    clean[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < GF_ARRAY_LEN(attr_names); j++)
+            if (clean[i] == attr_names[j][0][0])
+                gf_val_list_push(names, gf_val_str(attr_names[j][1]));
+    gf_val_map_set(st, "version", gf_val_str(ver));
+    gf_val_map_set(st, "attributes", names);
+    gf_val_map_set(st, "attr_flags", gf_val_str(clean));
+}
 
 static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
 {
     const char *path = gf_arg_str(args, "path", NULL);
     const char *algo = gf_arg_str(args, "checksum_algorithm", "sha1");
+    int attrs = gf_arg_bool(args, "get_attributes", 1);
+    char *attr_line = NULL;
     struct gf_buf cmd = GF_BUF_INIT;
     struct gf_result r;
     int rc = 0;
@@ -32,8 +74,17 @@ static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
     else
         gf_buf_adds(&cmd, "echo\n");
     gf_buf_adds(&cmd, "if [ -L \"$p\" ]; then readlink -- \"$p\"; fi; else echo GFABSENT; fi\n");
+    if (attrs)
+        gf_nodesh_add(&cmd, "stat_attrs");
     gf_result_init(&r, 65536);
     gf_mod_sh(ctx, cmd.buf, NULL, 0, &r);
+    /* the attribute line comes last: take it off before the rest is read */
+    char *al = r.out.buf ? strstr(r.out.buf, "GFATTR ") : NULL;
+    if (al && (al == r.out.buf || al[-1] == '\n')) {
+        attr_line = gf_xstrndup(al + 7, strcspn(al + 7, "\n"));
+        *al = '\0';
+        r.out.len = (size_t)(al - r.out.buf);
+    }
     struct gf_val *st = gf_val_map();
     if (r.status == GF_ST_UNREACHABLE) {
         gf_modres_fail(res, "%s", r.msg ? r.msg : "unreachable");
@@ -79,9 +130,12 @@ static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
                 gf_val_map_set(st, "checksum", gf_val_str(sum));
             if (lnk && *lnk)
                 gf_val_map_set(st, "lnk_source", gf_val_str(lnk));
+            if (attrs)
+                set_attributes(st, attr_line);
         }
     }
     gf_val_map_set(res->data, "stat", st);
+    free(attr_line);
     gf_result_release(&r);
     gf_buf_release(&cmd);
     return rc;
