@@ -1,5 +1,6 @@
-/* copy.c - the `copy` module (content or a controller file to the node) and
- * the atomic, checksum-idempotent file writer it shares with `template`. */
+/* copy.c - the `copy` module (content, a controller file, or with
+ * remote_src a file of the node to the node) and the atomic,
+ * checksum-idempotent file writer it shares with `template`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "module.h"
+#include "nodefile.h"
 #include "nodesh.h"
 #include "sysmod.h"
 
@@ -20,10 +22,12 @@ static const struct gf_param copy_params[] = {
     { "force", GF_P_BOOL, 0, "thirsty", NULL },
     { "backup", GF_P_BOOL, 0, NULL, NULL },
     { "validate", GF_P_STR, 0, NULL, NULL },
+    { "remote_src", GF_P_BOOL, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
 
 /* Bigger payloads are probed first so a converged file is not re-sent. */
+#define REMOTE_MAX (64u << 20)  /* remote_src files are read into memory */
 #define INLINE_MAX 65536
 
 static void hex_digest(const EVP_MD *md, const char *data, size_t len, char *out)
@@ -197,6 +201,64 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
     return rc;
 }
 
+/* remote_src: src is a file of the node. It is read and written through
+ * the same writer (check and diff mode, attributes, backup, validate),
+ * then takes src's times (sh/copy_times.sh); mode=preserve takes src's
+ * mode as Ansible does on the node. */
+static int copy_remote(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
+{
+    const char *src = gf_arg_str(args, "src", NULL), *dest = gf_arg_str(args, "dest", NULL);
+    const char *mode = gf_arg_str(args, "mode", NULL);
+    struct gf_remote_file rf;
+    struct gf_val *a = NULL;
+    int rc;
+
+    if (src == NULL)
+        return gf_modres_fail(res, "src is required with remote_src");
+    if ((rc = gf_mod_read_file(ctx, src, NULL, REMOTE_MAX, &rf, res)) != 0)
+        goto out;
+    if (rf.kind == GF_RF_NONE) {
+        gf_modres_fail(res, "Source %s not found", src);
+    } else if (rf.kind == GF_RF_UNREADABLE) {
+        gf_modres_fail(res, "Source %s not readable", src);
+    } else if (rf.kind == GF_RF_DIR) {
+        gf_modres_fail(res, "copy: remote_src of a directory ('%s') is not supported yet "
+                       "(%s:%d, host %s)", src, ctx->file ? ctx->file : "?", ctx->line,
+                       ctx->host);
+    } else if (!rf.sent) {
+        gf_modres_fail(res, "copy: remote_src '%s' is larger than %u MiB (%s:%d, host %s)", src,
+                       REMOTE_MAX >> 20, ctx->file ? ctx->file : "?", ctx->line, ctx->host);
+    } else {
+        if (mode && strcmp(mode, "preserve") == 0) {
+            char m[16];
+            snprintf(m, sizeof(m), "0%s", rf.mode);
+            a = gf_val_map_merge(args, NULL);
+            gf_val_map_set(a, "mode", gf_val_str(m));
+            args = a;
+        }
+        const char *base = strrchr(src, '/');
+        rc = gf_mod_put_file(ctx, dest, base ? base + 1 : src, rf.content.buf, rf.content.len,
+                             args, res);
+        const struct gf_val *d = gf_val_map_get(res->data, "dest");
+        if (rc == 0 && res->changed && !res->failed && !ctx->check && d) {
+            struct gf_buf sc = GF_BUF_INIT;
+            struct gf_result r;
+            gf_sh_assign(&sc, "gf_src", rf.path);
+            gf_sh_assign(&sc, "gf_dest", d->u.str.s);
+            gf_nodesh_add(&sc, "lib");
+            gf_nodesh_add(&sc, "copy_times");
+            rc = gf_sys_run(ctx, sc.buf, NULL, 0, &r, res, "copying the times failed");
+            gf_result_release(&r);
+            gf_buf_release(&sc);
+        }
+        gf_val_map_set(res->data, "src", gf_val_str(src));
+    }
+out:
+    gf_val_unref(a);
+    gf_remote_file_release(&rf);
+    return rc > 0 ? 0 : rc;
+}
+
 static int copy_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
 {
     const char *src = gf_arg_str(args, "src", NULL);
@@ -206,6 +268,8 @@ static int copy_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
     struct gf_error err = GF_ERROR_INIT;
     int rc = 0;
 
+    if (gf_arg_bool(args, "remote_src", 0) && content == NULL)
+        return copy_remote(ctx, args, res);
     if ((src == NULL) == (content == NULL))
         return gf_modres_fail(res, "give exactly one of 'src' and 'content'");
     if (content) {

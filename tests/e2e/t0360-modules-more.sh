@@ -1,7 +1,8 @@
 #!/bin/sh
 # t0360-modules-more: replace, find, getent, ini_file, pam_limits,
 # kernel_blacklist, timezone, authorized_key, validate (copy, template,
-# lineinfile, blockinfile, replace) and file times side by side with
+# lineinfile, blockinfile, replace), copy remote_src, stat attributes and
+# file times side by side with
 # ansible-playbook: the same playbook run by gpuforge on node1 (its Python
 # removed) and by ansible-playbook on node2 leaves the same files, modes
 # and owners, and both print the same (every task's ok/changed, the
@@ -24,6 +25,8 @@ node_state() {
         for f in $(find . -type f | sort); do echo "== $f"; cat "$f"; done &&
         stat -c "%n %a %U %G" /home/keyuser/.ssh /home/keyuser/.ssh/authorized_keys &&
         stat -c "%n %Y %X" stamped &&
+        if [ "$(stat -c %Y app.ini)" = "$(stat -c %Y app.ini.copy)" ]; then
+            echo "the copy has the times of its source"; fi &&
         cat /home/keyuser/.ssh/authorized_keys && readlink /etc/localtime; cat /etc/timezone'
 }
 # What each prints differs only in host names.
@@ -60,6 +63,7 @@ expect_success 'both nodes hold the same files, modes, owners, keys and zone' '
     node_state node1 >s1 && node_state node2 >s2 &&
     grep -q "listen 127.0.0.1:8080" s2 && grep -q "^blacklist nouveau" s2 &&
     grep -q "^err 2 7 " s2 && grep -q Europe/Paris s2 && grep -q "^stamped 1577966645 " s2 &&
+    grep -q "^the copy has the times of its source" s2 &&
     test "$(wc -l <s1)" -gt 40 && test_cmp s2 s1
 '
 
@@ -83,7 +87,7 @@ expect_success '--check --diff changes nothing and prints what ansible-playbook 
     node_state node1 >before1 && node_state node2 >before2 &&
     "$GF" run -i "$INV" -l node1 --check --diff "$PB" >gfc.out 2>&1 &&
     ansible-playbook -i "$INV" -l node2 --check --diff "$PB" >anc.out 2>&1 &&
-    test "$(recap_field gfc.out changed)" = 11 && grep -q "^+    .name.: .Europe/Paris" gfc.out &&
+    test "$(recap_field gfc.out changed)" = 12 && grep -q "^+    .name.: .Europe/Paris" gfc.out &&
     grep -q "^+listen 127.0.0.1:80" gfc.out && grep -q "^+port = 8080" gfc.out &&
     normalize anc.out >n2 && normalize gfc.out >n1 && test_cmp n2 n1 &&
     node_state node1 >after1 && node_state node2 >after2 &&
