@@ -27,6 +27,8 @@ static const struct gf_param apt_params[] = {
 static const struct gf_param package_params[] = {
     { "name", GF_P_LIST, 1, "pkg", NULL },
     { "state", GF_P_STR, 1, NULL, "present,absent,latest" },
+    /* package hands its other arguments to the package manager's module */
+    { "allow_downgrade", GF_P_BOOL, 0, "allow-downgrade,allow_downgrades,allow-downgrades", NULL },
     { NULL, 0, 0, NULL, NULL },
 };
 

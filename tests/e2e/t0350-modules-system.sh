@@ -209,6 +209,12 @@ expect_success 'package installs the candidate by name' '
     gfm -m package -a "name=gf-hello state=present" && unchanged
 '
 
+expect_success 'package downgrades with allow_downgrade, as apt does' '
+    gfm -m package -a "name=gf-hello=1.0* state=present allow_downgrade=yes" && changed &&
+    test "$(dpkg_ver)" = "ii 1.0-1" &&
+    gfm -m package -a "name=gf-hello state=latest" && changed && test "$(dpkg_ver)" = "ii 2.0-1"
+'
+
 expect_code 2 'apt of a package no source has fails before changing anything' '
     gfm -m apt -a "name=gf-hello,gf-no-such-package state=present"; rc=$?
     grep -q "package .gf-no-such-package.: no such package is available" out || exit 9
