@@ -2,12 +2,14 @@
  * getent, useradd, usermod and userdel in one script. The password is a
  * crypt hash as in Ansible; it travels on the script's stdin and reaches
  * chpasswd -e through a pipe from the shell's builtin printf, so it is in no
- * command line on the node, and results show NOT_LOGGING_PASSWORD. */
+ * command line on the node, and results show NOT_LOGGING_PASSWORD. The SSH
+ * key and the password ages follow in sh/user_extra.sh. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "module.h"
+#include "nodesh.h"
 #include "sysmod.h"
 
 static const struct gf_param user_params[] = {
@@ -25,6 +27,15 @@ static const struct gf_param user_params[] = {
     { "update_password", GF_P_STR, 0, NULL, "always,on_create" },
     { "comment", GF_P_STR, 0, NULL, NULL },
     { "remove", GF_P_BOOL, 0, NULL, NULL },
+    { "force", GF_P_BOOL, 0, NULL, NULL },
+    { "generate_ssh_key", GF_P_BOOL, 0, NULL, NULL },
+    { "ssh_key_type", GF_P_STR, 0, NULL, NULL },
+    { "ssh_key_bits", GF_P_INT, 0, NULL, NULL },
+    { "ssh_key_file", GF_P_PATH, 0, NULL, NULL },
+    { "ssh_key_comment", GF_P_STR, 0, NULL, NULL },
+    { "ssh_key_passphrase", GF_P_STR, 0, NULL, NULL },
+    { "password_expire_min", GF_P_INT, 0, NULL, NULL },
+    { "password_expire_max", GF_P_INT, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
 
@@ -41,7 +52,7 @@ static const char user_script[] =
     "supp() { pg=$(id -gn \"$n\"); for g in $(id -Gn \"$n\"); do [ \"$g\" = \"$pg\" ] || echo \"$g\"; done | tr '\\n' ,; }\n"
     "if [ \"$gf_state\" = absent ]; then\n"
     "  [ -z \"$ent\" ] && { echo 'GF 0 absent'; exit 0; }\n"
-    "  set --; [ \"$gf_remove\" = 1 ] && set -- -r\n"
+    "  set --; [ \"$gf_force\" = 1 ] && set -- -f; [ \"$gf_remove\" = 1 ] && set -- \"$@\" -r\n"
     "  run userdel \"$@\" \"$n\"; echo 'GF 1 removed'; exit 0\n"
     "fi\n"
     "gid=\n"
@@ -139,6 +150,51 @@ static void user_result(const char *out, const struct gf_val *args, struct gf_mo
     }
 }
 
+/* The inputs of sh/user_extra.sh: the SSH key and the password ages. */
+static void assign_extra(struct gf_buf *script, const struct gf_val *args)
+{
+    const char *type = gf_arg_str(args, "ssh_key_type", "rsa");
+    const char *kc = gf_arg_str(args, "ssh_key_comment", NULL);
+    const struct gf_val *v;
+    char num[32], *file = gf_xasprintf(".ssh/id_%s", type);
+
+    gf_sh_assign(script, "gf_keygen", gf_arg_bool(args, "generate_ssh_key", 0) ? "1" : "0");
+    gf_sh_assign(script, "gf_key_type", type);
+    snprintf(num, sizeof(num), "%lld", gf_arg_int(args, "ssh_key_bits", 0));
+    gf_sh_assign(script, "gf_key_bits", num);
+    gf_sh_assign(script, "gf_key_file", gf_arg_str(args, "ssh_key_file", file));
+    gf_sh_assign(script, "gf_has_key_comment", kc ? "1" : "0");
+    gf_sh_assign(script, "gf_key_comment", kc);
+    gf_sh_assign(script, "gf_force", gf_arg_bool(args, "force", 0) ? "1" : "0");
+    v = gf_val_map_get(args, "password_expire_min");
+    snprintf(num, sizeof(num), "%lld", v && v->type == GF_VAL_INT ? v->u.i : 0);
+    gf_sh_assign(script, "gf_exp_min", v && v->type == GF_VAL_INT ? num : "");
+    v = gf_val_map_get(args, "password_expire_max");
+    snprintf(num, sizeof(num), "%lld", v && v->type == GF_VAL_INT ? v->u.i : 0);
+    gf_sh_assign(script, "gf_exp_max", v && v->type == GF_VAL_INT ? num : "");
+    free(file);
+}
+
+/* ssh_key_file, ssh_fingerprint ("" when there is no key, as in check
+ * mode) and ssh_public_key (null without one). */
+static void ssh_result(const char *out, struct gf_modres *res)
+{
+    const char *f = gf_mod_tagged(out, "GFSSHFILE "), *fp = gf_mod_tagged(out, "GFSSHFP ");
+    const char *pub = gf_mod_tagged(out, "GFSSHPUB ");
+
+    if (f)
+        gf_val_map_set(res->data, "ssh_key_file", gf_mod_line_val(f));
+    gf_val_map_set(res->data, "ssh_fingerprint", fp ? gf_mod_line_val(fp) : gf_val_str(""));
+    gf_val_map_set(res->data, "ssh_public_key", pub ? gf_mod_line_val(pub) : gf_val_null());
+    struct gf_val *w = gf_val_list();
+    for (const char *p = out; (p = gf_mod_tagged(p, "GFWARN ")) != NULL; p += strcspn(p, "\n"))
+        gf_val_list_push(w, gf_mod_line_val(p));
+    if (w->u.list.n)
+        gf_val_map_set(res->data, "warnings", w);
+    else
+        gf_val_unref(w);
+}
+
 static int user_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
 {
     const char *name = gf_arg_str(args, "name", NULL);
@@ -153,6 +209,9 @@ static int user_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
 
     if (pw && strchr(pw, '\n'))
         return gf_modres_fail(res, "password must be one line (a crypt hash)");
+    if (gf_arg_str(args, "ssh_key_passphrase", NULL))
+        return gf_modres_fail(res, "user: ssh_key_passphrase is not supported yet (%s:%d, host "
+                              "%s)", ctx->file ? ctx->file : "?", ctx->line, ctx->host);
     if (uid && uid->type == GF_VAL_INT)
         snprintf(num, sizeof(num), "%lld", uid->u.i);
     gf_sh_assign(&script, "gf_name", name);
@@ -171,7 +230,10 @@ static int user_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
     gf_sh_assign(&script, "gf_update_pw", gf_arg_str(args, "update_password", "always"));
     gf_sh_assign(&script, "gf_has_pw", pw ? "1" : "0");
     gf_sh_assign(&script, "gf_check", ctx->check ? "1" : "0");
+    assign_extra(&script, args);
+    gf_nodesh_add(&script, "lib");
     gf_buf_adds(&script, user_script);
+    gf_nodesh_add(&script, "user_extra");
     if (pw)
         gf_buf_addf(&input, "%s\n", pw);
     rc = gf_sys_run(ctx, script.buf, pw ? input.buf : NULL, input.len, &r, res, "user");
@@ -180,7 +242,7 @@ static int user_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
         if (ok == NULL) {
             gf_modres_fail(res, "user: unexpected output from the node");
         } else {
-            res->changed = ok[0] == '1';
+            res->changed = ok[0] == '1' || gf_mod_tagged(r.out.buf, "GFCH") != NULL;
             gf_val_map_set(res->data, "name", gf_val_str(name));
             gf_val_map_set(res->data, "state", gf_val_str(state));
             if (strcmp(state, "absent") == 0) {
@@ -189,6 +251,8 @@ static int user_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
                 gf_val_map_set(res->data, "system", gf_val_bool(gf_arg_bool(args, "system", 0)));
                 gf_val_map_set(res->data, "append", gf_val_bool(gf_arg_bool(args, "append", 0)));
                 user_result(r.out.buf, args, res);
+                if (gf_arg_bool(args, "generate_ssh_key", 0))
+                    ssh_result(r.out.buf, res);
             }
         }
     }

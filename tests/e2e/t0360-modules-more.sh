@@ -7,7 +7,8 @@
 # removed) and by ansible-playbook on node2 leaves the same files, modes
 # and owners, and both print the same (every task's ok/changed, the
 # diffs); a second run changes nothing on either; --check --diff changes
-# nothing and prints the same diffs.
+# nothing and prints the same diffs. The user module's SSH keys and
+# password ages are compared the same way.
 . "$(dirname "$0")/test-lib.sh"
 GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
 PB=$TEST_DIR/playbooks/more/site.yml
@@ -99,6 +100,31 @@ expect_success 'a normal run repairs node1 to the state of node2' '
     ansible-playbook -i "$INV" -l node2 "$PB" >an3.out 2>&1 &&
     normalize an3.out >n2 && normalize gf3.out >n1 && test_cmp n2 n1 &&
     node_state node1 >s1 && node_state node2 >s2 && test_cmp s2 s1
+'
+
+# The module warnings ansible-playbook prints (an SSH key that exists) are
+# no part of gpuforge's output yet: they are left out of the comparison.
+nowarn() {
+    sed -e 's/node[12]/NODE/g' -e '/^\[WARNING\]: Found existing ssh key/,/generation$/d' "$1"
+}
+user_state() {
+    tb_exec "$1" sh -c 'getent shadow agekey | cut -d: -f4,5 &&
+        cd /home/agekey/.ssh && stat -c "%n %a %U %G" . id_ed25519 id_ed25519.pub deploy deploy.pub &&
+        cut -d" " -f1,3 id_ed25519.pub && ssh-keygen -l -f deploy | cut -d" " -f1'
+}
+
+expect_success 'user: an SSH key and password ages, as ansible-playbook makes them' '
+    UPB=$TEST_DIR/playbooks/more/users.yml &&
+    "$GF" run -i "$INV" -l node1 "$UPB" >gfu1.out 2>&1 &&
+    ansible-playbook -i "$INV" -l node2 "$UPB" >anu1.out 2>&1 &&
+    nowarn anu1.out >n2 && nowarn gfu1.out >n1 && test_cmp n2 n1 &&
+    grep -q "^changed" n1 &&
+    user_state node1 >u1 && user_state node2 >u2 && test_cmp u2 u1 &&
+    grep -q "^1:90$" u1 && grep -q "^ssh-ed25519 agekey@test$" u1 && grep -q "^2048$" u1 &&
+    "$GF" run -i "$INV" -l node1 "$UPB" >gfu2.out 2>&1 &&
+    ansible-playbook -i "$INV" -l node2 "$UPB" >anu2.out 2>&1 &&
+    test "$(recap_field gfu2.out changed)" = 0 && test "$(recap_field anu2.out changed)" = 0 &&
+    nowarn anu2.out >n2 && nowarn gfu2.out >n1 && test_cmp n2 n1
 '
 
 test_done
