@@ -12,7 +12,7 @@
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libssh yaml-0.1 libarchive libcrypto libpcre2-8
+PKGS := libssh yaml-0.1 libarchive libcrypto libssl libpcre2-8
 OPT ?= -O2 -g
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wwrite-strings -Wvla
