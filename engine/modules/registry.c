@@ -33,6 +33,8 @@ extern const struct gf_module gf_module_authorized_key;
 extern const struct gf_module gf_module_find_files;
 extern const struct gf_module gf_module_getent;
 extern const struct gf_module gf_module_timezone;
+/* MODULES-NET */
+extern const struct gf_module gf_module_get_url;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -59,6 +61,8 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_find_files,
     &gf_module_getent,
     &gf_module_timezone,
+    /* MODULES-NET */
+    &gf_module_get_url,
     NULL,
 };
 

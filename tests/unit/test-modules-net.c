@@ -1,0 +1,207 @@
+/* test-modules-net.c - unit tests for what the download and facts modules
+ * compute on the controller: URLs, HTTP heads, chunked bodies, a real
+ * exchange with a server on loopback (redirect, chunked answer, basic
+ * authentication after a 401) and checksum files. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../engine/modules/http.h"
+#include "../../engine/modules/urlfetch.h"
+#include "harness.h"
+
+static const char *val_str(const struct gf_val *m, const char *key)
+{
+    const struct gf_val *v = gf_val_map_get(m, key);
+
+    return v && v->type == GF_VAL_STR ? v->u.str.s : NULL;
+}
+
+TEST(http_url_split)
+{
+    struct gf_http_url u;
+    const char *why = NULL;
+
+    ASSERT_EQ(gf_http_parse_url("https://user:pw@Example.org:8443/a/b?c=1#frag", &u, &why), 0);
+    ASSERT_STREQ(u.scheme, "https");
+    ASSERT_STREQ(u.host, "Example.org");
+    ASSERT_STREQ(u.port, "8443");
+    ASSERT_STREQ(u.path, "/a/b?c=1");
+    ASSERT_STREQ(u.userinfo, "user:pw");
+    gf_http_url_release(&u);
+    ASSERT_EQ(gf_http_parse_url("http://[::1]/", &u, &why), 0);
+    ASSERT_STREQ(u.host, "::1");
+    ASSERT_STREQ(u.port, "80");
+    gf_http_url_release(&u);
+    ASSERT_EQ(gf_http_parse_url("http://h?q", &u, &why), 0);
+    ASSERT_STREQ(u.path, "/?q");
+    gf_http_url_release(&u);
+    ASSERT_EQ(gf_http_parse_url("ftp://h/x", &u, &why), -1);
+    ASSERT_EQ(gf_http_parse_url("http://h:8x/", &u, &why), -1);
+    ASSERT_STREQ(why, "the port is not a number");
+    ASSERT_EQ(gf_http_parse_url("no scheme", &u, &why), -1);
+}
+
+TEST(http_resolve_location)
+{
+    char *s;
+
+    s = gf_http_resolve("http://h:1/a/b?x", "c");
+    ASSERT_STREQ(s, "http://h:1/a/c");
+    free(s);
+    s = gf_http_resolve("http://h:1/a/b", "/z");
+    ASSERT_STREQ(s, "http://h:1/z");
+    free(s);
+    s = gf_http_resolve("http://h", "z");
+    ASSERT_STREQ(s, "http://h/z");
+    free(s);
+    s = gf_http_resolve("https://h/a", "//o/p");
+    ASSERT_STREQ(s, "https://o/p");
+    free(s);
+    s = gf_http_resolve("https://h/a", "http://x/y");
+    ASSERT_STREQ(s, "http://x/y");
+    free(s);
+}
+
+TEST(http_head_and_chunks)
+{
+    const char *head = "HTTP/1.1 404 File not found\r\nContent-Type: text/plain\r\n"
+                       "Set-Cookie: a=1\r\nset-cookie: b=2\r\n\r\n";
+    struct gf_val *h = NULL;
+    char *reason = NULL;
+    int st = 0;
+
+    ASSERT_EQ(gf_http_parse_head(head, strlen(head), &st, &reason, &h), 0);
+    ASSERT_EQ(st, 404);
+    ASSERT_STREQ(reason, "File not found");
+    ASSERT_STREQ(val_str(h, "content-type"), "text/plain");
+    ASSERT_STREQ(val_str(h, "set-cookie"), "a=1, b=2");
+    free(reason);
+    gf_val_unref(h);
+    ASSERT_EQ(gf_http_parse_head("SSH-2.0-x\r\n\r\n", 13, &st, &reason, &h), -1);
+
+    struct gf_buf b = GF_BUF_INIT;
+    gf_buf_adds(&b, "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n");
+    ASSERT_EQ(gf_http_dechunk(&b), 0);
+    ASSERT_EQ(b.len, 12);
+    ASSERT(memcmp(b.buf, "hello, world", 12) == 0);
+    gf_buf_reset(&b);
+    gf_buf_adds(&b, "5\r\nhel");
+    ASSERT_EQ(gf_http_dechunk(&b), -1);
+    gf_buf_release(&b);
+
+    char d[40];
+    gf_http_date(0, d, sizeof(d));
+    ASSERT_STREQ(d, "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
+/* A server on loopback answering n connections: /old redirects to /new,
+ * /new answers chunked after a 401 for requests without the credentials. */
+static int serve(int n, int *port)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t al = sizeof(a);
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 4) < 0 ||
+        getsockname(ls, (struct sockaddr *)&a, &al) < 0)
+        return -1;
+    *port = ntohs(a.sin_port);
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(ls);
+        return pid;
+    }
+    for (int i = 0; i < n; i++) {
+        int c = accept(ls, NULL, NULL);
+        char req[4096];
+        ssize_t got = 0, r;
+        while (got < (ssize_t)sizeof(req) - 1 &&
+               (r = read(c, req + got, sizeof(req) - 1 - (size_t)got)) > 0) {
+            got += r;
+            req[got] = '\0';
+            if (strstr(req, "\r\n\r\n"))
+                break;
+        }
+        req[got > 0 ? got : 0] = '\0';
+        const char *ans;
+        if (strncmp(req, "GET /old ", 9) == 0)
+            ans = "HTTP/1.1 302 Found\r\nLocation: /new\r\nContent-Length: 0\r\n\r\n";
+        else if (!strstr(req, "Authorization: Basic dTpwQHNz\r\n")) /* u:p@ss */
+            ans = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=x\r\n"
+                  "Content-Length: 3\r\n\r\nno\n";
+        else if (!strstr(req, "X-Test: yes\r\n"))
+            ans = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+        else
+            ans = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                  "Content-Disposition: attachment; filename=\"f.txt\"\r\n\r\n"
+                  "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+        (void)!write(c, ans, strlen(ans));
+        close(c);
+    }
+    _exit(0);
+}
+
+TEST(http_exchange_on_loopback)
+{
+    int port = 0, pid = serve(3, &port), status;
+    char url[64];
+    struct gf_val *h = gf_val_map();
+    struct gf_http_resp resp;
+
+    ASSERT(pid > 0);
+    gf_val_map_set(h, "X-Test", gf_val_str("yes"));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/old", port);
+    struct gf_http_req q = { .url = url, .headers = h, .user = "u", .password = "p@ss",
+                             .timeout = 5, .validate_certs = 1,
+                             .redirects = GF_HTTP_REDIR_SAFE };
+    ASSERT_EQ(gf_http_request(&q, &resp), 0);
+    ASSERT_EQ(resp.status, 200);
+    ASSERT_EQ(resp.body.len, 5);
+    ASSERT(memcmp(resp.body.buf, "abcde", 5) == 0);
+    ASSERT(strstr(resp.url, "/new") != NULL);
+    ASSERT_STREQ(val_str(resp.headers, "content-disposition"), "attachment; filename=\"f.txt\"");
+    gf_http_resp_release(&resp);
+    gf_val_unref(h);
+    waitpid(pid, &status, 0);
+    ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* nothing listens there any more */
+    ASSERT_EQ(gf_http_request(&q, &resp), -1);
+    ASSERT(resp.msg && strstr(resp.msg, "cannot connect"));
+    gf_http_resp_release(&resp);
+}
+
+TEST(urlfetch_checksum_files)
+{
+    char *s;
+
+    s = gf_urlfetch_find_sum("abc123  ./x/file.tgz\nfff *file.tgz\n", "http://h/d/file.tgz");
+    ASSERT_STREQ(s, "fff");
+    free(s);
+    s = gf_urlfetch_find_sum("deadbeef\n", "http://h/d/file.tgz");
+    ASSERT_STREQ(s, "deadbeef");
+    free(s);
+    s = gf_urlfetch_find_sum("aa  other\nbb  ./file.tgz\n", "http://h/file.tgz?x=1");
+    ASSERT_STREQ(s, "bb");
+    free(s);
+    ASSERT(gf_urlfetch_find_sum("aa  other\n", "http://h/file.tgz") == NULL);
+    s = gf_urlfetch_filename("http://h/");
+    ASSERT_STREQ(s, "index.html");
+    free(s);
+    s = gf_urlfetch_filename("https://h:1/a/b.bin?x#y");
+    ASSERT_STREQ(s, "b.bin");
+    free(s);
+    char hex[] = "SHA-Like: AB:cd 12";
+    gf_urlfetch_clean_hex(hex);
+    ASSERT_STREQ(hex, "shalikeabcd12");
+    ASSERT(gf_urlfetch_is_url("FILE:///x") && gf_urlfetch_is_url("https://x"));
+    ASSERT(!gf_urlfetch_is_url("abcdef"));
+}
