@@ -35,6 +35,8 @@ extern const struct gf_module gf_module_getent;
 extern const struct gf_module gf_module_timezone;
 /* MODULES-NET */
 extern const struct gf_module gf_module_get_url;
+extern const struct gf_module gf_module_service_facts;
+extern const struct gf_module gf_module_package_facts;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -63,6 +65,8 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_timezone,
     /* MODULES-NET */
     &gf_module_get_url,
+    &gf_module_service_facts,
+    &gf_module_package_facts,
     NULL,
 };
 

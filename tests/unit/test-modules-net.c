@@ -1,7 +1,8 @@
 /* test-modules-net.c - unit tests for what the download and facts modules
  * compute on the controller: URLs, HTTP heads, chunked bodies, a real
  * exchange with a server on loopback (redirect, chunked answer, basic
- * authentication after a 401) and checksum files. */
+ * authentication after a 401), checksum files, and the parsers of
+ * service_facts and package_facts. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../engine/modules/http.h"
+#include "../../engine/modules/netmod.h"
 #include "../../engine/modules/urlfetch.h"
 #include "harness.h"
 
@@ -204,4 +206,65 @@ TEST(urlfetch_checksum_files)
     ASSERT_STREQ(hex, "shalikeabcd12");
     ASSERT(gf_urlfetch_is_url("FILE:///x") && gf_urlfetch_is_url("https://x"));
     ASSERT(!gf_urlfetch_is_url("abcdef"));
+}
+
+TEST(service_facts_parse_as_ansible)
+{
+    const char *sysv = " [ + ]  ssh\n [ - ]  procps\n junk\n";
+    const char *units =
+        "  UNIT            LOAD      ACTIVE   SUB     DESCRIPTION\n"
+        "  ssh.service     loaded    active   running OpenBSD Secure Shell server\n"
+        "● auditd.service  not-found inactive dead    auditd.service\n"
+        "  cron.service    loaded    inactive dead    Regular background program\n"
+        "\nLOAD   = Reflects whether the unit definition was properly loaded.\n";
+    const char *files = "UNIT FILE           STATE    VENDOR PRESET\n"
+                        "ssh.service         enabled  enabled\n"
+                        "auditd.service      masked   enabled\n"
+                        "getty@.service      enabled  enabled\n"
+                        "\n3 unit files listed.\n";
+    struct gf_val *s = gf_val_map();
+    struct gf_vec need = GF_VEC_INIT;
+    char *bad = NULL;
+
+    ASSERT_EQ(gf_service_facts_parse(sysv, units, files, s, &need, &bad), 0);
+    ASSERT_STREQ(val_str(gf_val_map_get(s, "ssh"), "state"), "running");
+    ASSERT_STREQ(val_str(gf_val_map_get(s, "ssh"), "source"), "sysv");
+    ASSERT_STREQ(val_str(gf_val_map_get(s, "procps"), "state"), "stopped");
+    ASSERT_STREQ(val_str(gf_val_map_get(s, "ssh.service"), "state"), "running");
+    ASSERT_STREQ(val_str(gf_val_map_get(s, "ssh.service"), "status"), "enabled");
+    ASSERT_STREQ(val_str(gf_val_map_get(s, "auditd.service"), "status"), "not-found");
+    ASSERT_STREQ(val_str(gf_val_map_get(s, "auditd.service"), "state"), "stopped");
+    ASSERT_STREQ(val_str(gf_val_map_get(s, "cron.service"), "status"), "inactive");
+    ASSERT_EQ(need.n, 1);
+    ASSERT_STREQ((char *)need.v[0], "getty@.service");
+    gf_service_facts_set_state(s, "getty@.service", "inactive");
+    ASSERT_STREQ(val_str(gf_val_map_get(s, "getty@.service"), "state"), "inactive");
+    ASSERT_EQ(s->u.map.n, 6);
+    gf_vec_release(&need, free);
+    ASSERT_EQ(gf_service_facts_parse(NULL, NULL, "x.service\n", s, &need, &bad), -1);
+    ASSERT_STREQ(bad, "x.service");
+    free(bad);
+    gf_val_unref(s);
+}
+
+TEST(package_facts_parse_installed_only)
+{
+    const char *text = "bash\t5.2-2\tamd64\tshells\tinstalled\t\n"
+                       "gone\t1\tamd64\tx\tconfig-files\t\n"
+                       "libc6\t2.36\ti386\tlibs\tinstalled\t\n"
+                       "tzdata\t2024a\tall\tlocalization\tinstalled\tDebian\n"
+                       "short\tline\n";
+    struct gf_val *p = gf_val_map();
+
+    gf_package_facts_parse(text, "amd64", p);
+    ASSERT_EQ(p->u.map.n, 3);
+    const struct gf_val *b = gf_val_map_get(p, "bash");
+    ASSERT(b && b->type == GF_VAL_LIST && b->u.list.n == 1);
+    ASSERT_STREQ(val_str(b->u.list.v[0], "version"), "5.2-2");
+    ASSERT_STREQ(val_str(b->u.list.v[0], "category"), "shells");
+    ASSERT_STREQ(val_str(b->u.list.v[0], "source"), "apt");
+    ASSERT(gf_val_map_get(p, "libc6:i386") != NULL);
+    ASSERT_STREQ(val_str(gf_val_map_get(p, "tzdata")->u.list.v[0], "origin"), "Debian");
+    ASSERT(gf_val_map_get(p, "gone") == NULL);
+    gf_val_unref(p);
 }

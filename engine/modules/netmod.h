@@ -1,0 +1,35 @@
+/*
+ * netmod.h - the pure parts of the network and package-manager modules
+ * (service_facts, package_facts, iptables, apt_repository,
+ * deb822_repository, ufw): parsers of node output and builders of
+ * commands and files, free of any session so that tests/unit checks them
+ * without a node.
+ */
+#ifndef GF_NETMOD_H
+#define GF_NETMOD_H
+
+#include "module.h"
+
+/* ---- service_facts ---- */
+
+/* Parses Ansible's sources into services (a map, name -> {name, state,
+ * status, source}): sysv, the output of `service --status-all` (NULL when
+ * not run); units and files, of `systemctl list-units` and `list-unit-files`
+ * (NULL when not run). The unit files that list-units did not show are
+ * appended to need_state (names, malloc'd): their state comes from
+ * gf_service_facts_set_state. Returns 0, or -1 with *bad the malformed line
+ * (malloc'd). */
+int gf_service_facts_parse(const char *sysv, const char *units, const char *files,
+                           struct gf_val *services, struct gf_vec *need_state, char **bad);
+/* Sets the state of unit name in services. */
+void gf_service_facts_set_state(struct gf_val *services, const char *name, const char *state);
+
+/* ---- package_facts ---- */
+
+/* Parses lines "name\tversion\tarch\tsection\tstatus\tsource-field" (dpkg-query)
+ * into packages (name -> list of {name, version, arch, category, origin,
+ * source: "apt"}) for the installed ones. native is dpkg's architecture:
+ * packages of another one are named "name:arch". */
+void gf_package_facts_parse(const char *text, const char *native, struct gf_val *packages);
+
+#endif
