@@ -32,4 +32,12 @@ void gf_service_facts_set_state(struct gf_val *services, const char *name, const
  * packages of another one are named "name:arch". */
 void gf_package_facts_parse(const char *text, const char *native, struct gf_val *packages);
 
+/* ---- iptables ---- */
+
+/* Ansible's construct_rule: the rule's words from the validated arguments
+ * (protocol, source, match, jump, ports, ctstate, limit, comment, ...),
+ * appended to words (malloc'd strings); the words joined by blanks are
+ * the result's "rule". */
+void gf_iptables_rule(const struct gf_val *args, struct gf_vec *words);
+
 #endif

@@ -38,6 +38,7 @@ extern const struct gf_module gf_module_get_url;
 extern const struct gf_module gf_module_service_facts;
 extern const struct gf_module gf_module_package_facts;
 extern const struct gf_module gf_module_dpkg_selections;
+extern const struct gf_module gf_module_iptables;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -69,6 +70,7 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_service_facts,
     &gf_module_package_facts,
     &gf_module_dpkg_selections,
+    &gf_module_iptables,
     NULL,
 };
 

@@ -268,3 +268,46 @@ TEST(package_facts_parse_installed_only)
     ASSERT(gf_val_map_get(p, "gone") == NULL);
     gf_val_unref(p);
 }
+
+/* The rule's words joined, as the result's "rule". */
+static char *rule_of(const char *yaml)
+{
+    struct gf_val *args = NULL;
+    struct gf_error err = { 0 };
+    struct gf_vec w = GF_VEC_INIT;
+    struct gf_buf b = GF_BUF_INIT;
+
+    if (gf_yaml_load(yaml, strlen(yaml), "t.yml", &args, &err) < 0)
+        return NULL;
+    gf_iptables_rule(args, &w);
+    for (size_t i = 0; i < w.n; i++)
+        gf_buf_addf(&b, "%s%s", i ? " " : "", (char *)w.v[i]);
+    gf_vec_release(&w, free);
+    gf_val_unref(args);
+    return b.buf ? gf_buf_detach(&b, NULL) : gf_xstrdup("");
+}
+
+TEST(iptables_rule_words_in_ansible_order)
+{
+    char *s;
+
+    s = rule_of("{protocol: tcp, destination_port: '22', ctstate: [NEW, ESTABLISHED], "
+                "jump: ACCEPT, comment: ssh from anywhere}");
+    ASSERT_STREQ(s, "-p tcp -j ACCEPT --destination-port 22 -m conntrack --ctstate "
+                    "NEW,ESTABLISHED -m comment --comment ssh from anywhere");
+    free(s);
+    s = rule_of("{protocol: tcp, source: '!10.0.0.1', syn: negate, reject_with: tcp-reset}");
+    ASSERT_STREQ(s, "-p tcp ! -s 10.0.0.1 ! --syn -j REJECT --reject-with tcp-reset");
+    free(s);
+    s = rule_of("{match: [state], ctstate: [RELATED], destination_ports: ['80', '443'], "
+                "limit: 5/s, uid_owner: '0', ip_version: ipv6, icmp_type: '128'}");
+    ASSERT_STREQ(s, "-m state -m multiport --dports 80,443 --state RELATED -m limit --limit 5/s "
+                    "-m owner --uid-owner 0 --icmpv6-type 128");
+    free(s);
+    s = rule_of("{tcp_flags: {flags: [ALL], flags_set: [ACK, SYN]}, src_range: 10.0.0.1-10.0.0.9}");
+    ASSERT_STREQ(s, "--tcp-flags ALL ACK,SYN -m iprange --src-range 10.0.0.1-10.0.0.9");
+    free(s);
+    s = rule_of("{}");
+    ASSERT_STREQ(s, "");
+    free(s);
+}
