@@ -40,4 +40,25 @@ void gf_package_facts_parse(const char *text, const char *native, struct gf_val 
  * the result's "rule". */
 void gf_iptables_rule(const struct gf_val *args, struct gf_vec *words);
 
+/* ---- apt_repository (sources.list files, one-line format) ---- */
+
+struct gf_aptsrc {
+    int n;          /* the line's number when the file was read */
+    int valid;      /* a deb / deb-src line (else kept as text) */
+    int enabled;    /* not commented out */
+    char *source;   /* blanks collapsed; for other lines the text */
+    char *comment;  /* after a '#' inside the line, or "" */
+};
+
+/* Ansible's SourcesList._parse of one line (without its newline). */
+void gf_aptsrc_parse(const char *line, struct gf_aptsrc *e);
+void gf_aptsrc_release(struct gf_aptsrc *e);
+/* Appends the line as SourcesList.dump writes it ("# " when disabled,
+ * " # comment", newline). */
+void gf_aptsrc_dump(const struct gf_aptsrc *e, struct gf_buf *out);
+/* Ansible's _suggest_filename: "NAME.list" from filename when not NULL,
+ * else from the repository's URI (options, scheme and credentials
+ * dropped, other characters than letters and digits as '_'). malloc'd. */
+char *gf_aptsrc_filename(const char *source, const char *filename);
+
 #endif

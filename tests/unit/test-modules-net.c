@@ -311,3 +311,58 @@ TEST(iptables_rule_words_in_ansible_order)
     ASSERT_STREQ(s, "");
     free(s);
 }
+
+static char *dumped(const char *line)
+{
+    struct gf_aptsrc e;
+    struct gf_buf b = GF_BUF_INIT;
+
+    gf_aptsrc_parse(line, &e);
+    gf_aptsrc_dump(&e, &b);
+    gf_aptsrc_release(&e);
+    return gf_buf_detach(&b, NULL);
+}
+
+TEST(apt_sources_lines_as_ansible_reads_them)
+{
+    struct gf_aptsrc e;
+    char *s;
+
+    gf_aptsrc_parse("  deb  [arch=amd64]   http://x/debian  bookworm main  # the mirror ", &e);
+    ASSERT(e.valid && e.enabled);
+    ASSERT_STREQ(e.source, "deb [arch=amd64] http://x/debian bookworm main");
+    ASSERT_STREQ(e.comment, "the mirror");
+    gf_aptsrc_release(&e);
+    gf_aptsrc_parse("#deb-src http://x y", &e);
+    ASSERT(e.valid && !e.enabled);
+    ASSERT_STREQ(e.source, "deb-src http://x y");
+    gf_aptsrc_release(&e);
+    gf_aptsrc_parse("debx http://x y", &e);
+    ASSERT(!e.valid && e.enabled);
+    gf_aptsrc_release(&e);
+    s = dumped("#   just   text");
+    ASSERT_STREQ(s, "# just   text\n");
+    free(s);
+    s = dumped("");
+    ASSERT_STREQ(s, "\n");
+    free(s);
+    s = dumped("deb http://x y z #c");
+    ASSERT_STREQ(s, "deb http://x y z # c\n");
+    free(s);
+}
+
+TEST(apt_sources_file_names_as_ansible_suggests)
+{
+    char *s;
+
+    s = gf_aptsrc_filename("deb [trusted=yes] http://user:pw@mirror.example.org:8080/debian "
+                           "bookworm main", NULL);
+    ASSERT_STREQ(s, "mirror_example_org_8080_debian.list");
+    free(s);
+    s = gf_aptsrc_filename("deb https://download.docker.com/linux/debian bookworm stable", NULL);
+    ASSERT_STREQ(s, "download_docker_com_linux_debian.list");
+    free(s);
+    s = gf_aptsrc_filename("deb http://x/ y", "docker");
+    ASSERT_STREQ(s, "docker.list");
+    free(s);
+}
