@@ -61,4 +61,15 @@ void gf_aptsrc_dump(const struct gf_aptsrc *e, struct gf_buf *out);
  * dropped, other characters than letters and digits as '_'). malloc'd. */
 char *gf_aptsrc_filename(const char *source, const char *filename);
 
+/* ---- deb822_repository ---- */
+
+/* The file name part of name as Ansible makes it: lower case, blanks and
+ * '_' runs as '-', anything but [a-z0-9-] dropped. malloc'd. */
+char *gf_deb822_slug(const char *name);
+/* The .sources text of the validated args (fields in the order of their
+ * parameter names, as Ansible sorts them; lists joined by blanks, booleans
+ * yes/no, multi-line values indented), signed_by replaced by signed_by
+ * when not NULL. */
+void gf_deb822_render(const struct gf_val *args, const char *signed_by, struct gf_buf *out);
+
 #endif

@@ -353,54 +353,62 @@ static void finish_body(struct gf_buf *b)
     gf_nodesh_add(b, "get_url");
 }
 
-int gf_urlfetch_checksum(struct gf_urlfetch *f, const char *sum_url, const char *url,
-                         char **sum, struct gf_modres *res)
+int gf_urlfetch_body(struct gf_urlfetch *f, const char *url, struct gf_buf *body,
+                     struct gf_modres *res)
 {
-    struct gf_urlfetch_req q = { .url = sum_url, .method = "GET" };
+    struct gf_urlfetch_req q = { .url = url, .method = "GET" };
+    struct gf_http_resp resp;
     struct gf_buf s = GF_BUF_INIT;
     struct gf_result r;
-    struct gf_http_resp resp;
-    char *text = NULL;
-    int rc = 0;
+    int rc = 0, file = strncasecmp(url, "file:", 5) == 0;
 
     memset(&resp, 0, sizeof(resp));
-    *sum = NULL;
-    if (strncasecmp(sum_url, "file:", 5) == 0 || strcmp(f->tool, "curl") == 0 ||
-        strcmp(f->tool, "wget") == 0) {
+    if (file || strcmp(f->tool, "curl") == 0 || strcmp(f->tool, "wget") == 0) {
         gf_sh_assign(&s, "gf_phase", "body");
-        gf_sh_assign(&s, "gf_url", sum_url);
+        gf_sh_assign(&s, "gf_url", url);
         gf_sh_assign(&s, "gf_tmp_dest", "");
         rc = gf_urlfetch_node(f, &q, &s, finish_body, &r, res);
         if (rc == 0 && !res->failed) {
-            const char *b = strstr(r.out.buf ? r.out.buf : "", "GFBODY\n");
-            if (q.status != 200 && strncasecmp(sum_url, "file:", 5) != 0)
+            const char *b = r.out.buf ? memmem(r.out.buf, r.out.len, "GFBODY\n", 7) : NULL;
+            if (q.status != 200 && !file)
                 gf_modres_fail(res, "Request failed: %s", q.reason);
             else if (b)
-                text = gf_xstrdup(b + 7);
+                gf_buf_add(body, b + 7, r.out.len - (size_t)(b + 7 - r.out.buf));
         }
         gf_result_release(&r);
-        goto found;
+        goto out;
     }
     if (controller_get(f, &q, &resp, res) < 0)
         goto out;
-    if (q.status != 200) {
+    if (q.status != 200)
         gf_modres_fail(res, "Request failed: %s", q.reason);
+    else
+        gf_buf_add(body, resp.body.buf ? resp.body.buf : "", resp.body.len);
+out:
+    free(q.msg);
+    gf_http_resp_release(&resp);
+    gf_buf_release(&s);
+    return rc;
+}
+
+int gf_urlfetch_checksum(struct gf_urlfetch *f, const char *sum_url, const char *url,
+                         char **sum, struct gf_modres *res)
+{
+    struct gf_buf body = GF_BUF_INIT;
+    int rc;
+
+    *sum = NULL;
+    rc = gf_urlfetch_body(f, sum_url, &body, res);
+    if (rc != 0 || res->failed)
         goto out;
-    }
-    text = gf_xstrndup(resp.body.buf ? resp.body.buf : "", resp.body.len);
-found:
-    if (!text)
-        goto out;
-    *sum = gf_urlfetch_find_sum(text, url);
+    gf_buf_addc(&body, '\0');
+    *sum = gf_urlfetch_find_sum(body.buf, url);
     if (!*sum) {
         char *fn = gf_urlfetch_filename(url);
         gf_modres_fail(res, "Unable to find a checksum for file '%s' in '%s'", fn, sum_url);
         free(fn);
     }
 out:
-    free(text);
-    free(q.msg);
-    gf_http_resp_release(&resp);
-    gf_buf_release(&s);
+    gf_buf_release(&body);
     return rc;
 }

@@ -49,6 +49,11 @@ void gf_urlfetch_clean_hex(char *s);
 char *gf_urlfetch_find_sum(const char *text, const char *url);
 /* The last part of url's path ("index.html" when empty), malloc'd. */
 char *gf_urlfetch_filename(const char *url);
+/* Downloads url's body into body (on the node with its tool, else through
+ * the controller). Returns 0 with the body (q status 200), or 0 with res
+ * failed, or -GF_ECONNECT. */
+int gf_urlfetch_body(struct gf_urlfetch *f, const char *url, struct gf_buf *body,
+                     struct gf_modres *res);
 /* Downloads the checksum file at sum_url (on the node, or through the
  * controller) and finds url's sum in it. Returns 0 with *sum (malloc'd), or
  * 0 with res failed, or -GF_ECONNECT. */

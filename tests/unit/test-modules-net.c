@@ -366,3 +366,34 @@ TEST(apt_sources_file_names_as_ansible_suggests)
     ASSERT_STREQ(s, "docker.list");
     free(s);
 }
+
+TEST(deb822_file_as_ansible_writes_it)
+{
+    const char *yaml = "{name: Docker CE_stable, uris: 'https://download.docker.com/linux/debian', "
+                       "suites: bookworm, components: [stable], trusted: false, "
+                       "date_max_future: 10, mode: '0644', state: present, "
+                       "install_python_debian: true}";
+    struct gf_val *args = NULL;
+    struct gf_error err = { 0 };
+    struct gf_buf b = GF_BUF_INIT;
+    char *s;
+
+    s = gf_deb822_slug("Docker CE_stable  x/y");
+    ASSERT_STREQ(s, "docker-ce-stable-xy");
+    free(s);
+    ASSERT_EQ(gf_yaml_load(yaml, strlen(yaml), "t.yml", &args, &err), 0);
+    gf_deb822_render(args, "/etc/apt/keyrings/docker.asc", &b);
+    ASSERT_STREQ(b.buf, "Components: stable\n"
+                        "Date-Max-Future: 10\n"
+                        "X-Repolib-Name: Docker CE_stable\n"
+                        "Signed-By: /etc/apt/keyrings/docker.asc\n"
+                        "Suites: bookworm\n"
+                        "Trusted: no\n"
+                        "Types: deb\n"
+                        "URIs: https://download.docker.com/linux/debian\n");
+    gf_buf_reset(&b);
+    gf_deb822_render(args, "-----BEGIN X-----\n\n  abc  \n-----END X-----\n", &b);
+    ASSERT(strstr(b.buf, "Signed-By:\n    -----BEGIN X-----\n    .\n    abc\n    -----END X-----\n"));
+    gf_buf_release(&b);
+    gf_val_unref(args);
+}
