@@ -41,6 +41,7 @@ extern const struct gf_module gf_module_dpkg_selections;
 extern const struct gf_module gf_module_iptables;
 extern const struct gf_module gf_module_apt_repository;
 extern const struct gf_module gf_module_deb822_repository;
+extern const struct gf_module gf_module_selinux;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -75,6 +76,7 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_iptables,
     &gf_module_apt_repository,
     &gf_module_deb822_repository,
+    &gf_module_selinux,
     NULL,
 };
 
