@@ -76,28 +76,6 @@ static void set_str_line(struct gf_modres *res, const char *key, const char *out
         gf_val_map_set(res->data, key, gf_mod_line_val(p));
 }
 
-/* Puts the GFSTAT line (owner group mode size uid gid) into res. */
-static void set_stat(struct gf_modres *res, const char *out)
-{
-    const char *p = gf_mod_tagged(out, "GFSTAT ");
-    char owner[256], group[256], mode[16];
-    long long size, uid, gid;
-
-    if (!p || sscanf(p, "%255s %255s %15s %lld %lld %lld", owner, group, mode, &size, &uid,
-                     &gid) != 6)
-        return;
-    struct gf_buf m = GF_BUF_INIT;
-    gf_buf_addf(&m, "%04o", (unsigned)strtoul(mode, NULL, 8));
-    gf_val_map_set(res->data, "owner", gf_val_str(owner));
-    gf_val_map_set(res->data, "group", gf_val_str(group));
-    gf_val_map_set(res->data, "mode", gf_val_str(m.buf));
-    gf_val_map_set(res->data, "size", gf_val_int(size));
-    gf_val_map_set(res->data, "uid", gf_val_int(uid));
-    gf_val_map_set(res->data, "gid", gf_val_int(gid));
-    gf_val_map_set(res->data, "state", gf_val_str("file"));
-    gf_buf_release(&m);
-}
-
 static void script_start(struct gf_buf *b, const struct gf_modctx *ctx, const struct gf_val *args,
                          const char *phase, const char *dest, const char *algo,
                          const char *sum)
@@ -223,7 +201,7 @@ static int get_url_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
             res->changed = a && *a == '1';
             gf_val_map_set(res->data, "msg", gf_val_str(res->changed
                 ? "file already exists but file attributes changed" : "file already exists"));
-            set_stat(res, r.out.buf);
+            gf_urlfetch_set_stat(res, r.out.buf);
             goto out;
         }
         if (mismatch)
@@ -286,7 +264,7 @@ static int get_url_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
     if (a && *a == '1')
         res->changed = 1;
     set_str_line(res, "md5sum", r.out.buf, "GFMD5 ");
-    set_stat(res, r.out.buf);
+    gf_urlfetch_set_stat(res, r.out.buf);
     gf_val_map_set(res->data, "status_code", gf_val_int(status));
 out:
     if (have_r)

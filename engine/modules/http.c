@@ -281,7 +281,8 @@ static char *ssl_why(const char *what)
     return gf_buf_detach(&b, NULL);
 }
 
-static char *conn_open(struct conn *c, const struct gf_http_url *u, int timeout, int verify)
+static char *conn_open(struct conn *c, const struct gf_http_url *u, int timeout, int verify,
+                       int *sys_errno)
 {
     struct addrinfo hints, *res = NULL;
     struct timeval tv = { .tv_sec = timeout > 0 ? timeout : 10, .tv_usec = 0 };
@@ -313,6 +314,7 @@ static char *conn_open(struct conn *c, const struct gf_http_url *u, int timeout,
     }
     freeaddrinfo(res);
     if (c->fd < 0) {
+        *sys_errno = e;
         gf_buf_addf(&why, "cannot connect to %s port %s: %s", u->host, u->port,
                     e == EINPROGRESS || e == EAGAIN ? "timed out" : strerror(e));
         return gf_buf_detach(&why, NULL);
@@ -467,7 +469,7 @@ static int exchange(const struct gf_http_req *q, const char *url, const char *me
     if (send_body && q->body)
         gf_buf_add(&out, q->body, q->body_len);
 
-    err = conn_open(&c, &u, q->timeout, q->validate_certs);
+    err = conn_open(&c, &u, q->timeout, q->validate_certs, &resp->sys_errno);
     if (err)
         goto out;
     if (conn_write(&c, out.buf, out.len) < 0) {

@@ -58,6 +58,7 @@ struct gf_http_resp {
     struct gf_val *headers; /* map, names in lower case */
     struct gf_buf body;
     char *msg;             /* the error when status is -1 */
+    int sys_errno;         /* with it, the errno of a failed connect (0: other) */
     int redirected;
 };
 

@@ -42,6 +42,7 @@ extern const struct gf_module gf_module_iptables;
 extern const struct gf_module gf_module_apt_repository;
 extern const struct gf_module gf_module_deb822_repository;
 extern const struct gf_module gf_module_selinux;
+extern const struct gf_module gf_module_uri;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -77,6 +78,7 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_apt_repository,
     &gf_module_deb822_repository,
     &gf_module_selinux,
+    &gf_module_uri,
     NULL,
 };
 

@@ -57,6 +57,27 @@ void gf_urlfetch_set_tool(struct gf_urlfetch *f, const char *tool)
     snprintf(f->tool, sizeof(f->tool), "%s", tool);
 }
 
+void gf_urlfetch_set_stat(struct gf_modres *res, const char *out)
+{
+    const char *p = gf_mod_tagged(out, "GFSTAT ");
+    char owner[256], group[256], mode[16];
+    long long size, uid, gid;
+
+    if (!p || sscanf(p, "%255s %255s %15s %lld %lld %lld", owner, group, mode, &size, &uid,
+                     &gid) != 6)
+        return;
+    struct gf_buf m = GF_BUF_INIT;
+    gf_buf_addf(&m, "%04o", (unsigned)strtoul(mode, NULL, 8));
+    gf_val_map_set(res->data, "owner", gf_val_str(owner));
+    gf_val_map_set(res->data, "group", gf_val_str(group));
+    gf_val_map_set(res->data, "mode", gf_val_str(m.buf));
+    gf_val_map_set(res->data, "size", gf_val_int(size));
+    gf_val_map_set(res->data, "uid", gf_val_int(uid));
+    gf_val_map_set(res->data, "gid", gf_val_int(gid));
+    gf_val_map_set(res->data, "state", gf_val_str("file"));
+    gf_buf_release(&m);
+}
+
 int gf_urlfetch_is_url(const char *s)
 {
     return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0 ||

@@ -49,6 +49,10 @@ void gf_urlfetch_clean_hex(char *s);
 char *gf_urlfetch_find_sum(const char *text, const char *url);
 /* The last part of url's path ("index.html" when empty), malloc'd. */
 char *gf_urlfetch_filename(const char *url);
+/* Puts the path facts of a "GFSTAT owner group mode size uid gid" line of
+ * out (attrs.sh's stat_tags) into res: owner, group, mode, size, uid, gid,
+ * state. */
+void gf_urlfetch_set_stat(struct gf_modres *res, const char *out);
 /* Downloads url's body into body (on the node with its tool, else through
  * the controller). Returns 0 with the body (q status 200), or 0 with res
  * failed, or -GF_ECONNECT. */

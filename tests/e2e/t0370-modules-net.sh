@@ -90,7 +90,7 @@ expect_success 'files served over HTTP on the bridge' '
     sleep 1 && kill -0 "$(cat http.pid)"
 '
 
-for NAME in get_url service_facts dpkg iptables; do
+for NAME in get_url uri service_facts dpkg iptables; do
     expect_success "$NAME: --check, run, run again: the same as ansible-playbook" 'pair $NAME'
 done
 

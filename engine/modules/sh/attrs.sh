@@ -47,5 +47,5 @@ attrs() {
 
 # stat_tags FILE - the path facts Ansible adds to a result.
 stat_tags() {
-    [ -e "$1" ] && stat -c 'GFSTAT %U %G %a %s %u %g' "$1"
+    [ ! -e "$1" ] || stat -c 'GFSTAT %U %G %a %s %u %g' "$1"
 }

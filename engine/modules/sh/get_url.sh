@@ -42,7 +42,7 @@ if [ "$gf_phase" = probe ]; then
 fi
 
 if [ "$gf_phase" = attrs ]; then
-    attrs "$gf_dest"
+    [ ! -e "$gf_dest" ] || attrs "$gf_dest"
     stat_tags "$gf_dest"
     exit 0
 fi
