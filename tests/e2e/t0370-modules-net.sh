@@ -31,6 +31,8 @@ node_state() {
         echo "## iptables"; for t in filter nat; do iptables -t $t -S; done; ip6tables -S
         echo "## apt"; cd /etc/apt/sources.list.d && for f in *; do [ -e "$f" ] || continue
             stat -c "%n %a %U" "$f"; cat "$f"; done
+        echo "## keys"; [ -d /srv/keys ] && cd /srv/keys && stat -c "%n %a %U %G" * &&
+            for f in *.pub; do [ -e "$f" ] && cut -d" " -f1,3 "$f"; done
         echo "## selinux"; ls /etc/selinux 2>&1'
 }
 recap_field() { # FILE FIELD -> the number in the recap line
@@ -90,7 +92,7 @@ expect_success 'files served over HTTP on the bridge' '
     sleep 1 && kill -0 "$(cat http.pid)"
 '
 
-for NAME in get_url uri service_facts dpkg iptables; do
+for NAME in get_url uri service_facts dpkg iptables openssh_keypair; do
     expect_success "$NAME: --check, run, run again: the same as ansible-playbook" 'pair $NAME'
 done
 
