@@ -417,6 +417,11 @@ static int apt_repository_run(struct gf_modctx *ctx, const struct gf_val *args,
     gf_nodesh_add(&s, "apt_update");
     rc = gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "apt_repository failed");
     have_r = 1;
+    if (res->failed) {
+        /* fail_json: the files are back as they were */
+        res->changed = 0;
+        gf_val_unref(gf_map_del(&res->data->u.map, "rc"));
+    }
 out:
     if (have_r)
         gf_result_release(&r);
