@@ -44,6 +44,7 @@ extern const struct gf_module gf_module_deb822_repository;
 extern const struct gf_module gf_module_selinux;
 extern const struct gf_module gf_module_uri;
 extern const struct gf_module gf_module_openssh_keypair;
+extern const struct gf_module gf_module_ufw;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -81,6 +82,7 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_selinux,
     &gf_module_uri,
     &gf_module_openssh_keypair,
+    &gf_module_ufw,
     NULL,
 };
 
