@@ -230,8 +230,23 @@ static int get_url_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
         goto out;
     int status = q.status;
     if (status == 304) {
+        /* url_get's exit_json: no checksums; the path facts of dest */
         gf_val_map_set(res->data, "status_code", gf_val_int(304));
         gf_val_map_set(res->data, "msg", gf_val_str("HTTP Error 304: Not Modified"));
+        gf_val_unref(gf_map_del(&res->data->u.map, "checksum_dest"));
+        gf_val_unref(gf_map_del(&res->data->u.map, "checksum_src"));
+        if (have_r)
+            gf_result_release(&r);
+        gf_buf_reset(&s);
+        script_start(&s, ctx, args, "attrs", dest, NULL, NULL);
+        gf_sh_assign(&s, "gf_mode", "");
+        gf_sh_assign(&s, "gf_owner", "");
+        gf_sh_assign(&s, "gf_group", "");
+        script_finish(&s);
+        rc = gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "get_url failed");
+        have_r = 1;
+        if (rc == 0)
+            gf_urlfetch_set_stat(res, r.out.buf);
         goto out;
     }
     if (status != 200 && strncmp(url, "file:", 5) != 0) {
