@@ -209,7 +209,8 @@ static int deb822_run(struct gf_modctx *ctx, const struct gf_val *args, struct g
     /* signed_by: a file on the node, a URL to download, or the key itself */
     if (signed_by) {
         gf_sh_assign(&s, "gf_phase", "probe");
-        gf_sh_assign(&s, "gf_signed_by", signed_by);
+        /* a URL never reaches the node's command line (it may hold credentials) */
+        gf_sh_assign(&s, "gf_signed_by", has_scheme(signed_by) ? "" : signed_by);
         gf_nodesh_add(&s, "lib");
         gf_nodesh_add(&s, "deb822");
         rc = gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "deb822_repository failed");

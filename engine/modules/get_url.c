@@ -81,7 +81,9 @@ static void script_start(struct gf_buf *b, const struct gf_modctx *ctx, const st
                          const char *sum)
 {
     gf_sh_assign(b, "gf_phase", phase);
-    gf_sh_assign(b, "gf_url", gf_arg_str(args, "url", ""));
+    char *pub = gf_urlfetch_public_url(gf_arg_str(args, "url", ""), NULL);
+    gf_sh_assign(b, "gf_url", pub);
+    free(pub);
     gf_sh_assign(b, "gf_dest", dest);
     gf_sh_assign(b, "gf_algo", algo ? algo : "");
     gf_sh_assign(b, "gf_sum", sum ? sum : "");

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "http.h"
 #include "nodesh.h"
 #include "sysmod.h"
@@ -153,8 +155,8 @@ static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
 {
     struct gf_buf cfg = GF_BUF_INIT, s = GF_BUF_INIT, in = GF_BUF_INIT;
     struct gf_result r;
-    char n[24];
-    int rc;
+    char n[24], *ui = NULL, *pub = gf_urlfetch_public_url(url, &ui);
+    int rc, bad_nl = 0;
 
     gf_buf_adds(&cfg, "request = ");
     curl_quote(&cfg, method);
@@ -173,6 +175,8 @@ static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
         struct gf_buf v = GF_BUF_INIT, line = GF_BUF_INIT;
         gf_val_to_text(headers->u.map.ents[i].val, &v);
         gf_buf_addf(&line, "%s: %s", headers->u.map.ents[i].key, v.buf ? v.buf : "");
+        if (strpbrk(line.buf, "\r\n"))
+            bad_nl = 1;
         gf_buf_adds(&cfg, "header = ");
         curl_quote(&cfg, line.buf);
         gf_buf_release(&v);
@@ -192,17 +196,27 @@ static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
         curl_quote(&cfg, up.buf);
         gf_buf_release_secret(&up);
     }
-    if (strpbrk(cfg.buf, "\r") || (f->user && strpbrk(f->user, "\n")) ||
-        (f->password && strpbrk(f->password, "\n"))) {
+    if (bad_nl || (f->user && strpbrk(f->user, "\r\n")) ||
+        (f->password && strpbrk(f->password, "\r\n")) || (ui && strpbrk(ui, "\r\n"))) {
         gf_buf_release_secret(&cfg);
+        free(pub);
+        if (ui) {
+            OPENSSL_cleanse(ui, strlen(ui));
+            free(ui);
+        }
         return gf_modres_fail(res, "headers and credentials must not hold a newline"), -1;
+    }
+    if (ui && !f->user) {
+        /* the URL's credentials go in the configuration, not the command line */
+        gf_buf_adds(&cfg, "user = ");
+        curl_quote(&cfg, ui);
     }
     gf_buf_add(&in, cfg.buf, cfg.len);
     if (body->len)
         gf_buf_add(&in, body->buf, body->len);
     snprintf(n, sizeof(n), "%zu", cfg.len);
     gf_sh_assign(&s, "gf_phase", "request");
-    gf_sh_assign(&s, "gf_url", url);
+    gf_sh_assign(&s, "gf_url", pub);
     gf_sh_assign(&s, "gf_cfglen", n);
     gf_nodesh_add(&s, "lib");
     gf_nodesh_add(&s, "uri");
@@ -237,6 +251,11 @@ static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
     gf_buf_release(&s);
     gf_buf_release_secret(&in);
     gf_buf_release_secret(&cfg);
+    free(pub);
+    if (ui) {
+        OPENSSL_cleanse(ui, strlen(ui));
+        free(ui);
+    }
     return rc;
 }
 

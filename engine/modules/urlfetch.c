@@ -12,6 +12,29 @@
 #include "sysmod.h"
 #include "urlfetch.h"
 
+char *gf_urlfetch_public_url(const char *url, char **userinfo)
+{
+    const char *s = strstr(url, "://"), *auth, *end, *at = NULL;
+    struct gf_buf b = GF_BUF_INIT;
+
+    if (userinfo)
+        *userinfo = NULL;
+    if (!s)
+        return gf_xstrdup(url);
+    auth = s + 3;
+    end = auth + strcspn(auth, "/?#");
+    for (const char *c = auth; c < end; c++)
+        if (*c == '@')
+            at = c;
+    if (!at)
+        return gf_xstrdup(url);
+    if (userinfo)
+        *userinfo = gf_xstrndup(auth, (size_t)(at - auth));
+    gf_buf_add(&b, url, (size_t)(auth - url));
+    gf_buf_adds(&b, at + 1);
+    return gf_buf_detach(&b, NULL);
+}
+
 void gf_urlfetch_init(struct gf_urlfetch *f, struct gf_modctx *ctx, const struct gf_val *args)
 {
     memset(f, 0, sizeof(*f));
@@ -210,19 +233,41 @@ static int tool_config(const struct gf_urlfetch *f, const struct gf_urlfetch_req
             return -1;
         }
     }
-    if (f->user) {
+    char *ui = NULL, *pub = gf_urlfetch_public_url(q->url, &ui);
+    const char *user = f->user, *pw = f->password;
+    char *ui_pw = NULL;
+    free(pub);
+    if (!user && ui) {
+        /* credentials in the URL: used as url_username / url_password */
+        ui_pw = strchr(ui, ':');
+        if (ui_pw)
+            *ui_pw++ = '\0';
+        user = ui;
+        pw = ui_pw;
+    }
+    if (has_nl(user) || has_nl(pw)) {
+        if (ui)
+            OPENSSL_cleanse(ui, strlen(ui));
+        free(ui);
+        gf_modres_fail(res, "the credentials must not hold a newline");
+        return -1;
+    }
+    if (user) {
         if (curl) {
             struct gf_buf up = GF_BUF_INIT;
-            gf_buf_addf(&up, "%s:%s", f->user, f->password ? f->password : "");
+            gf_buf_addf(&up, "%s:%s", user, pw ? pw : "");
             gf_buf_adds(cfg, f->force_basic_auth ? "basic\nuser = " : "anyauth\nuser = ");
             curl_quote(cfg, up.buf);
             gf_buf_release_secret(&up);
         } else {
-            gf_buf_addf(cfg, "user = %s\npassword = %s\n", f->user,
-                        f->password ? f->password : "");
+            gf_buf_addf(cfg, "user = %s\npassword = %s\n", user, pw ? pw : "");
             if (f->force_basic_auth)
                 gf_buf_adds(cfg, "auth_no_challenge = on\n");
         }
+    }
+    if (ui) {
+        OPENSSL_cleanse(ui, strlen(ui) + (ui_pw ? strlen(ui_pw) + 1 : 0));
+        free(ui);
     }
     return 0;
 }
@@ -348,7 +393,9 @@ int gf_urlfetch_node(struct gf_urlfetch *f, struct gf_urlfetch_req *q, struct gf
         from_controller = 1;
         struct gf_val *cd = gf_val_map_get(resp.headers, "content-disposition");
         gf_sh_assign(script, "gf_src", "stdin");
-        gf_sh_assign(script, "gf_final", resp.url);
+        char *fin = gf_urlfetch_public_url(resp.url, NULL);
+        gf_sh_assign(script, "gf_final", fin);
+        free(fin);
         gf_sh_assign(script, "gf_cd", cd && cd->type == GF_VAL_STR ? cd->u.str.s : "");
     }
     finish(script);
@@ -386,7 +433,9 @@ int gf_urlfetch_body(struct gf_urlfetch *f, const char *url, struct gf_buf *body
     memset(&resp, 0, sizeof(resp));
     if (file || strcmp(f->tool, "curl") == 0 || strcmp(f->tool, "wget") == 0) {
         gf_sh_assign(&s, "gf_phase", "body");
-        gf_sh_assign(&s, "gf_url", url);
+        char *pub = gf_urlfetch_public_url(url, NULL);
+        gf_sh_assign(&s, "gf_url", pub);
+        free(pub);
         gf_sh_assign(&s, "gf_tmp_dest", "");
         rc = gf_urlfetch_node(f, &q, &s, finish_body, &r, res);
         if (rc == 0 && !res->failed) {

@@ -30,6 +30,11 @@ struct gf_urlfetch_req {
     char *msg;                     /* "OK (N bytes)", malloc'd */
 };
 
+/* url without the "user:password@" of its authority (malloc'd); *userinfo
+ * (when not NULL) gets that part (malloc'd) or NULL. The node's scripts
+ * get URLs through this: their text is a command line on the node, and
+ * credentials never go there. */
+char *gf_urlfetch_public_url(const char *url, char **userinfo);
 /* Reads url_username, url_password, headers, timeout (default 10),
  * validate_certs, force_basic_auth and http_agent from args. */
 void gf_urlfetch_init(struct gf_urlfetch *f, struct gf_modctx *ctx, const struct gf_val *args);

@@ -205,6 +205,16 @@ TEST(urlfetch_checksum_files)
     gf_urlfetch_clean_hex(hex);
     ASSERT_STREQ(hex, "shalikeabcd12");
     ASSERT(gf_urlfetch_is_url("FILE:///x") && gf_urlfetch_is_url("https://x"));
+    char *ui = NULL;
+    s = gf_urlfetch_public_url("https://us:p@ss@h:8/a@b?c", &ui);
+    ASSERT_STREQ(s, "https://h:8/a@b?c");
+    ASSERT_STREQ(ui, "us:p@ss");
+    free(s);
+    free(ui);
+    s = gf_urlfetch_public_url("http://h/x@y", &ui);
+    ASSERT_STREQ(s, "http://h/x@y");
+    ASSERT(ui == NULL);
+    free(s);
     ASSERT(!gf_urlfetch_is_url("abcdef"));
 }
 
