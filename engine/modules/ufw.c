@@ -326,7 +326,14 @@ static int ufw_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
         gf_val_list_push(list, gf_val_str(c.buf));
         gf_buf_release(&c);
     }
-    gf_val_map_set(res->data, "commands", list);
+    if (bins) {
+        gf_val_map_set(res->data, "commands", list);
+    } else {
+        /* get_bin_path failed before any command: Ansible's failure has only msg */
+        gf_val_unref(list);
+    }
+    if (res->failed) /* fail_json(msg=err or out, commands=cmds): no rc */
+        gf_val_unref(gf_map_del(&res->data->u.map, "rc"));
     if (rc != 0)
         goto out;
     pre = section(r.out.buf, "pre");
