@@ -10,6 +10,11 @@
 
 #include "module.h"
 
+/* The text a node script printed after its line "GFSECTION name", up to
+ * the next GFSECTION line (without the newline before it); "" for an
+ * empty section, NULL when there is none. malloc'd. */
+char *gf_net_section(const char *out, const char *name);
+
 /* ---- service_facts ---- */
 
 /* Parses Ansible's sources into services (a map, name -> {name, state,

@@ -148,11 +148,10 @@ void gf_service_facts_set_state(struct gf_val *services, const char *name, const
         gf_val_map_set(cur, "state", gf_val_str(state));
 }
 
-/* The text of section name in out (up to the next GFSECTION line), or NULL. */
-static char *section(const char *out, const char *name)
+char *gf_net_section(const char *out, const char *name)
 {
     struct gf_buf tag = GF_BUF_INIT;
-    const char *p, *e;
+    const char *p;
     char *s = NULL;
 
     gf_buf_addf(&tag, "GFSECTION %s\n", name);
@@ -161,7 +160,7 @@ static char *section(const char *out, const char *name)
             break;
     if (p && *p) {
         p += tag.len;
-        e = strstr(p, "GFSECTION ");
+        const char *e = strncmp(p, "GFSECTION ", 10) == 0 ? p : strstr(p, "\nGFSECTION ");
         s = gf_xstrndup(p, e ? (size_t)(e - p) : strlen(p));
     }
     gf_buf_release(&tag);
@@ -185,9 +184,9 @@ static int service_facts_run(struct gf_modctx *ctx, const struct gf_val *args,
     rc = gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "service_facts failed");
     if (rc != 0)
         goto out;
-    sysv = section(r.out.buf, "sysv");
-    units = section(r.out.buf, "units");
-    files = section(r.out.buf, "files");
+    sysv = gf_net_section(r.out.buf, "sysv");
+    units = gf_net_section(r.out.buf, "units");
+    files = gf_net_section(r.out.buf, "files");
     if (gf_service_facts_parse(sysv, units, files, services, &need, &bad) < 0) {
         gf_modres_fail(res, "Malformed output discovered from systemd list-unit-files: %s", bad);
         goto out;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netmod.h"
 #include "nodesh.h"
 #include "sysmod.h"
 
@@ -35,27 +36,6 @@ static const struct gf_param ufw_params[] = {
     { "comment", GF_P_STR, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
-
-/* The text of section name of out (without its last newline), or NULL. */
-static char *section(const char *out, const char *name)
-{
-    struct gf_buf tag = GF_BUF_INIT;
-    const char *p;
-    char *s = NULL;
-
-    gf_buf_addf(&tag, "GFSECTION %s\n", name);
-    for (p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (strncmp(p, tag.buf, tag.len) == 0)
-            break;
-    if (p && *p) {
-        p += tag.len;
-        const char *e = strncmp(p, "GFSECTION ", 10) == 0 ? p : strstr(p, "\nGFSECTION ");
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        s = gf_xstrndup(p, n);
-    }
-    gf_buf_release(&tag);
-    return s;
-}
 
 /* An IPv4 address at p: Ansible's compile_ipv4_regexp. Returns its length
  * or 0. */
@@ -336,8 +316,8 @@ static int ufw_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
         gf_val_unref(gf_map_del(&res->data->u.map, "rc"));
     if (rc != 0)
         goto out;
-    pre = section(r.out.buf, "pre");
-    prerules = section(r.out.buf, "prerules");
+    pre = gf_net_section(r.out.buf, "pre");
+    prerules = gf_net_section(r.out.buf, "prerules");
     if (ctx->check) {
         if (state) {
             int enabled = pre && strstr(pre, " active") != NULL;
@@ -359,7 +339,7 @@ static int ufw_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
             }
         }
         if (rule) {
-            char *dry = section(r.out.buf, "out");
+            char *dry = gf_net_section(r.out.buf, "out");
             size_t lines = 0, skipping = 0;
             for (const char *p = dry; p && *p;) {
                 size_t n = strcspn(p, "\n");
@@ -418,8 +398,8 @@ static int ufw_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
         res->changed = changed;
         goto out;
     }
-    post = section(r.out.buf, "post");
-    postrules = section(r.out.buf, "postrules");
+    post = gf_net_section(r.out.buf, "post");
+    postrules = gf_net_section(r.out.buf, "postrules");
     if (!changed) {
         struct gf_buf g = GF_BUF_INIT;
         gf_buf_addf(&g, "%s -h '^### tuple' /lib/ufw/user.rules /lib/ufw/user6.rules "

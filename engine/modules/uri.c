@@ -135,17 +135,6 @@ static int make_body(const struct gf_val *body, const char *fmt, struct gf_val *
     return 0;
 }
 
-static void curl_quote(struct gf_buf *b, const char *s)
-{
-    gf_buf_addc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            gf_buf_addc(b, '\\');
-        gf_buf_addc(b, *s);
-    }
-    gf_buf_adds(b, "\"\n");
-}
-
 /* The request through the node's curl. Returns 0, -1 (res failed), or
  * -GF_ECONNECT. */
 static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
@@ -159,9 +148,9 @@ static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
     int rc, bad_nl = 0;
 
     gf_buf_adds(&cfg, "request = ");
-    curl_quote(&cfg, method);
+    gf_urlfetch_curl_quote(&cfg, method);
     gf_buf_adds(&cfg, "user-agent = ");
-    curl_quote(&cfg, f->agent);
+    gf_urlfetch_curl_quote(&cfg, f->agent);
     if (strcmp(redirects, "no") != 0 && strcmp(redirects, "none") != 0 &&
         (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
          strcmp(redirects, "all") == 0 || strcmp(redirects, "yes") == 0))
@@ -178,7 +167,7 @@ static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
         if (strpbrk(line.buf, "\r\n"))
             bad_nl = 1;
         gf_buf_adds(&cfg, "header = ");
-        curl_quote(&cfg, line.buf);
+        gf_urlfetch_curl_quote(&cfg, line.buf);
         gf_buf_release(&v);
         gf_buf_release(&line);
     }
@@ -186,14 +175,14 @@ static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
         gf_buf_adds(&cfg, "header = ");
         struct gf_buf line = GF_BUF_INIT;
         gf_buf_addf(&line, "If-Modified-Since: %s", ims);
-        curl_quote(&cfg, line.buf);
+        gf_urlfetch_curl_quote(&cfg, line.buf);
         gf_buf_release(&line);
     }
     if (f->user) {
         struct gf_buf up = GF_BUF_INIT;
         gf_buf_addf(&up, "%s:%s", f->user, f->password ? f->password : "");
         gf_buf_adds(&cfg, f->force_basic_auth ? "basic\nuser = " : "anyauth\nuser = ");
-        curl_quote(&cfg, up.buf);
+        gf_urlfetch_curl_quote(&cfg, up.buf);
         gf_buf_release_secret(&up);
     }
     if (bad_nl || (f->user && strpbrk(f->user, "\r\n")) ||
@@ -209,7 +198,7 @@ static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
     if (ui && !f->user) {
         /* the URL's credentials go in the configuration, not the command line */
         gf_buf_adds(&cfg, "user = ");
-        curl_quote(&cfg, ui);
+        gf_urlfetch_curl_quote(&cfg, ui);
     }
     gf_buf_add(&in, cfg.buf, cfg.len);
     if (body->len)
@@ -259,20 +248,6 @@ static int by_curl(struct gf_modctx *ctx, const char *url, const char *method,
     return rc;
 }
 
-static int names_the_node(const char *url)
-{
-    struct gf_http_url u;
-    const char *why;
-    int self;
-
-    if (gf_http_parse_url(url, &u, &why) < 0)
-        return 0;
-    self = strcasecmp(u.host, "localhost") == 0 || strncmp(u.host, "127.", 4) == 0 ||
-           strcmp(u.host, "::1") == 0 || strcmp(u.host, "0.0.0.0") == 0;
-    gf_http_url_release(&u);
-    return self;
-}
-
 static int by_controller(const char *url, const char *method, const struct gf_val *headers,
                          const struct gf_buf *body, const struct gf_urlfetch *f,
                          const char *redirects, const char *ims, struct answer *a,
@@ -281,7 +256,7 @@ static int by_controller(const char *url, const char *method, const struct gf_va
     struct gf_http_resp resp;
     struct gf_val *h = gf_val_map();
 
-    if (names_the_node(url)) {
+    if (gf_urlfetch_names_the_node(url)) {
         gf_val_unref(h);
         return gf_modres_fail(res, "the node has no curl to request %s, which names the node "
                               "itself: the controller cannot make the request in its place "

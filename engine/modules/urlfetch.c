@@ -177,7 +177,7 @@ static int has_nl(const char *s)
     return s && strpbrk(s, "\r\n") != NULL;
 }
 
-static void curl_quote(struct gf_buf *b, const char *s)
+void gf_urlfetch_curl_quote(struct gf_buf *b, const char *s)
 {
     gf_buf_addc(b, '"');
     for (; *s; s++) {
@@ -201,10 +201,10 @@ static int tool_config(const struct gf_urlfetch *f, const struct gf_urlfetch_req
     }
     if (curl) {
         gf_buf_adds(cfg, "user-agent = ");
-        curl_quote(cfg, f->agent);
+        gf_urlfetch_curl_quote(cfg, f->agent);
         if (strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0) {
             gf_buf_adds(cfg, "request = ");
-            curl_quote(cfg, q->method);
+            gf_urlfetch_curl_quote(cfg, q->method);
         }
         gf_buf_adds(cfg, "location\n");
     } else {
@@ -222,7 +222,7 @@ static int tool_config(const struct gf_urlfetch *f, const struct gf_urlfetch_req
         if (!bad) {
             gf_buf_adds(cfg, "header = ");
             if (curl)
-                curl_quote(cfg, line.buf);
+                gf_urlfetch_curl_quote(cfg, line.buf);
             else
                 gf_buf_addf(cfg, "%s\n", line.buf);
         }
@@ -257,7 +257,7 @@ static int tool_config(const struct gf_urlfetch *f, const struct gf_urlfetch_req
             struct gf_buf up = GF_BUF_INIT;
             gf_buf_addf(&up, "%s:%s", user, pw ? pw : "");
             gf_buf_adds(cfg, f->force_basic_auth ? "basic\nuser = " : "anyauth\nuser = ");
-            curl_quote(cfg, up.buf);
+            gf_urlfetch_curl_quote(cfg, up.buf);
             gf_buf_release_secret(&up);
         } else {
             gf_buf_addf(cfg, "user = %s\npassword = %s\n", user, pw ? pw : "");
@@ -274,7 +274,7 @@ static int tool_config(const struct gf_urlfetch *f, const struct gf_urlfetch_req
 
 /* ---- the controller's download ---- */
 
-static int names_the_node(const char *url)
+int gf_urlfetch_names_the_node(const char *url)
 {
     struct gf_http_url u;
     const char *why;
@@ -301,7 +301,7 @@ static int controller_get(struct gf_urlfetch *f, struct gf_urlfetch_req *q,
                        "only http and https URLs for it: %s", q->url);
         return -1;
     }
-    if (names_the_node(q->url)) {
+    if (gf_urlfetch_names_the_node(q->url)) {
         gf_val_unref(hdrs);
         gf_modres_fail(res, "the node has neither curl nor wget to fetch %s, which names the "
                        "node itself: the controller cannot fetch it in the node's place "

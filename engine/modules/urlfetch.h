@@ -35,6 +35,11 @@ struct gf_urlfetch_req {
  * get URLs through this: their text is a command line on the node, and
  * credentials never go there. */
 char *gf_urlfetch_public_url(const char *url, char **userinfo);
+/* Appends s as a double-quoted curl configuration value and a newline. */
+void gf_urlfetch_curl_quote(struct gf_buf *b, const char *s);
+/* 1 when url's host is the node itself (localhost, 127.0.0.0/8, ::1,
+ * 0.0.0.0): a URL the controller cannot fetch in the node's place. */
+int gf_urlfetch_names_the_node(const char *url);
 /* Reads url_username, url_password, headers, timeout (default 10),
  * validate_certs, force_basic_auth and http_agent from args. */
 void gf_urlfetch_init(struct gf_urlfetch *f, struct gf_modctx *ctx, const struct gf_val *args);
