@@ -129,6 +129,9 @@ if [ -d "$d" ]; then
     d=${d%/}/$n
 fi
 echo "GFDEST $d"
+# the directory as Python's os.path.dirname has it: "/a/b/" gives "/a/b"
+dir=${d%/*}
+case $d in /*) [ -n "$dir" ] || dir=/ ;; */*) ;; *) dir=. ;; esac
 src_sum=$(sha1sum <"$body" | cut -d' ' -f1)
 echo "GFSUMSRC $src_sum"
 dest_sum=
@@ -138,7 +141,6 @@ if [ -e "$d" ]; then
     dest_sum=$(sha1sum <"$d" | cut -d' ' -f1)
     echo "GFSUMDEST $dest_sum"
 else
-    dir=$(dirname "$d")
     [ -e "$dir" ] || fail "Destination $dir does not exist"
     [ -w "$dir" ] || fail "Destination $dir is not writable"
 fi
@@ -154,7 +156,7 @@ if [ $ch = 1 ]; then
         cp -p "$d" "$b" || fail "cannot back up $d"
         echo "GFBACKUP $b"
     fi
-    t=$(mktemp "$(dirname "$d")/.gf-get_url.XXXXXX") || fail "cannot create a file beside $d"
+    t=$(mktemp "$dir/.gf-get_url.XXXXXX") || fail "cannot create a file beside $d"
     cat "$body" >"$t" || { rm -f "$t"; fail "failed to copy $body to $d"; }
     if [ -e "$d" ]; then
         chmod "$(stat -c %a "$d")" "$t" && chown "$(stat -c %u:%g "$d")" "$t"
