@@ -1,8 +1,9 @@
 #!/bin/sh
-# t0370-modules-net: get_url, service_facts, dpkg_selections, iptables,
-# apt_repository, deb822_repository, selinux and friends side by side with
-# ansible-playbook: each playbook of tests/e2e/playbooks/net runs through
-# gpuforge on node1 (its Python hidden) and ansible-playbook on node2, --check
+# t0370-modules-net: get_url, uri, service_facts, dpkg_selections, iptables,
+# openssh_keypair, ufw (and apt_repository, deb822_repository, package_facts,
+# selinux, apt_key) side by side with ansible-playbook: each playbook of
+# tests/e2e/playbooks/net runs through gpuforge on node1 (its Python hidden)
+# and ansible-playbook on node2, --check
 # first (nothing may change on the node, and both report the same tasks
 # changed), then for real (same per-task status, same end state on both
 # nodes), then again (changed=0 on both). Downloads come from an HTTP server
@@ -29,11 +30,14 @@ node_state() {
         echo "## services"; cat /srv/services.json 2>/dev/null
         echo "## dpkg"; dpkg --get-selections xz-utils kmod
         echo "## iptables"; for t in filter nat; do iptables -t $t -S; done; ip6tables -S
-        echo "## apt"; cd /etc/apt/sources.list.d && for f in *; do [ -e "$f" ] || continue
-            stat -c "%n %a %U" "$f"; cat "$f"; done
         echo "## keys"; [ -d /srv/keys ] && cd /srv/keys && stat -c "%n %a %U %G" * &&
             for f in *.pub; do [ -e "$f" ] && cut -d" " -f1,3 "$f"; done
         echo "## selinux"; ls /etc/selinux 2>&1'
+}
+# The APT sources of node1 (apt_repository and deb822_repository run there only).
+apt_state() {
+    tb_exec node1 sh -c 'cd /etc/apt/sources.list.d && for f in *; do [ -e "$f" ] || continue
+        stat -c "%n %a %U" "$f"; cat "$f"; done; ls -la /etc/apt/keyrings'
 }
 recap_field() { # FILE FIELD -> the number in the recap line
     sed -n "s/.* $2=\([0-9]*\).*/\1/p" "$1" | tail -1
@@ -114,10 +118,10 @@ expect_success 'selinux: both fail the same way on a node without SELinux, chang
 expect_success 'apt sources: --check changes nothing' '
     tb_exec node1 sh -c "rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*;
         printf \"# a comment\n\n#deb   http://old.example/ x y\ndeb http://gone.example/ z main\n\" >/etc/apt/sources.list.d/old.list" &&
-    node_state node1 >apt.before &&
+    apt_state >apt.before &&
     "$GF" run -i "$INV" -l node1 --check "$PBDIR/apt_sources.yml" -e "srv=$SRV" >apt.check 2>&1 ||
         { cat apt.check; exit 1; }
-    node_state node1 >apt.after && test_cmp apt.before apt.after &&
+    apt_state >apt.after && test_cmp apt.before apt.after &&
     test "$(recap_field apt.check changed)" = 5
 '
 
@@ -165,6 +169,18 @@ expect_success 'apt sources: a second run changes nothing' '
     test "$(recap_field apt.2 changed)" = 0
 '
 
+expect_success 'apt_key: both fail the same way on a node without gpg, changing nothing' '
+    node_state node1 >ak.before &&
+    "$GF" run -i "$INV" -l node1 "$PBDIR/apt_key.yml" -e "srv=$SRV" >ak.gf 2>&1; rc1=$?
+    ansible-playbook -i "$INV" -l node2 "$PBDIR/apt_key.yml" -e "srv=$SRV" >ak.an 2>&1; rc2=$?
+    grep fatal ak.gf ak.an
+    test "$rc1" = 2 && test "$rc2" = 2 &&
+    sed -n "s/.*\(\"msg\": .*\)}\$/\1/p" ak.an >ak.m2 &&
+    sed -n "s/.*\(\"msg\": .*\)}\$/\1/p" ak.gf >ak.m1 &&
+    test -s ak.m1 && test_cmp ak.m2 ak.m1 &&
+    node_state node1 >ak.after && test_cmp ak.before ak.after
+'
+
 expect_success 'get_url fetched through the controller: the node has neither curl nor wget' '
     ! tb_exec node1 sh -c "command -v curl || command -v wget" &&
     grep -q "GET /hello.txt" http.log
@@ -200,8 +216,8 @@ expect_success 'ufw: a node without ufw fails as Ansible does' '
     ansible-playbook -i "$INV" -l node2 "$PBDIR/ufw.yml" >ufw0.an 2>&1; rc2=$?
     grep fatal ufw0.gf ufw0.an
     test "$rc1" = 2 && test "$rc2" = 2 &&
-    grep -q "Failed to find required executable .ufw. in paths" ufw0.gf &&
-    grep -q "Failed to find required executable .ufw. in paths" ufw0.an
+    grep -q "Failed to find required executable .*ufw.* in paths" ufw0.gf &&
+    grep -q "Failed to find required executable .*ufw.* in paths" ufw0.an
 '
 
 # ufw is a Python program: node1 gets its Python back to run it. The package
@@ -210,8 +226,9 @@ expect_success 'ufw installed on both nodes' '
     tb_exec node1 sh -c "for p in /usr/bin/python3*.hidden; do mv \"\$p\" \"\${p%.hidden}\"; done" &&
     tb_exec node1 cat /var/lib/dpkg/status >node-status &&
     if "$GF" bundle fetch-debs ufw -o ufwrepo --status node-status >fd.out 2>&1; then
+        set -- ufwrepo/ufw_*.deb
         for n in node1 node2; do
-            tb_exec $n sh -c "cat >/tmp/ufw.deb && dpkg -i /tmp/ufw.deb" <ufwrepo/ufw_*.deb || exit 1
+            tb_exec $n sh -c "cat >/tmp/ufw.deb && dpkg -i /tmp/ufw.deb" <"$1" || exit 1
         done
         touch have-ufw
     else
@@ -225,6 +242,30 @@ expect_success 'ufw: --check, run, run again: the same as ansible-playbook' '
     for n in node1 node2; do tb_exec $n sh -c "ufw status verbose; cat /etc/ufw/user.rules /etc/ufw/user6.rules" >ufw.$n || exit 1; done &&
     grep -q "6443/tcp.*ALLOW IN.*Anywhere.*# k3s api" ufw.node1 && test_cmp ufw.node2 ufw.node1
 '
+
+# get_url and uri again with curl on node1, from Debian's archive (skipped
+# when that cannot be reached): the downloads come from the node itself.
+expect_success 'curl installed on node1' '
+    tb_exec node1 cat /var/lib/dpkg/status >node-status2 &&
+    if "$GF" bundle fetch-debs curl -o curlrepo --status node-status2 >fd2.out 2>&1; then
+        tar -C curlrepo -cf curl.tar . &&
+        tb_exec node1 sh -c "mkdir -p /tmp/cr && tar -C /tmp/cr -xf - && dpkg -i /tmp/cr/*.deb" <curl.tar &&
+        tb_exec node1 sh -c "command -v curl" && touch have-curl
+    else
+        echo "skipped: curl could not be fetched"; tail -3 fd2.out
+    fi
+'
+
+for NAME in get_url uri; do
+    expect_success "$NAME with the node's curl: the same as ansible-playbook, fetched by the node" '
+        test -e have-curl || { echo skipped; exit 0; }
+        for n in node1 node2; do tb_exec $n sh -c "rm -rf /srv/net && mkdir /srv/net" || exit 1; done
+        wc -l <http.log >mark &&
+        NAME=$NAME-curl && pair "${NAME%-curl}" &&
+        tail -n +"$(($(cat mark) + 1))" http.log >new.log &&
+        grep -q "^$(tb_addr node1) .*\"GET /hello.txt" new.log
+    '
+done
 
 expect_success 'the HTTP server stops' 'kill "$(cat http.pid)"'
 
