@@ -152,254 +152,6 @@ static const struct gf_param p_rpm_key[] = {
     { "validate_certs", GF_P_BOOL, 0, NULL, NULL },
     { 0 },
 };
-static const struct gf_param p_dpkg_selections[] = {
-    { "name", GF_P_STR, 0, NULL, NULL },
-    { "selection", GF_P_STR, 0, NULL, "install,hold,deinstall,purge" },
-    { 0 },
-};
-static const struct gf_param p_apt_key[] = {
-    { "data", GF_P_STR, 0, NULL, NULL },
-    { "file", GF_P_PATH, 0, NULL, NULL },
-    { "id", GF_P_STR, 0, NULL, NULL },
-    { "keyring", GF_P_PATH, 0, NULL, NULL },
-    { "keyserver", GF_P_STR, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "absent,present" },
-    { "url", GF_P_STR, 0, NULL, NULL },
-    { "validate_certs", GF_P_BOOL, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_apt_repository[] = {
-    { "codename", GF_P_STR, 0, NULL, NULL },
-    { "filename", GF_P_STR, 0, NULL, NULL },
-    { "install_python_apt", GF_P_BOOL, 0, NULL, NULL },
-    { "mode", GF_P_RAW, 0, NULL, NULL },
-    { "repo", GF_P_STR, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "absent,present" },
-    { "update_cache", GF_P_BOOL, 0, "update-cache", NULL },
-    { "update_cache_retries", GF_P_INT, 0, NULL, NULL },
-    { "update_cache_retry_max_delay", GF_P_INT, 0, NULL, NULL },
-    { "validate_certs", GF_P_BOOL, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_deb822_repository[] = {
-    { "allow_downgrade_to_insecure", GF_P_BOOL, 0, NULL, NULL },
-    { "allow_insecure", GF_P_BOOL, 0, NULL, NULL },
-    { "allow_weak", GF_P_BOOL, 0, NULL, NULL },
-    { "architectures", GF_P_LIST, 0, NULL, NULL },
-    { "by_hash", GF_P_BOOL, 0, NULL, NULL },
-    { "check_date", GF_P_BOOL, 0, NULL, NULL },
-    { "check_valid_until", GF_P_BOOL, 0, NULL, NULL },
-    { "components", GF_P_LIST, 0, NULL, NULL },
-    { "date_max_future", GF_P_INT, 0, NULL, NULL },
-    { "enabled", GF_P_BOOL, 0, NULL, NULL },
-    { "inrelease_path", GF_P_STR, 0, NULL, NULL },
-    { "install_python_debian", GF_P_BOOL, 0, NULL, NULL },
-    { "languages", GF_P_LIST, 0, NULL, NULL },
-    { "mode", GF_P_RAW, 0, NULL, NULL },
-    { "name", GF_P_STR, 0, NULL, NULL },
-    { "pdiffs", GF_P_BOOL, 0, NULL, NULL },
-    { "signed_by", GF_P_STR, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "absent,present" },
-    { "suites", GF_P_LIST, 0, NULL, NULL },
-    { "targets", GF_P_LIST, 0, NULL, NULL },
-    { "trusted", GF_P_BOOL, 0, NULL, NULL },
-    { "types", GF_P_LIST, 0, NULL, NULL },
-    { "uris", GF_P_LIST, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_package_facts[] = {
-    { "manager", GF_P_LIST, 0, NULL, NULL },
-    { "strategy", GF_P_STR, 0, NULL, "first,all" },
-    { 0 },
-};
-static const struct gf_param p_service_facts[] = {
-    { 0 },
-};
-static const struct gf_param p_replace[] = {
-    { "after", GF_P_STR, 0, NULL, NULL },
-    { "attributes", GF_P_STR, 0, "attr", NULL },
-    { "backup", GF_P_BOOL, 0, NULL, NULL },
-    { "before", GF_P_STR, 0, NULL, NULL },
-    { "encoding", GF_P_STR, 0, NULL, NULL },
-    { "group", GF_P_STR, 0, NULL, NULL },
-    { "mode", GF_P_RAW, 0, NULL, NULL },
-    { "others", GF_P_STR, 0, NULL, NULL },
-    { "owner", GF_P_STR, 0, NULL, NULL },
-    { "path", GF_P_PATH, 0, "dest,destfile,name", NULL },
-    { "regexp", GF_P_STR, 0, NULL, NULL },
-    { "replace", GF_P_STR, 0, NULL, NULL },
-    { "selevel", GF_P_STR, 0, NULL, NULL },
-    { "serole", GF_P_STR, 0, NULL, NULL },
-    { "setype", GF_P_STR, 0, NULL, NULL },
-    { "seuser", GF_P_STR, 0, NULL, NULL },
-    { "unsafe_writes", GF_P_BOOL, 0, NULL, NULL },
-    { "validate", GF_P_STR, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_get_url[] = {
-    { "attributes", GF_P_STR, 0, "attr", NULL },
-    { "backup", GF_P_BOOL, 0, NULL, NULL },
-    { "checksum", GF_P_STR, 0, NULL, NULL },
-    { "ciphers", GF_P_LIST, 0, NULL, NULL },
-    { "client_cert", GF_P_PATH, 0, NULL, NULL },
-    { "client_key", GF_P_PATH, 0, NULL, NULL },
-    { "decompress", GF_P_BOOL, 0, NULL, NULL },
-    { "dest", GF_P_PATH, 0, NULL, NULL },
-    { "force", GF_P_BOOL, 0, NULL, NULL },
-    { "force_basic_auth", GF_P_BOOL, 0, NULL, NULL },
-    { "group", GF_P_STR, 0, NULL, NULL },
-    { "headers", GF_P_DICT, 0, NULL, NULL },
-    { "http_agent", GF_P_STR, 0, NULL, NULL },
-    { "mode", GF_P_RAW, 0, NULL, NULL },
-    { "owner", GF_P_STR, 0, NULL, NULL },
-    { "selevel", GF_P_STR, 0, NULL, NULL },
-    { "serole", GF_P_STR, 0, NULL, NULL },
-    { "setype", GF_P_STR, 0, NULL, NULL },
-    { "seuser", GF_P_STR, 0, NULL, NULL },
-    { "timeout", GF_P_INT, 0, NULL, NULL },
-    { "tmp_dest", GF_P_PATH, 0, NULL, NULL },
-    { "unredirected_headers", GF_P_LIST, 0, NULL, NULL },
-    { "unsafe_writes", GF_P_BOOL, 0, NULL, NULL },
-    { "url", GF_P_STR, 0, NULL, NULL },
-    { "url_password", GF_P_STR, 0, "password", NULL },
-    { "url_username", GF_P_STR, 0, "username", NULL },
-    { "use_gssapi", GF_P_BOOL, 0, NULL, NULL },
-    { "use_netrc", GF_P_BOOL, 0, NULL, NULL },
-    { "use_proxy", GF_P_BOOL, 0, NULL, NULL },
-    { "validate_certs", GF_P_BOOL, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_uri[] = {
-    { "attributes", GF_P_STR, 0, "attr", NULL },
-    { "body", GF_P_RAW, 0, NULL, NULL },
-    { "body_format", GF_P_STR, 0, NULL, "form-urlencoded,json,raw,form-multipart" },
-    { "ca_path", GF_P_PATH, 0, NULL, NULL },
-    { "ciphers", GF_P_LIST, 0, NULL, NULL },
-    { "client_cert", GF_P_PATH, 0, NULL, NULL },
-    { "client_key", GF_P_PATH, 0, NULL, NULL },
-    { "creates", GF_P_PATH, 0, NULL, NULL },
-    { "decompress", GF_P_BOOL, 0, NULL, NULL },
-    { "dest", GF_P_PATH, 0, NULL, NULL },
-    { "follow_redirects", GF_P_STR, 0, NULL, "all,no,none,safe,urllib2,yes" },
-    { "force", GF_P_BOOL, 0, NULL, NULL },
-    { "force_basic_auth", GF_P_BOOL, 0, NULL, NULL },
-    { "group", GF_P_STR, 0, NULL, NULL },
-    { "headers", GF_P_DICT, 0, NULL, NULL },
-    { "http_agent", GF_P_STR, 0, NULL, NULL },
-    { "method", GF_P_STR, 0, NULL, NULL },
-    { "mode", GF_P_RAW, 0, NULL, NULL },
-    { "owner", GF_P_STR, 0, NULL, NULL },
-    { "remote_src", GF_P_BOOL, 0, NULL, NULL },
-    { "removes", GF_P_PATH, 0, NULL, NULL },
-    { "return_content", GF_P_BOOL, 0, NULL, NULL },
-    { "selevel", GF_P_STR, 0, NULL, NULL },
-    { "serole", GF_P_STR, 0, NULL, NULL },
-    { "setype", GF_P_STR, 0, NULL, NULL },
-    { "seuser", GF_P_STR, 0, NULL, NULL },
-    { "src", GF_P_PATH, 0, NULL, NULL },
-    { "status_code", GF_P_LIST, 0, NULL, NULL },
-    { "timeout", GF_P_INT, 0, NULL, NULL },
-    { "unix_socket", GF_P_PATH, 0, NULL, NULL },
-    { "unredirected_headers", GF_P_LIST, 0, NULL, NULL },
-    { "unsafe_writes", GF_P_BOOL, 0, NULL, NULL },
-    { "url", GF_P_STR, 0, NULL, NULL },
-    { "url_password", GF_P_STR, 0, "password", NULL },
-    { "url_username", GF_P_STR, 0, "user", NULL },
-    { "use_gssapi", GF_P_BOOL, 0, NULL, NULL },
-    { "use_netrc", GF_P_BOOL, 0, NULL, NULL },
-    { "use_proxy", GF_P_BOOL, 0, NULL, NULL },
-    { "validate_certs", GF_P_BOOL, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_find[] = {
-    { "age", GF_P_STR, 0, NULL, NULL },
-    { "age_stamp", GF_P_STR, 0, NULL, "atime,ctime,mtime" },
-    { "contains", GF_P_STR, 0, NULL, NULL },
-    { "depth", GF_P_INT, 0, NULL, NULL },
-    { "excludes", GF_P_LIST, 0, "exclude", NULL },
-    { "file_type", GF_P_STR, 0, NULL, "any,directory,file,link" },
-    { "follow", GF_P_BOOL, 0, NULL, NULL },
-    { "get_checksum", GF_P_BOOL, 0, NULL, NULL },
-    { "hidden", GF_P_BOOL, 0, NULL, NULL },
-    { "paths", GF_P_LIST, 0, "name,path", NULL },
-    { "patterns", GF_P_LIST, 0, "pattern", NULL },
-    { "read_whole_file", GF_P_BOOL, 0, NULL, NULL },
-    { "recurse", GF_P_BOOL, 0, NULL, NULL },
-    { "size", GF_P_STR, 0, NULL, NULL },
-    { "use_regex", GF_P_BOOL, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_getent[] = {
-    { "database", GF_P_STR, 0, NULL, NULL },
-    { "fail_key", GF_P_BOOL, 0, NULL, NULL },
-    { "key", GF_P_STR, 0, NULL, NULL },
-    { "service", GF_P_STR, 0, NULL, NULL },
-    { "split", GF_P_STR, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_iptables[] = {
-    { "action", GF_P_STR, 0, NULL, "append,insert" },
-    { "chain", GF_P_STR, 0, NULL, NULL },
-    { "chain_management", GF_P_BOOL, 0, NULL, NULL },
-    { "comment", GF_P_STR, 0, NULL, NULL },
-    { "ctstate", GF_P_LIST, 0, NULL, NULL },
-    { "destination", GF_P_STR, 0, NULL, NULL },
-    { "destination_port", GF_P_STR, 0, NULL, NULL },
-    { "destination_ports", GF_P_LIST, 0, NULL, NULL },
-    { "dst_range", GF_P_STR, 0, NULL, NULL },
-    { "flush", GF_P_BOOL, 0, NULL, NULL },
-    { "fragment", GF_P_STR, 0, NULL, NULL },
-    { "gateway", GF_P_STR, 0, NULL, NULL },
-    { "gid_owner", GF_P_STR, 0, NULL, NULL },
-    { "goto", GF_P_STR, 0, NULL, NULL },
-    { "icmp_type", GF_P_STR, 0, NULL, NULL },
-    { "in_interface", GF_P_STR, 0, NULL, NULL },
-    { "ip_version", GF_P_STR, 0, NULL, "ipv4,ipv6" },
-    { "jump", GF_P_STR, 0, NULL, NULL },
-    { "limit", GF_P_STR, 0, NULL, NULL },
-    { "limit_burst", GF_P_STR, 0, NULL, NULL },
-    { "log_level", GF_P_STR, 0, NULL,
-      "0,1,2,3,4,5,6,7,emerg,alert,crit,error,warning,notice,info,debug" },
-    { "log_prefix", GF_P_STR, 0, NULL, NULL },
-    { "match", GF_P_LIST, 0, NULL, NULL },
-    { "match_set", GF_P_STR, 0, NULL, NULL },
-    { "match_set_flags", GF_P_STR, 0, NULL, "src,dst,src,dst,dst,src" },
-    { "out_interface", GF_P_STR, 0, NULL, NULL },
-    { "policy", GF_P_STR, 0, NULL, "ACCEPT,DROP,QUEUE,RETURN" },
-    { "protocol", GF_P_STR, 0, NULL, NULL },
-    { "reject_with", GF_P_STR, 0, NULL, NULL },
-    { "rule_num", GF_P_STR, 0, NULL, NULL },
-    { "set_counters", GF_P_STR, 0, NULL, NULL },
-    { "set_dscp_mark", GF_P_STR, 0, NULL, NULL },
-    { "set_dscp_mark_class", GF_P_STR, 0, NULL, NULL },
-    { "source", GF_P_STR, 0, NULL, NULL },
-    { "source_port", GF_P_STR, 0, NULL, NULL },
-    { "src_range", GF_P_STR, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "absent,present" },
-    { "syn", GF_P_STR, 0, NULL, "ignore,match,negate" },
-    { "table", GF_P_STR, 0, NULL, "filter,nat,mangle,raw,security" },
-    { "tcp_flags", GF_P_DICT, 0, NULL, NULL },
-    { "to_destination", GF_P_STR, 0, NULL, NULL },
-    { "to_ports", GF_P_STR, 0, NULL, NULL },
-    { "to_source", GF_P_STR, 0, NULL, NULL },
-    { "uid_owner", GF_P_STR, 0, NULL, NULL },
-    { "wait", GF_P_STR, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_include_vars[] = {
-    { "_raw_params", GF_P_STR, 0, NULL, NULL },
-    { "depth", GF_P_INT, 0, NULL, NULL },
-    { "dir", GF_P_PATH, 0, NULL, NULL },
-    { "extensions", GF_P_LIST, 0, NULL, NULL },
-    { "file", GF_P_PATH, 0, NULL, NULL },
-    { "files_matching", GF_P_STR, 0, NULL, NULL },
-    { "free-form", GF_P_STR, 0, NULL, NULL },
-    { "hash_behaviour", GF_P_STR, 0, NULL, "replace,merge" },
-    { "ignore_files", GF_P_LIST, 0, NULL, NULL },
-    { "ignore_unknown_extensions", GF_P_BOOL, 0, NULL, NULL },
-    { "name", GF_P_STR, 0, NULL, NULL },
-    { 0 },
-};
 static const struct gf_param p_pip[] = {
     { "chdir", GF_P_PATH, 0, NULL, NULL },
     { "editable", GF_P_BOOL, 0, NULL, NULL },
@@ -563,77 +315,6 @@ static const struct gf_param p_pamd[] = {
       "account,-account,auth,-auth,password,-password,session,-session" },
     { 0 },
 };
-static const struct gf_param p_pam_limits[] = {
-    { "backup", GF_P_BOOL, 0, NULL, NULL },
-    { "comment", GF_P_STR, 0, NULL, NULL },
-    { "dest", GF_P_STR, 0, NULL, NULL },
-    { "domain", GF_P_STR, 0, NULL, NULL },
-    { "limit_item", GF_P_STR, 0, NULL,
-      "core,data,fsize,memlock,nofile,rss,stack,cpu,nproc,as,maxlogins,maxsyslogins,priority,"
-      "locks,sigpending,msgqueue,nice,rtprio,chroot" },
-    { "limit_type", GF_P_STR, 0, NULL, "hard,soft,-" },
-    { "use_max", GF_P_BOOL, 0, NULL, NULL },
-    { "use_min", GF_P_BOOL, 0, NULL, NULL },
-    { "value", GF_P_STR, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_timezone[] = {
-    { "hwclock", GF_P_STR, 0, "rtc", "local,UTC" },
-    { "name", GF_P_STR, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_ufw[] = {
-    { "comment", GF_P_STR, 0, NULL, NULL },
-    { "default", GF_P_STR, 0, "policy", "allow,deny,reject" },
-    { "delete", GF_P_BOOL, 0, NULL, NULL },
-    { "direction", GF_P_STR, 0, NULL, "in,incoming,out,outgoing,routed" },
-    { "from_ip", GF_P_STR, 0, "from,src", NULL },
-    { "from_port", GF_P_STR, 0, NULL, NULL },
-    { "insert", GF_P_INT, 0, NULL, NULL },
-    { "insert_relative_to", GF_P_STR, 0, NULL, "first-ipv4,first-ipv6,last-ipv4,last-ipv6,zero" },
-    { "interface", GF_P_STR, 0, "if", NULL },
-    { "interface_in", GF_P_STR, 0, "if_in", NULL },
-    { "interface_out", GF_P_STR, 0, "if_out", NULL },
-    { "log", GF_P_BOOL, 0, NULL, NULL },
-    { "logging", GF_P_STR, 0, NULL, "on,off,low,medium,high,full" },
-    { "name", GF_P_STR, 0, "app", NULL },
-    { "proto", GF_P_STR, 0, "protocol", "any,tcp,udp,ipv6,esp,ah,gre,igmp" },
-    { "route", GF_P_BOOL, 0, NULL, NULL },
-    { "rule", GF_P_STR, 0, NULL, "allow,deny,limit,reject" },
-    { "state", GF_P_STR, 0, NULL, "disabled,enabled,reloaded,reset" },
-    { "to_ip", GF_P_STR, 0, "dest,to", NULL },
-    { "to_port", GF_P_STR, 0, "port", NULL },
-    { 0 },
-};
-static const struct gf_param p_ini_file[] = {
-    { "allow_no_value", GF_P_BOOL, 0, NULL, NULL },
-    { "attributes", GF_P_STR, 0, "attr", NULL },
-    { "backup", GF_P_BOOL, 0, NULL, NULL },
-    { "create", GF_P_BOOL, 0, NULL, NULL },
-    { "exclusive", GF_P_BOOL, 0, NULL, NULL },
-    { "group", GF_P_STR, 0, NULL, NULL },
-    { "mode", GF_P_RAW, 0, NULL, NULL },
-    { "no_extra_spaces", GF_P_BOOL, 0, NULL, NULL },
-    { "option", GF_P_STR, 0, NULL, NULL },
-    { "owner", GF_P_STR, 0, NULL, NULL },
-    { "path", GF_P_PATH, 0, "dest", NULL },
-    { "section", GF_P_STR, 0, NULL, NULL },
-    { "selevel", GF_P_STR, 0, NULL, NULL },
-    { "serole", GF_P_STR, 0, NULL, NULL },
-    { "setype", GF_P_STR, 0, NULL, NULL },
-    { "seuser", GF_P_STR, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "absent,present" },
-    { "unsafe_writes", GF_P_BOOL, 0, NULL, NULL },
-    { "value", GF_P_STR, 0, NULL, NULL },
-    { "values", GF_P_LIST, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_kernel_blacklist[] = {
-    { "blacklist_file", GF_P_STR, 0, NULL, NULL },
-    { "name", GF_P_STR, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "absent,present" },
-    { 0 },
-};
 static const struct gf_param p_seport[] = {
     { "ignore_selinux_state", GF_P_BOOL, 0, NULL, NULL },
     { "local", GF_P_BOOL, 0, NULL, NULL },
@@ -741,31 +422,11 @@ static const struct gf_param p_firewalld[] = {
     { "zone", GF_P_STR, 0, NULL, NULL },
     { 0 },
 };
-static const struct gf_param p_selinux[] = {
-    { "configfile", GF_P_STR, 0, "conf,file", NULL },
-    { "policy", GF_P_STR, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "disabled,enforcing,permissive" },
-    { "update_kernel_param", GF_P_BOOL, 0, NULL, NULL },
-    { 0 },
-};
 static const struct gf_param p_seboolean[] = {
     { "ignore_selinux_state", GF_P_BOOL, 0, NULL, NULL },
     { "name", GF_P_STR, 0, NULL, NULL },
     { "persistent", GF_P_BOOL, 0, NULL, NULL },
     { "state", GF_P_BOOL, 0, NULL, NULL },
-    { 0 },
-};
-static const struct gf_param p_authorized_key[] = {
-    { "comment", GF_P_STR, 0, NULL, NULL },
-    { "exclusive", GF_P_BOOL, 0, NULL, NULL },
-    { "follow", GF_P_BOOL, 0, NULL, NULL },
-    { "key", GF_P_STR, 0, NULL, NULL },
-    { "key_options", GF_P_STR, 0, NULL, NULL },
-    { "manage_dir", GF_P_BOOL, 0, NULL, NULL },
-    { "path", GF_P_PATH, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "absent,present" },
-    { "user", GF_P_STR, 0, NULL, NULL },
-    { "validate_certs", GF_P_BOOL, 0, NULL, NULL },
     { 0 },
 };
 static const struct gf_param p_synchronize[] = {
@@ -813,29 +474,6 @@ static const struct gf_param p_acl[] = {
     { "use_nfsv4_acls", GF_P_BOOL, 0, NULL, NULL },
     { 0 },
 };
-static const struct gf_param p_openssh_keypair[] = {
-    { "attributes", GF_P_STR, 0, "attr", NULL },
-    { "backend", GF_P_STR, 0, NULL, "auto,cryptography,opensshbin" },
-    { "comment", GF_P_STR, 0, NULL, NULL },
-    { "force", GF_P_BOOL, 0, NULL, NULL },
-    { "group", GF_P_STR, 0, NULL, NULL },
-    { "mode", GF_P_RAW, 0, NULL, NULL },
-    { "owner", GF_P_STR, 0, NULL, NULL },
-    { "passphrase", GF_P_STR, 0, NULL, NULL },
-    { "path", GF_P_PATH, 0, NULL, NULL },
-    { "private_key_format", GF_P_STR, 0, NULL, "auto,pkcs1,pkcs8,ssh" },
-    { "regenerate", GF_P_STR, 0, NULL, "never,fail,partial_idempotence,full_idempotence,always" },
-    { "selevel", GF_P_STR, 0, NULL, NULL },
-    { "serole", GF_P_STR, 0, NULL, NULL },
-    { "setype", GF_P_STR, 0, NULL, NULL },
-    { "seuser", GF_P_STR, 0, NULL, NULL },
-    { "size", GF_P_INT, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "present,absent" },
-    { "type", GF_P_STR, 0, NULL, "rsa,dsa,rsa1,ecdsa,ed25519" },
-    { "unsafe_writes", GF_P_BOOL, 0, NULL, NULL },
-    { 0 },
-};
-
 #define UNIMPL(n, fqcn, p, ff) \
     { .name = n, .aliases = (const char *const[]){ fqcn, NULL }, .params = p, .free_form = ff, \
       .unimplemented = 1 }
@@ -845,19 +483,6 @@ const struct gf_module gf_modules_unimplemented[] = {
     UNIMPL("yum", "ansible.builtin.yum", p_yum, NULL),
     UNIMPL("yum_repository", "ansible.builtin.yum_repository", p_yum_repository, NULL),
     UNIMPL("rpm_key", "ansible.builtin.rpm_key", p_rpm_key, NULL),
-    UNIMPL("dpkg_selections", "ansible.builtin.dpkg_selections", p_dpkg_selections, NULL),
-    UNIMPL("apt_key", "ansible.builtin.apt_key", p_apt_key, NULL),
-    UNIMPL("apt_repository", "ansible.builtin.apt_repository", p_apt_repository, NULL),
-    UNIMPL("deb822_repository", "ansible.builtin.deb822_repository", p_deb822_repository, NULL),
-    UNIMPL("package_facts", "ansible.builtin.package_facts", p_package_facts, NULL),
-    UNIMPL("service_facts", "ansible.builtin.service_facts", p_service_facts, NULL),
-    UNIMPL("replace", "ansible.builtin.replace", p_replace, NULL),
-    UNIMPL("get_url", "ansible.builtin.get_url", p_get_url, NULL),
-    UNIMPL("uri", "ansible.builtin.uri", p_uri, NULL),
-    UNIMPL("find", "ansible.builtin.find", p_find, NULL),
-    UNIMPL("getent", "ansible.builtin.getent", p_getent, NULL),
-    UNIMPL("iptables", "ansible.builtin.iptables", p_iptables, NULL),
-    UNIMPL("include_vars", "ansible.builtin.include_vars", p_include_vars, "_raw_params"),
     UNIMPL("pip", "ansible.builtin.pip", p_pip, NULL),
     UNIMPL("git", "ansible.builtin.git", p_git, NULL),
     UNIMPL("cron", "ansible.builtin.cron", p_cron, NULL),
@@ -870,11 +495,6 @@ const struct gf_module gf_modules_unimplemented[] = {
     UNIMPL("pacman", "community.general.pacman", p_pacman, NULL),
     UNIMPL("alternatives", "community.general.alternatives", p_alternatives, NULL),
     UNIMPL("pamd", "community.general.pamd", p_pamd, NULL),
-    UNIMPL("pam_limits", "community.general.pam_limits", p_pam_limits, NULL),
-    UNIMPL("timezone", "community.general.timezone", p_timezone, NULL),
-    UNIMPL("ufw", "community.general.ufw", p_ufw, NULL),
-    UNIMPL("ini_file", "community.general.ini_file", p_ini_file, NULL),
-    UNIMPL("kernel_blacklist", "community.general.kernel_blacklist", p_kernel_blacklist, NULL),
     UNIMPL("seport", "community.general.seport", p_seport, NULL),
     UNIMPL("sefcontext", "community.general.sefcontext", p_sefcontext, NULL),
     UNIMPL("locale_gen", "community.general.locale_gen", p_locale_gen, NULL),
@@ -884,12 +504,9 @@ const struct gf_module gf_modules_unimplemented[] = {
     UNIMPL("parted", "community.general.parted", p_parted, NULL),
     UNIMPL("snap", "community.general.snap", p_snap, NULL),
     UNIMPL("firewalld", "ansible.posix.firewalld", p_firewalld, NULL),
-    UNIMPL("selinux", "ansible.posix.selinux", p_selinux, NULL),
     UNIMPL("seboolean", "ansible.posix.seboolean", p_seboolean, NULL),
-    UNIMPL("authorized_key", "ansible.posix.authorized_key", p_authorized_key, NULL),
     UNIMPL("synchronize", "ansible.posix.synchronize", p_synchronize, NULL),
     UNIMPL("acl", "ansible.posix.acl", p_acl, NULL),
-    UNIMPL("openssh_keypair", "community.crypto.openssh_keypair", p_openssh_keypair, NULL),
     { 0 },
 };
 
@@ -900,21 +517,20 @@ const struct gf_module gf_modules_unimplemented[] = {
  * node with one fails there, naming it (registry.c). */
 const struct gf_module_params gf_modules_unimplemented_params[] = {
     { "copy",
-      "attr,attributes,checksum,decrypt,directory_mode,follow,local_follow,remote_src,"
-      "selevel,serole,setype,seuser,unsafe_writes,validate" },
+      "attr,attributes,checksum,decrypt,directory_mode,follow,local_follow,selevel,"
+      "serole,setype,seuser,unsafe_writes" },
     { "file",
-      "access_time,access_time_format,attr,attributes,modification_time,"
-      "modification_time_format,selevel,serole,setype,seuser,unsafe_writes" },
+      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes" },
     { "stat",
-      "attr,attributes,get_attributes,get_mime,mime,mime-type,mime_type" },
+      "get_mime,mime,mime-type,mime_type" },
     { "template",
       "attr,attributes,block_end_string,block_start_string,comment_end_string,"
       "comment_start_string,follow,newline_sequence,output_encoding,selevel,serole,"
-      "setype,seuser,unsafe_writes,validate,variable_end_string,variable_start_string" },
+      "setype,seuser,unsafe_writes,variable_end_string,variable_start_string" },
     { "lineinfile",
-      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes,validate" },
+      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes" },
     { "blockinfile",
-      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes,validate" },
+      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes" },
     { "script",
       "decrypt" },
     { "wait_for",
@@ -924,21 +540,21 @@ const struct gf_module_params gf_modules_unimplemented_params[] = {
     { "systemd",
       "scope" },
     { "service",
-      "args,arguments,daemon-reexec,daemon-reload,daemon_reexec,daemon_reload,daemonize,"
-      "force,masked,no_block,pattern,runlevel,runlevels,scope,service,sleep,unit,use" },
+      "args,arguments,daemon-reexec,daemon-reload,daemon_reexec,daemon_reload,"
+      "daemonize,force,masked,no_block,pattern,runlevel,runlevels,scope,service,"
+      "sleep,unit,use" },
     { "apt",
-      "allow-unauthenticated,allow_change_held_packages,allow_unauthenticated,autoclean,"
-      "clean,default-release,default_release,dpkg_options,fail_on_autoremove,"
-      "force_apt_get,only_upgrade,policy_rc_d,update_cache_retries,"
-      "update_cache_retry_max_delay,upgrade" },
+      "allow-unauthenticated,allow_change_held_packages,allow_unauthenticated,"
+      "autoclean,clean,default-release,default_release,dpkg_options,"
+      "fail_on_autoremove,force_apt_get,only_upgrade,policy_rc_d,"
+      "update_cache_retries,update_cache_retry_max_delay,upgrade" },
     { "package",
-      "allow-downgrade,allow-downgrades,allow-unauthenticated,"
-      "allow_change_held_packages,allow_downgrade,allow_downgrades,"
-      "allow_unauthenticated,allow_vendor_change,allowerasing,autoclean,autoremove,"
-      "available,bugfix,cache_valid_time,cacheonly,clean,clean_deps,conf_file,deb,"
-      "default-release,default_release,disable_excludes,disable_gpg_check,"
-      "disable_plugin,disable_recommends,disablerepo,download_dir,download_only,"
-      "dpkg_options,enable_plugin,enablerepo,exclude,executable,expire-cache,extra_args,"
+      "allow-unauthenticated,allow_change_held_packages,allow_unauthenticated,"
+      "allow_vendor_change,allowerasing,autoclean,autoremove,available,bugfix,"
+      "cache_valid_time,cacheonly,clean,clean_deps,conf_file,deb,default-release,"
+      "default_release,disable_excludes,disable_gpg_check,disable_plugin,"
+      "disable_recommends,disablerepo,download_dir,download_only,dpkg_options,"
+      "enable_plugin,enablerepo,exclude,executable,expire-cache,extra_args,"
       "extra_args_precommand,fail_on_autoremove,force,force_apt_get,force_resolution,"
       "install-recommends,install_recommends,install_repoquery,install_weak_deps,"
       "installroot,list,lock_timeout,no_cache,nobest,oldpackage,only_upgrade,package,"
@@ -952,16 +568,22 @@ const struct gf_module_params gf_modules_unimplemented_params[] = {
     { "setup",
       "fact_path,gather_timeout" },
     { "user",
-      "authorization,expires,force,generate_ssh_key,hidden,local,login_class,move_home,"
-      "non_unique,password_expire_max,password_expire_min,password_lock,profile,role,"
-      "seuser,skeleton,ssh_key_bits,ssh_key_comment,ssh_key_file,ssh_key_passphrase,"
-      "ssh_key_type,umask" },
+      "authorization,expires,hidden,local,login_class,move_home,non_unique,"
+      "password_lock,profile,role,seuser,skeleton,umask" },
     { "group",
       "local,non_unique" },
     { "mount",
       "boot" },
     { "unarchive",
-      "attr,attributes,copy,decrypt,exclude,include,io_buffer_size,keep_newer,selevel,"
-      "serole,setype,seuser,unsafe_writes,validate_certs" },
+      "attr,attributes,copy,decrypt,exclude,include,io_buffer_size,keep_newer,"
+      "selevel,serole,setype,seuser,unsafe_writes,validate_certs" },
+    { "replace",
+      "attr,attributes,others,selevel,serole,setype,seuser,unsafe_writes" },
+    { "uri",
+      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes" },
+    { "ini_file",
+      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes" },
+    { "openssh_keypair",
+      "attr,attributes,selevel,serole,setype,seuser,unsafe_writes" },
     { NULL, NULL },
 };

@@ -358,14 +358,14 @@ TEST(unimplemented_modules_pass_static_checks)
         "    - include_vars: \"{{ ansible_os_family }}.yml\"\n"
         "    - ini_file: { dest: /x, section: s, option: o, value: v }\n");
     check_err("u/ok.yml", NULL);
-    put("u/bad.yml", "- hosts: all\n  tasks:\n    - kernel_blacklist:\n        name: nouveau\n"
+    put("u/bad.yml", "- hosts: all\n  tasks:\n    - hostname:\n        name: n1\n"
         "        stat: present\n");
-    check_err("u/bad.yml", "bad.yml:5:9: module 'kernel_blacklist' has no parameter 'stat' "
-              "(supported: blacklist_file, name, state)");
-    put("u/choice.yml", "- hosts: all\n  tasks:\n    - ansible.posix.selinux:\n"
+    check_err("u/bad.yml", "bad.yml:5:9: module 'hostname' has no parameter 'stat' "
+              "(supported: name, use)");
+    put("u/choice.yml", "- hosts: all\n  tasks:\n    - ansible.posix.firewalld:\n"
         "        state: sometimes\n");
-    check_err("u/choice.yml", "choice.yml:4:9: module 'selinux': parameter 'state' must be one "
-              "of disabled,enforcing,permissive, not 'sometimes'");
+    check_err("u/choice.yml", "choice.yml:4:9: module 'firewalld': parameter 'state' must be one "
+              "of absent,disabled,enabled,present, not 'sometimes'");
     done();
 }
 
@@ -638,12 +638,12 @@ TEST(ansible_parameters_gpuforge_lacks)
     struct gf_error err = GF_ERROR_INIT;
 
     gf_val_map_set(args, "path", gf_val_str("/"));
-    gf_val_map_set(args, "get_attributes", gf_val_bool(0));
+    gf_val_map_set(args, "get_mime", gf_val_bool(0));
     ok = gf_module_check_args_static(stat, args, &err); /* accepted before the run */
     ASSERT(ok != NULL);
     gf_val_unref(ok);
     ASSERT(gf_module_check_args(stat, args, &err) == NULL); /* refused where it runs */
-    ASSERT_STREQ(err.msg, "module 'stat': Ansible's parameter 'get_attributes' is not "
+    ASSERT_STREQ(err.msg, "module 'stat': Ansible's parameter 'get_mime' is not "
                  "implemented by gpuforge");
     gf_error_clear(&err);
     gf_val_unref(args);
