@@ -33,6 +33,7 @@ extern const struct gf_cmd gf_cmd_run;
 extern const struct gf_cmd gf_cmd_reset;
 extern const struct gf_cmd gf_cmd_bundle;
 extern const struct gf_cmd gf_cmd_doc;
+extern const struct gf_cmd gf_cmd_cloud;
 
 const struct gf_cmd *gf_cmd_find(const char *name);
 /* Prints "usage: ..." for cmd to stderr and returns GF_EXIT_USAGE. */

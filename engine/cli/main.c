@@ -13,6 +13,7 @@ static const struct gf_cmd *const commands[] = {
     &gf_cmd_reset,
     &gf_cmd_bundle,
     &gf_cmd_doc,
+    &gf_cmd_cloud,
     NULL
 };
 
