@@ -115,11 +115,9 @@ static int check(struct cloud *c)
     gf_val_unref(req);
     if (rc)
         return rc;
-    const struct gf_val *name = gf_val_map_get(resp, "name");
     const struct gf_val *ver = gf_val_map_get(resp, "version");
     gf_log(1, "cloud plugin %s (%s) version %s", c->plugin.name, c->plugin.path,
            ver && ver->type == GF_VAL_STR ? ver->u.str.s : "?");
-    (void)name;
     gf_val_unref(resp);
     resp = NULL;
     req = validate_request(c);
@@ -160,6 +158,12 @@ static int gone(const char *state)
 {
     return strcmp(state, "terminated") == 0 || strcmp(state, "shutting-down") == 0 ||
            strcmp(state, "deleted") == 0;
+}
+
+/* 1 when an instance in state runs or is on its way. */
+static int live(const char *state)
+{
+    return strcmp(state, "running") == 0 || strcmp(state, "pending") == 0;
 }
 
 /* The live instance named name in the list (the one state knows first). */
@@ -210,20 +214,28 @@ static int create_node(struct cloud *c, const struct gf_cloud_node *n, const str
     char *hpriv = NULL, *hpub = NULL, *hdir = NULL, *hname = NULL;
     int rc = 0;
 
-    if (find_inst(insts, n->name, sn ? sn->id : NULL, &in)) {
+    int found = find_inst(insts, n->name, sn ? sn->id : NULL, &in);
+    if (found) {
         if (sn == NULL || sn->st != GF_CLOUD_CREATED || !gf_streq(sn->id, in.id)) {
-            /* made by an `up` that stopped before it could record the answer */
+            /* made by an `up` that stopped before it could record the answer;
+             * its token is derived the same way */
             sn = gf_cloud_state_intent(&c->st, c->spec.name, n->name, 0);
             set_str(&sn->id, in.id);
             sn->st = GF_CLOUD_CREATED;
         }
         set_str(&sn->address, in.address);
-        printf("%-28s exists (%s)\n", n->name, in.id);
-        return save(c);
+        if (live(in.state)) {
+            printf("%-28s exists (%s)\n", n->name, in.id);
+            return save(c);
+        }
+        /* stopped: the same create again, which answers it running */
+        printf("%-28s %s: starting it (%s)\n", n->name, in.state, in.id);
+        sn->st = GF_CLOUD_INTENT;
+    } else {
+        /* a recorded instance the provider no longer has is made anew, under a new token */
+        sn = gf_cloud_state_intent(&c->st, c->spec.name, n->name,
+                                   sn && sn->st == GF_CLOUD_CREATED);
     }
-    /* a recorded instance the provider no longer has is made anew, under a new token */
-    sn = gf_cloud_state_intent(&c->st, c->spec.name, n->name,
-                               sn && sn->st == GF_CLOUD_CREATED);
     if ((rc = save(c)))
         goto out;
     hdir = gf_xasprintf("%s/hostkeys", c->spec.state_dir);
@@ -744,6 +756,7 @@ static int cmd_cloud(int argc, char **argv)
     if (spec == NULL)
         return gf_cmd_usage_error(cmd, "-c CLUSTER.yml is required");
     signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines in order with the plugins' stderr */
     if (gf_cloud_spec_load(spec, state, &c.spec, &err) < 0) {
         gf_error_print(&err);
         rc = GF_EXIT_USAGE;

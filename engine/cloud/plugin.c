@@ -105,7 +105,7 @@ static const char *str_of(const struct gf_val *m, const char *key)
 static int run_plugin(const struct gf_cloud_plugin *p, const char *op, const struct gf_buf *in,
                       struct gf_buf *out, int timeout_s, struct gf_error *err)
 {
-    int to[2] = { -1, -1 }, from[2] = { -1, -1 }, rc = 0, status = 0;
+    int to[2] = { -1, -1 }, from[2] = { -1, -1 }, rc = 0, status = 0, reaped = 0;
     size_t written = 0;
     pid_t pid;
 
@@ -123,6 +123,8 @@ static int run_plugin(const struct gf_cloud_plugin *p, const char *op, const str
     if (pid == 0) {
         dup2(to[0], 0);
         dup2(from[1], 1);
+        for (int fd = 3; fd < 1024; fd++) /* nothing of ours reaches the plugin */
+            close(fd);
         signal(SIGPIPE, SIG_DFL);
         execl(p->path, p->path, (char *)NULL);
         fprintf(stderr, "gpuforge: cloud plugin '%s': cannot run %s: %s\n", p->name, p->path,
@@ -142,7 +144,8 @@ static int run_plugin(const struct gf_cloud_plugin *p, const char *op, const str
             fds[nf++] = (struct pollfd){ .fd = to[1], .events = POLLOUT };
         int64_t left = deadline - gf_now_ms();
         if (left <= 0) {
-            kill(pid, SIGTERM);
+            if (!reaped)
+                kill(pid, SIGTERM);
             rc = gf_error_set(err, GF_ETIMEOUT, NULL, 0, 0,
                               "cloud plugin '%s': '%s' gave no answer within %d s", p->name, op,
                               timeout_s);
@@ -151,6 +154,15 @@ static int run_plugin(const struct gf_cloud_plugin *p, const char *op, const str
         int n = poll(fds, nf, left > 1000 ? 1000 : (int)left);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n == 0 && !reaped && waitpid(pid, &status, WNOHANG) == pid) {
+            /* the plugin is gone but something it started holds its stdout:
+             * take what was written and stop there */
+            reaped = 1;
+            fcntl(from[0], F_SETFL, O_NONBLOCK);
+            fds[0].revents = POLLIN;
+        } else if (n == 0 && reaped) {
+            break;
+        }
         if (nf > 1 && fds[1].revents) {
             ssize_t w = write(to[1], in->buf + written, in->len - written);
             if (w > 0)
@@ -169,9 +181,10 @@ static int run_plugin(const struct gf_cloud_plugin *p, const char *op, const str
             if (r < 0 && errno == EINTR)
                 continue;
             if (r <= 0)
-                break;
+                break; /* EOF, or (reaped) nothing more waiting */
             if (out->len + (size_t)r > MAX_ANSWER) {
-                kill(pid, SIGTERM);
+                if (!reaped)
+                    kill(pid, SIGTERM);
                 rc = gf_error_set(err, GF_EIO, NULL, 0, 0,
                                   "cloud plugin '%s': answer to '%s' is larger than %u bytes",
                                   p->name, op, MAX_ANSWER);
@@ -180,7 +193,7 @@ static int run_plugin(const struct gf_cloud_plugin *p, const char *op, const str
             gf_buf_add(out, chunk, (size_t)r);
         }
     }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 && out->len == 0)
         rc = gf_error_set(err, GF_EIO, NULL, 0, 0, "cloud plugin '%s': %s could not be run",

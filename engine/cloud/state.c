@@ -142,6 +142,25 @@ out:
     return rc;
 }
 
+/* mkdir -p with mode 0700 for what it makes. Returns 0 or -1 (errno). */
+static int mkdir_p(const char *dir)
+{
+    char *p = gf_xstrdup(dir);
+    int rc = 0;
+
+    for (char *s = p + 1; rc == 0 && *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, 0700) < 0 && errno != EEXIST)
+                rc = -1;
+            *s = '/';
+        }
+    if (rc == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
+        rc = -1;
+    free(p);
+    return rc;
+}
+
 int gf_cloud_state_save(const struct gf_cloud_state *st, struct gf_error *err)
 {
     struct gf_val *v = gf_val_map(), *nodes = gf_val_list();
@@ -167,7 +186,7 @@ int gf_cloud_state_save(const struct gf_cloud_state *st, struct gf_error *err)
     gf_val_map_set(v, "nodes", nodes);
     gf_json_dump(v, 2, 0, &b);
     gf_buf_addc(&b, '\n');
-    if (mkdir(st->dir, 0700) < 0 && errno != EEXIST)
+    if (mkdir_p(st->dir) < 0)
         rc = gf_error_set(err, GF_EIO, st->dir, 0, 0, "cannot create the state directory: %s",
                           strerror(errno));
     else

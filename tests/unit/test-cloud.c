@@ -3,6 +3,7 @@
  * plugin protocol, and `gpuforge cloud` against tests/cloud/gpuforge-cloud-fake
  * (a shell plugin keeping its instances as files). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,6 +397,14 @@ TEST(cloud_protocol_answers_and_errors)
     ASSERT(strstr(b.buf, "\"tag\":{\"key\":\"gpuforge-cluster\",\"value\":\"t\"}") != NULL);
     gf_buf_release(&b);
 
+    /* a process the plugin left behind holding its stdout does not hold us */
+    setenv("GF_FAKE_CLOUD_LINGER", "1", 1);
+    int64_t t0 = gf_now_ms();
+    ASSERT_EQ(gf_cloud_call(&p, "version", req, &resp, &pe, &err), 0);
+    ASSERT(gf_now_ms() - t0 < 15000);
+    gf_val_unref(resp);
+    unsetenv("GF_FAKE_CLOUD_LINGER");
+
     setenv("GF_FAKE_CLOUD_INVALID", "master.count:too many", 1);
     ASSERT_EQ(gf_cloud_call(&p, "validate", req, &resp, &pe, &err), -GF_EFAIL);
     ASSERT_STREQ(pe.code, "invalid_spec");
@@ -459,6 +468,22 @@ static int cloud(char **out, const char *env, char *args)
         code = atoi(rc + 3);
     *out = gf_buf_detach(&b, NULL);
     return code;
+}
+
+/* A formatted string that lives until the next call (for system()). */
+static const char *tmp_printf(const char *fmt, ...) GF_PRINTF(1, 2);
+static const char *tmp_printf(const char *fmt, ...)
+{
+    static char *last;
+    struct gf_buf b = GF_BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    gf_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    free(last);
+    last = gf_buf_detach(&b, NULL);
+    return last;
 }
 
 static int count_lines(const char *path, const char *word)
@@ -540,6 +565,16 @@ TEST(cloud_command_life_cycle_with_a_crash)
     ASSERT(strstr(out, "creating") == NULL);
     free(out);
     ASSERT_EQ(count_lines(ops, "create"), 3); /* master, gpu-1 (died), gpu-2 */
+
+    /* a stopped instance: up asks for it again under its token, which starts it */
+    char *i0 = gf_xasprintf("%s/fake/instances/i-1000", dir);
+    ASSERT_EQ(system(tmp_printf("sed -i s/^state=running/state=stopped/ %s", i0)), 0);
+    ASSERT_EQ(cloud(&out, "", gf_xasprintf("up %s", args)), 0);
+    ASSERT(strstr(out, "life-master-1                stopped: starting it (i-1000)") != NULL);
+    free(out);
+    ASSERT_EQ(count_lines(i0, "state=running"), 1);
+    ASSERT_EQ(live_instances(dir), 3);
+    free(i0);
 
     ASSERT_EQ(cloud(&out, "", gf_xasprintf("status %s", args)), 0);
     ASSERT(strstr(out, "life-master-1                master   running      10.214.250.10") !=
