@@ -42,7 +42,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all clean test unit e2e demo deps check bench lint fuzz docs
+.PHONY: all clean test unit e2e e2e-vm demo deps check bench lint fuzz docs
 all: gpuforge
 
 gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
@@ -99,6 +99,10 @@ fuzz:
 e2e: gpuforge
 	tests/e2e/run-all
 
+# the cloud plugin local-vm with a real VM (qemu, software emulation: minutes)
+e2e-vm: gpuforge
+	GF_E2E_VM=1 sh tests/e2e/t0800-cloud-local-vm.sh
+
 test: unit e2e
 check: test
 
@@ -111,7 +115,8 @@ deps:
 # shellcheck and dash -n over the node-side scripts
 # node-side scripts of the side-by-side harness (tests/compat)
 COMPAT_SH := tests/compat/state.sh $(sort $(wildcard tests/compat/seed/*.sh))
-LINT_SH := $(NODESH_SRC) engine/modules/sh/embed tests/docs.sh tests/fuzz/run $(COMPAT_SH)
+LINT_SH := $(NODESH_SRC) engine/modules/sh/embed tests/docs.sh tests/fuzz/run $(COMPAT_SH) \
+           engine/cloud/plugins/gpuforge-cloud-local-vm tests/cloud/gpuforge-cloud-fake
 lint:
 	shellcheck -s sh $(LINT_SH)
 	for f in $(NODESH_SRC) $(COMPAT_SH); do dash -n "$$f" || exit 1; done
