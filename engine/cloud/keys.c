@@ -166,6 +166,8 @@ int gf_cloud_user_data(const struct gf_cloud_spec *spec, const struct gf_cloud_n
     int rc = 0;
 
     gf_val_map_set(ud, "hostname", gf_val_str(n->name));
+    /* the node resolves its own name (sudo asks) */
+    gf_val_map_set(ud, "manage_etc_hosts", gf_val_str("localhost"));
     gf_val_map_set(u, "name", gf_val_str(spec->user));
     gf_val_map_set(u, "sudo", gf_val_str("ALL=(ALL) NOPASSWD:ALL"));
     gf_val_map_set(u, "shell", gf_val_str("/bin/bash"));

@@ -326,6 +326,7 @@ TEST(cloud_user_data_carries_keys_script_and_files)
     ASSERT(gf_startswith(b.buf, "#cloud-config\n"));
     ASSERT_EQ(gf_yaml_load(b.buf, b.len, "ud", &v, &err), 0);
     ASSERT_STREQ(gf_val_map_get(v, "hostname")->u.str.s, "a-master-1");
+    ASSERT_STREQ(gf_val_map_get(v, "manage_etc_hosts")->u.str.s, "localhost");
     struct gf_val *u = gf_val_map_get(v, "users")->u.list.v[0];
     ASSERT_STREQ(gf_val_map_get(u, "name")->u.str.s, "ops");
     ASSERT_STREQ(((struct gf_val *)gf_val_map_get(u, "ssh_authorized_keys")->u.list.v[0])->u.str.s,
