@@ -39,6 +39,11 @@ vm_ids() {
     done
 }
 
+# 0 when process $1 runs (a zombie its reaper has not collected is gone)
+alive() {
+    _st=$(ps -o stat= -p "$1") && [ "${_st#Z}" = "$_st" ]
+}
+
 # what down must remove
 cleanup_vms() {
     "$GF" cloud down -c "$TEST_TMP/cluster.yml" >/dev/null 2>&1 || :
@@ -56,7 +61,7 @@ expect_code 4 'a GPU is refused at its line and column' '
     sed "s/master: {count: 1}/master: {count: 1, instance_gpu: t4}/" cluster.yml >gpu.yml
     "$GF" cloud validate -c gpu.yml 2>err; rc=$?
     cat err
-    grep -q "gpu.yml:5:36: master: instance_gpu .t4.: local-vm has no GPUs" err || exit 9
+    grep -q "gpu.yml:5:34: master: instance_gpu .t4.: local-vm has no GPUs" err || exit 9
     exit $rc
 '
 
@@ -64,11 +69,16 @@ expect_success 'up killed while the VM is made leaves an intent and a tagged VM'
     "$GF" cloud up -c cluster.yml --wait 0 >up1.out 2>&1 &
     up=$!
     n=0
-    while [ -z "$(vm_ids)" ] && [ $n -lt 900 ]; do sleep 1; n=$((n + 1)); done
-    sleep 2
-    kill "$up"
+    while [ -z "$(vm_ids)" ] && [ $n -lt 9000 ]; do sleep 0.1; n=$((n + 1)); done
+    kill "$up" || exit 9
     wait "$up"
     cat up1.out
+    grep -q "\"intent\"" state/state.json &&
+    ! grep -q "node(s) up" up1.out &&
+    n=0
+    while ! grep -q "^start=" "$VMDIR/instances/$(vm_ids)/meta" && [ $n -lt 300 ]; do
+        sleep 1; n=$((n + 1))
+    done
     test "$(vm_ids | wc -l)" = 1
 '
 
@@ -118,7 +128,7 @@ expect_success 'down leaves no process, bridge, tap, overlay or state' '
     net=$(cat "$VMDIR/clusters/$NAME/subnet")
     "$GF" cloud down -c cluster.yml &&
     test -z "$(vm_ids)" &&
-    for p in $pids; do ! kill -0 "$p" 2>/dev/null || exit 9; done &&
+    for p in $pids; do ! alive "$p" || exit 9; done &&
     for t in $taps; do ! ip link show "$t" >/dev/null 2>&1 || exit 9; done &&
     ! ip link show "gfvm$net" >/dev/null 2>&1 &&
     for i in $ids; do test ! -e "$VMDIR/instances/$i" || exit 9; done &&
