@@ -22,6 +22,15 @@ static void tmpdir(char *dir, size_t size)
         FAILF("mkdtemp: %s", strerror(errno));
 }
 
+/* Removes a scratch directory (tests leave nothing in /tmp when they pass). */
+static void rmtree(const char *dir)
+{
+    char *cmd = gf_xasprintf("rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "    could not remove %s\n", dir);
+    free(cmd);
+}
+
 static char *write_spec(const char *dir, const char *text)
 {
     char *p = gf_xasprintf("%s/cluster.yml", dir);
@@ -50,9 +59,11 @@ static char *load(const char *text, struct gf_cloud_spec *s)
         gf_buf_release(&b);
         gf_error_clear(&err);
         free(p);
+        rmtree(dir);
         return r;
     }
     free(p);
+    rmtree(dir);
     return gf_xstrdup("");
 }
 
@@ -263,6 +274,7 @@ TEST(cloud_state_intents_survive_a_reload)
     gf_error_clear(&err);
     free(p);
     free(tok);
+    rmtree(dir);
 }
 
 TEST(cloud_keys_are_openssh_ed25519)
@@ -296,6 +308,7 @@ TEST(cloud_keys_are_openssh_ed25519)
     free(priv2);
     free(pub2);
     free(path);
+    rmtree(dir);
 }
 
 TEST(cloud_user_data_carries_keys_script_and_files)
@@ -353,6 +366,7 @@ TEST(cloud_user_data_carries_keys_script_and_files)
     free(sub);
     free(fa);
     free(sc);
+    rmtree(dir);
 }
 
 /* ---- the protocol, against the shell plugin in tests/cloud ---- */
@@ -439,6 +453,7 @@ TEST(cloud_protocol_answers_and_errors)
     gf_error_clear(&err);
     free(path);
     free(r1);
+    rmtree(dir);
 }
 
 /* ---- the command ---- */
@@ -610,4 +625,5 @@ TEST(cloud_command_life_cycle_with_a_crash)
     free(inv);
     free(kh);
     free(sd);
+    rmtree(dir);
 }
