@@ -82,10 +82,14 @@ static void print_compat(void)
     printf("\n%zu modules.\n\n### Filters\n\n", n);
     for (n = 0; n < tpl_nfilters; n++)
         printf("%s`%s`", n ? ", " : "", tpl_filters[n].name);
-    printf("\n\n%zu filters.\n\n### Tests\n\n", n);
+    for (size_t i = 0; i < tpl_nfilters_net; i++)
+        printf(", `%s`", tpl_filters_net[i].name);
+    printf("\n\n%zu filters.\n\n### Tests\n\n", n + tpl_nfilters_net);
     for (n = 0; n < tpl_ntests; n++)
         printf("%s`%s`", n ? ", " : "", tpl_tests[n].name);
-    printf("\n\n%zu tests.\n", n);
+    for (size_t i = 0; i < tpl_ntests_net; i++)
+        printf(", `%s`", tpl_tests_net[i].name);
+    printf("\n\n%zu tests.\n", n + tpl_ntests_net);
 }
 
 static const struct option opts[] = {

@@ -803,3 +803,120 @@ const struct tpl_filter tpl_filters_net[] = {
     { "urlsplit", f_urlsplit, 0, { "query" } },
 };
 const size_t tpl_nfilters_net = GF_ARRAY_LEN(tpl_filters_net);
+
+/* ---- ansible.utils' IP tests ---- */
+
+/* Parses "ADDR" or "ADDR/PREFIX" (text only). Returns the family (4 or 6)
+ * and fills addr (16 bytes), *prefix (-1 when none); 0 when it is not one. */
+static int ip_parse(const struct gf_val *in, unsigned char *addr, int *prefix)
+{
+    char buf[64];
+
+    if (in->type != GF_VAL_STR || in->u.str.len == 0 || in->u.str.len >= sizeof buf)
+        return 0;
+    memcpy(buf, in->u.str.s, in->u.str.len);
+    buf[in->u.str.len] = '\0';
+    *prefix = -1;
+    char *slash = strchr(buf, '/');
+    if (slash) {
+        char *end;
+        *slash++ = '\0';
+        if (!isdigit((unsigned char)*slash))
+            return 0;
+        long p = strtol(slash, &end, 10);
+        if (*end || p < 0 || p > 128)
+            return 0;
+        *prefix = (int)p;
+    }
+    if (inet_pton(AF_INET, buf, addr) == 1)
+        return *prefix <= 32 ? 4 : 0;
+    if (inet_pton(AF_INET6, buf, addr) == 1)
+        return 6;
+    return 0;
+}
+
+/* ip, ipv4, ipv6: an address or a network; *_address: an address only. */
+static int ip_test(struct gf_val *in, int want, int address_only)
+{
+    unsigned char addr[16];
+    int prefix, fam = ip_parse(in, addr, &prefix);
+
+    if (fam == 0 || (want && fam != want))
+        return 0;
+    return !address_only || prefix < 0; /* "a/32" is a network to ansible.utils */
+}
+
+static int t_ip(struct rctx *r, struct gf_val *in, struct fargs *a)
+{
+    (void)r, (void)a;
+    return ip_test(in, 0, 0);
+}
+
+static int t_ipv4(struct rctx *r, struct gf_val *in, struct fargs *a)
+{
+    (void)r, (void)a;
+    return ip_test(in, 4, 0);
+}
+
+static int t_ipv6(struct rctx *r, struct gf_val *in, struct fargs *a)
+{
+    (void)r, (void)a;
+    return ip_test(in, 6, 0);
+}
+
+static int t_ip_address(struct rctx *r, struct gf_val *in, struct fargs *a)
+{
+    (void)r, (void)a;
+    return ip_test(in, 0, 1);
+}
+
+static int t_ipv4_address(struct rctx *r, struct gf_val *in, struct fargs *a)
+{
+    (void)r, (void)a;
+    return ip_test(in, 4, 1);
+}
+
+static int t_ipv6_address(struct rctx *r, struct gf_val *in, struct fargs *a)
+{
+    (void)r, (void)a;
+    return ip_test(in, 6, 1);
+}
+
+/* in_network(NETWORK): the address (or network) lies inside NETWORK. */
+static int t_in_network(struct rctx *r, struct gf_val *in, struct fargs *a)
+{
+    unsigned char x[16], n[16];
+    int px, pn, fx = ip_parse(in, x, &px), fn = ip_parse(a->a[0], n, &pn);
+
+    if (fn == 0) {
+        tpl_fail(r, a->pos, "in_network: '%s' is not a network",
+                 a->a[0]->type == GF_VAL_STR ? a->a[0]->u.str.s : "(not text)");
+        return -1;
+    }
+    if (fx != fn)
+        return 0;
+    int bits = fn == 4 ? 32 : 128;
+    if (pn < 0)
+        pn = bits;
+    if (px >= 0 && px < pn)
+        return 0; /* a larger network is not inside a smaller one */
+    for (int i = 0; i < pn; i++) {
+        int m = 0x80 >> (i % 8);
+        if ((x[i / 8] & m) != (n[i / 8] & m))
+            return 0;
+    }
+    return 1;
+}
+
+#define IP_TEST(n, f) { n, f, 0, { NULL } }, { "ansible.utils." n, f, 0, { NULL } }
+const struct tpl_test tpl_tests_net[] = {
+    IP_TEST("ip", t_ip),
+    IP_TEST("ip_address", t_ip_address),
+    IP_TEST("ipv4", t_ipv4),
+    IP_TEST("ipv4_address", t_ipv4_address),
+    IP_TEST("ipv6", t_ipv6),
+    IP_TEST("ipv6_address", t_ipv6_address),
+    { "in_network", t_in_network, 0, { "!network" } },
+    { "ansible.utils.in_network", t_in_network, 0, { "!network" } },
+};
+const size_t tpl_ntests_net = GF_ARRAY_LEN(tpl_tests_net);

@@ -3539,6 +3539,9 @@ const struct tpl_test *tpl_find_test(const char *name)
     for (size_t i = 0; i < tpl_ntests; i++)
         if (strcmp(tpl_tests[i].name, name) == 0)
             return &tpl_tests[i];
+    for (size_t i = 0; i < tpl_ntests_net; i++)
+        if (strcmp(tpl_tests_net[i].name, name) == 0)
+            return &tpl_tests_net[i];
     return NULL;
 }
 

@@ -266,6 +266,8 @@ extern const size_t tpl_nfilters;
 /* filters-net.c: ansible.utils' IP filters, comment, random, urlsplit */
 extern const struct tpl_filter tpl_filters_net[];
 extern const size_t tpl_nfilters_net;
+extern const struct tpl_test tpl_tests_net[];
+extern const size_t tpl_ntests_net;
 extern const struct tpl_test tpl_tests[];
 extern const size_t tpl_ntests;
 

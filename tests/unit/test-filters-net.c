@@ -198,6 +198,25 @@ TEST(filters_net_as_ansible)
     ASSERT_EQ(run_cases(cases, GF_ARRAY_LEN(cases)), 0);
 }
 
+/* ansible.utils' IP tests; the answers ansible-core 2.14.18 gave */
+TEST(ip_tests_as_ansible)
+{
+    static const struct fcase c[] = {
+        { "['10.1.1.1' is ansible.utils.ipv4, '10.1.1.0/24' is ansible.utils.ipv4, 'fe80::1' is "
+          "ansible.utils.ipv4, 'fe80::1' is ansible.utils.ipv6, 'x' is ansible.utils.ip]",
+          "[true, true, false, true, false]" },
+        { "['10.1.1.0/24' is ansible.utils.ipv4_address, '10.1.1.1' is ansible.utils.ip_address, "
+          "'10.1.1.1/32' is ansible.utils.ipv4_address, '300.1.1.1' is ansible.utils.ipv4]",
+          "[false, true, false, false]" },
+        { "['10.1.1.5' is ansible.utils.in_network('10.1.1.0/24'), '10.1.2.5' is "
+          "ansible.utils.in_network('10.1.1.0/24'), '10.1.1.0/25' is "
+          "ansible.utils.in_network('10.1.1.0/24')]",
+          "[true, false, true]" },
+    };
+
+    ASSERT_EQ(run_cases(c, GF_ARRAY_LEN(c)), 0);
+}
+
 TEST(filters_net_errors)
 {
     static const struct fcase errs[] = {
