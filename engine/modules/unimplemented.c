@@ -569,7 +569,7 @@ const struct gf_module_params gf_modules_unimplemented_params[] = {
       "fact_path,gather_timeout" },
     { "user",
       "authorization,expires,hidden,local,login_class,move_home,non_unique,"
-      "password_lock,profile,role,seuser,skeleton,umask" },
+      "password_expire_warn,password_lock,profile,role,seuser,skeleton,umask" },
     { "group",
       "local,non_unique" },
     { "mount",
