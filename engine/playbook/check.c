@@ -240,6 +240,9 @@ static int check_vars(struct known *k, const struct gf_task *t, struct gf_error 
                             : gf_val_map_get(t->args, "_raw_params"), 0, err) ;
     if (!strcmp(t->module->name, "assert")) {
         const struct gf_val *that = gf_val_map_get(t->args, "that");
+        /* assert stops at the first false condition: "x is defined" guards
+         * the ones after it (kubespray: cluster_id is defined, then is ipv4) */
+        note_guards(&k->guarded, that);
         if (that && that->type == GF_VAL_LIST && (rc = check_conds(k, that, err)))
             return rc;
         if (that && that->type == GF_VAL_STR && (rc = check_string(k, that, 1, err)))

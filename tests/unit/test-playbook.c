@@ -239,8 +239,12 @@ TEST(check_undefined_and_guarded_variables)
         "      loop_control: { index_var: idx }\n      register: out\n"
         "    - debug: msg={{ out.results }}\n"
         "    - debug:\n        msg: \"{% for k in [1] %}{{ k }}{% endfor %}\"\n"
-        "    - command: echo {{ server }}\n      when: server is defined\n");
+        "    - command: echo {{ server }}\n      when: server is defined\n"
+        "    - assert:\n        that: [cid is defined, cid is ansible.utils.ipv4]\n");
     check_err("c/guarded.yml", NULL);
+    put("c/assert-unguarded.yml", "- hosts: all\n  tasks:\n"
+        "    - assert:\n        that: [cid is ansible.utils.ipv4]\n");
+    check_err("c/assert-unguarded.yml", "assert-unguarded.yml:4:16: undefined variable 'cid'");
     /* "is not defined" guards nothing */
     put("c/notguarded.yml", "- hosts: all\n  tasks:\n"
         "    - command: echo {{ server }}\n      when: server is not defined\n");
