@@ -94,7 +94,8 @@ static int is_known(const struct known *k, const char *name)
         return 1;
     if (t->role && (gf_val_map_get(t->role->defaults, name) || gf_val_map_get(t->role->vars,
                                                                                name) ||
-                    !strcmp(name, "role_path") || !strcmp(name, "role_name")))
+                    !strcmp(name, "role_path") || !strcmp(name, "role_name") ||
+                    !strcmp(name, "ansible_role_name")))
         return 1;
     return 0;
 }

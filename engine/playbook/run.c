@@ -76,6 +76,9 @@ static struct gf_val *vlookup(void *ctx, const char *name)
             return v->role_path ? v->role_path : (v->role_path = gf_val_str(t->role->path));
         if (!strcmp(name, "role_name"))
             return v->role_name ? v->role_name : (v->role_name = gf_val_str(t->role->short_name));
+        if (!strcmp(name, "ansible_role_name")) /* the full name (with its collection) */
+            return v->ansible_role_name ? v->ansible_role_name
+                                        : (v->ansible_role_name = gf_val_str(t->role->name));
     }
     return NULL;
 }
@@ -100,6 +103,7 @@ static void vnames(void *ctx, void (*fn)(const char *name, void *arg), void *arg
     if (t && t->role) {
         fn("role_path", arg);
         fn("role_name", arg);
+        fn("ansible_role_name", arg);
     }
     for (size_t i = 0; i < GF_ARRAY_LEN(maps); i++)
         for (size_t j = 0; maps[i] && maps[i]->type == GF_VAL_MAP && j < maps[i]->u.map.n; j++)
@@ -136,6 +140,7 @@ void vctx_release(struct vctx *v)
     gf_val_unref(v->regtmp);
     gf_val_unref(v->role_path);
     gf_val_unref(v->role_name);
+    gf_val_unref(v->ansible_role_name);
     gf_val_unref(v->search_path);
 }
 
