@@ -171,7 +171,6 @@ TEST(http_exchange_on_loopback)
     ASSERT(strstr(resp.url, "/new") != NULL);
     ASSERT_STREQ(val_str(resp.headers, "content-disposition"), "attachment; filename=\"f.txt\"");
     gf_http_resp_release(&resp);
-    gf_val_unref(h);
     waitpid(pid, &status, 0);
     ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
@@ -179,6 +178,7 @@ TEST(http_exchange_on_loopback)
     ASSERT_EQ(gf_http_request(&q, &resp), -1);
     ASSERT(resp.msg && strstr(resp.msg, "cannot connect"));
     gf_http_resp_release(&resp);
+    gf_val_unref(h); /* q.headers until here */
 }
 
 TEST(urlfetch_checksum_files)
