@@ -1074,6 +1074,24 @@ static int lk_items(struct lk *l)
     return 0;
 }
 
+/* community.general.flattened: lists within lists flattened at every
+ * depth */
+static void flatten_all(const struct gf_val *v, struct gf_val *out)
+{
+    if (v->type == GF_VAL_LIST) {
+        for (size_t i = 0; i < v->u.list.n; i++)
+            flatten_all(v->u.list.v[i], out);
+    } else {
+        gf_val_list_push(out, gf_val_ref((struct gf_val *)v));
+    }
+}
+
+static int lk_flattened(struct lk *l)
+{
+    flatten_all(l->terms, l->out);
+    return 0;
+}
+
 static int lk_list(struct lk *l)
 {
     for (size_t i = 0; i < l->terms->u.list.n; i++)
@@ -1615,11 +1633,13 @@ static const struct plugin {
     lk_fn fn;
     int any_opts;            /* reads no option: keywords are ignored, as by Ansible */
 } plugins[] = {
+    { "community.general.flattened", lk_flattened, 1 },
     { "dict", lk_dict, 1 },
     { "env", lk_env, 0 },
     { "file", lk_file, 0 },
     { "fileglob", lk_fileglob, 0 },
     { "first_found", lk_first_found, 0 },
+    { "flattened", lk_flattened, 1 },
     { "indexed_items", lk_indexed_items, 1 },
     { "items", lk_items, 1 },
     { "lines", lk_lines, 0 },

@@ -356,6 +356,10 @@ TEST(lookup_list_names)
     a = lkn("nested", "[[a, b], [1]]", NULL, 0, NULL);
     ASSERT_STREQ(a, "[[\"a\", 1], [\"b\", 1]]");
     free(a);
+    /* community.general.flattened: every depth, nulls kept (as Ansible 7) */
+    a = lkn("community.general.flattened", "[1, [2, [3, null]], [4, [5]]]", NULL, 0, NULL);
+    ASSERT_STREQ(a, "[1, 2, 3, null, 4, 5]");
+    free(a);
     a = lkn("together", "[[1, 2], [3]]", NULL, 0, NULL);
     ASSERT_STREQ(a, "[[1, 3], [2, null]]");
     free(a);
