@@ -141,6 +141,11 @@ static const char script_hw[] =
     "    [ -L \"$d/driver\" ] && r=$(readlink \"$d/driver\"); m=\n"
     "    command -v lspci >/dev/null 2>&1 && m=$(lspci -mm -s \"${d##*/}\" 2>/dev/null)\n"
     "    echo \"${d##*/}|$c|$v|$i|${r##*/}|$m\";; esac; done\n"
+    "s mounts; cat /proc/self/mounts 2>/dev/null\n"
+    "s binds; findmnt -lnu -o TARGET,SOURCE 2>/dev/null\n"
+    "s statfs; awk '{ print $2 }' /proc/self/mounts 2>/dev/null | while read -r m; do\n"
+    "  m=$(printf '%b' \"$(printf %s \"$m\" | sed 's/\\\\\\([0-7]\\{3\\}\\)/\\\\0\\1/g')\")\n"
+    "  printf '%s|' \"$m\"; stat -f -c '%S %s %b %f %a %c %d' \"$m\" 2>/dev/null || echo; done\n"
     "s nvver; head -n 1 /proc/driver/nvidia/version 2>/dev/null\n"
     "s nvsmi; command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=pci.bus_id,name,"
     "driver_version,memory.total,uuid --format=csv,noheader,nounits 2>/dev/null\n";
@@ -752,6 +757,108 @@ static void parse_memory(struct sections *sc, struct gf_val *facts)
     gf_val_map_set(mb, "nocache", nc);
     gf_val_map_set(mb, "swap", sw);
     fact(facts, "memory_mb", mb);
+}
+
+/* "\040" in /proc/self/mounts fields: the octal escapes, as Ansible turns
+ * them back. In place. */
+static void unescape_octal(char *s)
+{
+    char *o = s;
+
+    for (; *s; s++) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7' &&
+            s[3] >= '0' && s[3] <= '7') {
+            *o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+            s += 3;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+}
+
+/* ansible_mounts as Ansible's Linux hardware facts make it: the entries of
+ * the mount table whose device is a path or a network share (device
+ * starts with / or \\, or holds ":/") and whose type is not "none", each
+ * with the sizes statvfs gives (stat -f on the node); a mount point listed
+ * twice keeps its first place and takes the last entry, as Ansible's dict
+ * of results does. uuid is "N/A" (Ansible asks lsblk, which nodes may lack). */
+static void parse_mounts(struct sections *sc, struct gf_val *facts)
+{
+    struct gf_val *list = gf_val_list(), *sizes = gf_val_map();
+    char *p = sect(sc, "statfs"), *l;
+
+    while ((l = next_line(&p))) {
+        char *bar = strrchr(l, '|');
+        if (bar == NULL)
+            continue;
+        *bar = '\0';
+        gf_val_map_set(sizes, l, gf_val_str(bar + 1));
+    }
+    /* bind mounts, as Ansible finds them: findmnt's SOURCE ends in "]" */
+    struct gf_val *binds = gf_val_map();
+    p = sect(sc, "binds");
+    while ((l = next_line(&p))) {
+        char *save = NULL, *target = strtok_r(l, " \t", &save), *src = strtok_r(NULL, " \t", &save);
+        if (target && src && src[strlen(src) - 1] == ']') {
+            unescape_octal(target);
+            gf_val_map_set(binds, target, gf_val_bool(1));
+        }
+    }
+    p = sect(sc, "mounts");
+    while ((l = next_line(&p))) {
+        char *f[4] = { 0 }, *save = NULL;
+        int n = 0;
+        for (char *t = strtok_r(l, " ", &save); t && n < 4; t = strtok_r(NULL, " ", &save))
+            f[n++] = t;
+        if (n < 4)
+            continue;
+        for (int i = 0; i < n; i++)
+            unescape_octal(f[i]);
+        if ((f[0][0] != '/' && f[0][0] != '\\' && !strstr(f[0], ":/")) ||
+            !strcmp(f[2], "none"))
+            continue;
+        struct gf_val *m = gf_val_map();
+        gf_val_map_set(m, "mount", gf_val_str(f[1]));
+        gf_val_map_set(m, "device", gf_val_str(f[0]));
+        gf_val_map_set(m, "fstype", gf_val_str(f[2]));
+        if (gf_val_map_get(binds, f[1]) && !strstr(f[3], "bind")) {
+            char *o = gf_xasprintf("%s,bind", f[3]);
+            gf_val_map_set(m, "options", gf_val_str(o));
+            free(o);
+        } else {
+            gf_val_map_set(m, "options", gf_val_str(f[3]));
+        }
+        const struct gf_val *sz = gf_val_map_get(sizes, f[1]);
+        unsigned long long frsize, bsize, blocks, bfree, bavail, files, ffree;
+        if (sz && sscanf(sz->u.str.s, "%llu %llu %llu %llu %llu %llu %llu", &frsize, &bsize,
+                         &blocks, &bfree, &bavail, &files, &ffree) == 7) {
+            gf_val_map_set(m, "size_total", gf_val_int((long long)(frsize * blocks)));
+            gf_val_map_set(m, "size_available", gf_val_int((long long)(frsize * bavail)));
+            gf_val_map_set(m, "block_size", gf_val_int((long long)bsize));
+            gf_val_map_set(m, "block_total", gf_val_int((long long)blocks));
+            gf_val_map_set(m, "block_available", gf_val_int((long long)bavail));
+            gf_val_map_set(m, "block_used", gf_val_int((long long)(blocks - bfree)));
+            gf_val_map_set(m, "inode_total", gf_val_int((long long)files));
+            gf_val_map_set(m, "inode_available", gf_val_int((long long)ffree));
+            gf_val_map_set(m, "inode_used", gf_val_int((long long)(files - ffree)));
+        }
+        gf_val_map_set(m, "uuid", gf_val_str("N/A"));
+        /* a mount point mounted again: its first place, the last entry */
+        size_t i = 0;
+        while (i < list->u.list.n &&
+               strcmp(gf_val_map_get(list->u.list.v[i], "mount")->u.str.s, f[1]) != 0)
+            i++;
+        if (i < list->u.list.n) {
+            gf_val_unref(list->u.list.v[i]);
+            list->u.list.v[i] = m;
+        } else {
+            gf_val_list_push(list, m);
+        }
+    }
+    gf_val_unref(sizes);
+    gf_val_unref(binds);
+    fact(facts, "mounts", list);
 }
 
 static const struct {
@@ -1387,6 +1494,7 @@ struct gf_val *gf_setup_parse(const char *out, unsigned subsets)
     if (subsets & GF_FACTS_HARDWARE) {
         parse_cpu(&sc, facts);
         parse_memory(&sc, facts);
+        parse_mounts(&sc, facts);
         parse_gpus(&sc, facts);
     }
     if (subsets & GF_FACTS_NETWORK)
