@@ -128,7 +128,12 @@ static const char script_min[] =
     "command -v initctl >/dev/null 2>&1 && [ -d /etc/init ] && echo upstart\n"
     "[ -e /sbin/openrc ] && echo openrc\n"
     "[ -L /sbin/init ] && echo \"init $(readlink /sbin/init)\"\n"
-    "[ -d /etc/init.d ] && echo sysvinit\n";
+    "[ -d /etc/init.d ] && echo sysvinit\n"
+    "s selinux; for l in /lib/*/libselinux.so.1 /usr/lib/*/libselinux.so.1 /lib64/libselinux.so.1 \\\n"
+    "  /usr/lib64/libselinux.so.1; do [ -e \"$l\" ] && { echo lib; break; }; done\n"
+    "[ -r /sys/fs/selinux/enforce ] && echo \"enforce $(cat /sys/fs/selinux/enforce)\" &&\n"
+    "  echo \"policyvers $(cat /sys/fs/selinux/policyvers 2>/dev/null)\" &&\n"
+    "  grep -E '^SELINUX(TYPE)?=' /etc/selinux/config 2>/dev/null\n";
 
 static const char script_hw[] =
     "s cpu; grep -E '^(processor|model name|Processor|vendor_id|cpu|Vendor|physical id|core id|"
@@ -667,6 +672,46 @@ static void parse_service_mgr(struct sections *sc, struct gf_val *facts)
 }
 
 /* ---- hardware ---- */
+
+/* selinux and selinux_python_present as Ansible's collector gives them: it
+ * loads libselinux.so.1 (through ctypes), so where that library is missing
+ * the status says so, whatever the kernel has. */
+static void parse_selinux(struct sections *sc, struct gf_val *facts)
+{
+    char *p = sect(sc, "selinux"), *l;
+    int python = 0, enforce = -1;
+    char policyvers[32] = "unknown", config[32] = "", type[64] = "";
+    struct gf_val *se = gf_val_map();
+
+    while ((l = next_line(&p))) {
+        if (!strcmp(l, "lib"))
+            python = 1;
+        else if (!strncmp(l, "enforce ", 8))
+            enforce = atoi(l + 8);
+        else if (!strncmp(l, "policyvers ", 11) && l[11])
+            snprintf(policyvers, sizeof policyvers, "%s", l + 11);
+        else if (!strncmp(l, "SELINUX=", 8))
+            snprintf(config, sizeof config, "%s", l + 8);
+        else if (!strncmp(l, "SELINUXTYPE=", 12))
+            snprintf(type, sizeof type, "%s", l + 12);
+    }
+    fact(facts, "selinux_python_present", gf_val_bool(python));
+    if (!python) {
+        gf_val_map_set(se, "status", gf_val_str("Missing selinux Python library"));
+    } else if (enforce < 0) {
+        gf_val_map_set(se, "status", gf_val_str("disabled"));
+    } else {
+        gf_val_map_set(se, "status", gf_val_str("enabled"));
+        char *end;
+        long pv = strtol(policyvers, &end, 10);
+        gf_val_map_set(se, "policyvers", *end || end == policyvers ? gf_val_str("unknown")
+                                                                   : gf_val_int(pv));
+        gf_val_map_set(se, "config_mode", gf_val_str(*config ? config : "unknown"));
+        gf_val_map_set(se, "mode", gf_val_str(enforce ? "enforcing" : "permissive"));
+        gf_val_map_set(se, "type", gf_val_str(*type ? type : "unknown"));
+    }
+    fact(facts, "selinux", se);
+}
 
 static void parse_cpu(struct sections *sc, struct gf_val *facts)
 {
@@ -1490,6 +1535,7 @@ struct gf_val *gf_setup_parse(const char *out, unsigned subsets)
         parse_dns(&sc, facts);
         parse_pkg_mgr(&sc, facts);
         parse_service_mgr(&sc, facts);
+        parse_selinux(&sc, facts);
     }
     if (subsets & GF_FACTS_HARDWARE) {
         parse_cpu(&sc, facts);
