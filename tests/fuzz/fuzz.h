@@ -16,4 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * and returns its path (static storage), for the loaders that read files. */
 const char *fuzz_file(const char *name, const uint8_t *data, size_t size);
 
+/* Loads data as an inventory file named name (its extension chooses
+ * nothing: the loader detects the format) and walks what it made: the
+ * --list JSON, the graph and a pattern. The harnesses for INI and YAML. */
+int fuzz_inventory(const char *name, const uint8_t *data, size_t size);
+
 #endif
