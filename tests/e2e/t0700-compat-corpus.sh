@@ -45,8 +45,7 @@ role:geerlingguy.swap|task "Manage swap file entry in fstab.": gpuforge fails, p
 
 test_begin "the compatibility harness, and the corpus items expected to match"
 if ! command -v ansible-playbook >/dev/null 2>&1; then
-    echo "# skipped: ansible-playbook is not installed (tests/deps.sh)"
-    test_done
+    test_skip_all "ansible-playbook is not installed (tests/deps.sh)"
 fi
 
 expect_code 1 'a playbook that differs under gpuforge: every kind of difference is reported' '

@@ -13,13 +13,11 @@ VMDIR=${GPUFORGE_LOCAL_VM_DIR:-/var/lib/gpuforge-vm}
 
 test_begin "cloud local-vm: one VM, a killed up, down"
 if [ "${GF_E2E_VM:-0}" != 1 ]; then
-    echo "# skipped: set GF_E2E_VM=1 (or run make e2e-vm) to boot a real VM"
-    test_done
+    test_skip_all "set GF_E2E_VM=1 (or run make e2e-vm) to boot a real VM"
 fi
 for t in qemu-system-x86_64 qemu-img cloud-localds jq; do
     if ! command -v "$t" >/dev/null 2>&1; then
-        echo "# skipped: no $t (make deps)"
-        test_done
+        test_skip_all "no $t (make deps)"
     fi
 done
 export GPUFORGE_CLOUD_PLUGIN_PATH="${PLUGIN%/*}"
