@@ -7,6 +7,9 @@
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make lint            shellcheck and dash -n over the node-side scripts
 #   make deps            install the Debian/Ubuntu build and test packages
+#   make man             build/gpuforge.1, from the binary's own --help
+#   make install         PREFIX=/usr/local DESTDIR=: binary, man page, completion,
+#                        the shipped roles, playbooks and cloud plugins
 #   make SANITIZE=address,undefined   build with sanitizers
 #   make WERROR=1        warnings are errors (CI)
 
@@ -42,7 +45,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all clean test unit e2e e2e-vm demo deps check bench lint fuzz docs
+.PHONY: all clean test unit e2e e2e-vm demo deps check bench lint fuzz docs man install
 all: gpuforge
 
 gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
@@ -82,6 +85,8 @@ $(B)/fuzz-replay-%: $(B)/tests/fuzz/fuzz-%.o $(B)/tests/fuzz/fuzz-lib.o $(B)/tes
 unit: $(B)/unit-tests $(B)/gpuforge $(FUZZ_REPLAY)
 	GF_GPUFORGE=$(B)/gpuforge ./$(B)/unit-tests
 	tests/docs.sh --check $(B)/gpuforge
+	tests/completion.sh $(B)/gpuforge
+	tests/install.sh $(B)/gpuforge
 	@for n in $(FUZZ_NAMES); do \
 	    printf 'fuzz cases %-15s ' $$n; \
 	    ./$(B)/fuzz-replay-$$n tests/fuzz/cases/$$n || exit 1; \
@@ -112,15 +117,42 @@ demo: gpuforge
 deps:
 	tests/deps.sh
 
+# the manual page, from the binary's own help (engine/cli/mkman)
+man: $(B)/gpuforge.1
+$(B)/gpuforge.1: $(B)/gpuforge engine/cli/mkman
+	engine/cli/mkman $(B)/gpuforge > $@.tmp && mv $@.tmp $@
+
+# gpuforge finds the roles and playbooks in PREFIX/share/gpuforge and the
+# cloud plugins in PREFIX/lib/gpuforge/cloud, beside PREFIX/bin
+PREFIX ?= /usr/local
+DESTDIR ?=
+SHARE_DIRS := roles playbooks inventory-examples artifacts
+install: $(B)/gpuforge $(B)/gpuforge.1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/gpuforge $(DESTDIR)$(PREFIX)/lib/gpuforge/cloud
+	install -m 755 $(B)/gpuforge $(DESTDIR)$(PREFIX)/bin/gpuforge
+	install -m 644 $(B)/gpuforge.1 $(DESTDIR)$(PREFIX)/share/man/man1/gpuforge.1
+	install -m 644 engine/cli/gpuforge.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gpuforge
+	install -m 755 engine/cloud/plugins/gpuforge-cloud-* $(DESTDIR)$(PREFIX)/lib/gpuforge/cloud/
+	for d in $(SHARE_DIRS); do \
+	    rm -rf $(DESTDIR)$(PREFIX)/share/gpuforge/$$d && \
+	    cp -R $$d $(DESTDIR)$(PREFIX)/share/gpuforge/$$d || exit 1; \
+	done
+	rm -rf $(DESTDIR)$(PREFIX)/share/gpuforge/artifacts/out
+
 # shellcheck and dash -n over the node-side scripts
 # node-side scripts of the side-by-side harness (tests/compat)
 COMPAT_SH := tests/compat/state.sh $(sort $(wildcard tests/compat/seed/*.sh))
 LINT_SH := $(NODESH_SRC) engine/modules/sh/embed tests/docs.sh tests/fuzz/run $(COMPAT_SH) \
-           engine/cloud/plugins/gpuforge-cloud-local-vm tests/cloud/gpuforge-cloud-fake
+           engine/cloud/plugins/gpuforge-cloud-local-vm tests/cloud/gpuforge-cloud-fake \
+           engine/cli/mkman tests/install.sh $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
 lint:
 	shellcheck -s sh $(LINT_SH)
 	for f in $(NODESH_SRC) $(COMPAT_SH); do dash -n "$$f" || exit 1; done
 	shellcheck tests/compat/compat
+	shellcheck -x tests/completion.sh engine/cli/gpuforge.bash
 
 bench: gpuforge
 	QUICK=$(QUICK) tests/bench/bench.sh
