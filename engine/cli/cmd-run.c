@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../playbook/playbook.h"
+#include "../playbook/report.h"
 #include "common.h"
 
 #define RUN_USAGE \
@@ -43,6 +44,7 @@
     "      --step              confirm each task on the terminal\n" \
     "      --retry-file FILE   write the failed and unreachable hosts to FILE\n" \
     "      --json              one JSON event per line instead of text\n" \
+    "      --report FILE.html  write a self-contained HTML report of the run\n" \
     "  -v, --verbose           more output (-v results, -vvv connection details)\n" \
     "\n" \
     "exit: 0 all ok, 2 a task failed on a host, 3 a host unreachable or refused,\n" \
@@ -56,6 +58,7 @@ enum {
     OPT_START_AT,
     OPT_STEP,
     OPT_RETRY,
+    OPT_REPORT,
 };
 
 static const struct option run_opts[] = {
@@ -70,6 +73,7 @@ static const struct option run_opts[] = {
     { "start-at-task", required_argument, NULL, OPT_START_AT },
     { "step", no_argument, NULL, OPT_STEP },
     { "retry-file", required_argument, NULL, OPT_RETRY },
+    { "report", required_argument, NULL, OPT_REPORT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -77,6 +81,7 @@ static struct {
     struct gf_run_opts ro;
     struct gf_vec extra;  /* const char *: -e arguments in order */
     int syntax;
+    const char *report;   /* --report FILE */
 } st;
 
 static void add_tags(struct gf_vec *v, const char *s)
@@ -107,6 +112,7 @@ static int run_extra(struct gf_cli *c, int o, const char *arg)
     case OPT_START_AT: st.ro.start_at_task = arg; break;
     case OPT_STEP: st.ro.step = 1; break;
     case OPT_RETRY: st.ro.retry_file = arg; break;
+    case OPT_REPORT: st.report = arg; break;
     }
     return 0;
 }
@@ -163,6 +169,44 @@ static char *retry_file(const struct gf_ansiblecfg *cfg, const struct gf_playboo
     const char *dir = cfg->set[GF_CFG_RETRY_FILES_SAVE_PATH].text;
     return gf_xasprintf("%s/%.*s.retry", dir ? dir : pb->dir,
                         (int)(dot && dot != base ? (size_t)(dot - base) : strlen(base)), base);
+}
+
+/* The command line as the report shows it: extra vars may carry secrets
+ * (a token given with -e), so their values are left out. */
+static char *shown_cmdline(const struct gf_cmd *cmd, int argc, char **argv)
+{
+    struct gf_buf b = GF_BUF_INIT;
+
+    gf_buf_addf(&b, "gpuforge %s", cmd->name);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-e") || !strcmp(a, "--extra-vars")) {
+            gf_buf_addf(&b, " %s (hidden)", a);
+            i++;
+        } else if (!strncmp(a, "-e", 2) || !strncmp(a, "--extra-vars=", 13)) {
+            gf_buf_adds(&b, a[1] == 'e' ? " -e(hidden)" : " --extra-vars=(hidden)");
+        } else if (*a && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                       "0123456789_./=:,@%+-") == strlen(a)) {
+            gf_buf_addf(&b, " %s", a);
+        } else {
+            gf_buf_addc(&b, ' ');
+            gf_sh_quote(&b, a);
+        }
+    }
+    return gf_buf_detach(&b, NULL);
+}
+
+/* --report: the run's report, written whatever the outcome */
+static void write_report(const struct gf_cmd *cmd, int argc, char **argv, int rc)
+{
+    struct gf_error err = GF_ERROR_INIT;
+    char *line = shown_cmdline(cmd, argc, argv);
+
+    if (gf_report_write(st.ro.report, st.report, line, rc, &err) < 0) {
+        gf_error_print(&err);
+        gf_error_clear(&err);
+    }
+    free(line);
 }
 
 int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book)
@@ -238,6 +282,8 @@ int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book
     st.ro.extra_vars = extra;
     st.ro.limit = c.limit;
     st.ro.json = c.json;
+    if (st.report)
+        st.ro.report = gf_report_new();
     st.ro.gathering = c.cfg.gathering == GF_GATHER_EXPLICIT ? 1
                       : c.cfg.gathering == GF_GATHER_SMART ? 2 : 0;
     for (size_t i = 0; i < books.n; i++) {
@@ -250,7 +296,10 @@ int gf_cli_run(const struct gf_cmd *cmd, int argc, char **argv, const char *book
         if (r == GF_EXIT_UNREACHABLE || (r && rc != GF_EXIT_UNREACHABLE))
             rc = r;
     }
+    if (st.ro.report)
+        write_report(cmd, argc, argv, rc);
 out:
+    gf_report_free(st.ro.report);
     for (size_t i = 0; i < books.n; i++)
         gf_playbook_free(books.v[i]);
     gf_vec_release(&books, NULL);

@@ -1,6 +1,7 @@
 /* output.c - what a run prints: Ansible's default output (banners, one line
  * per host and result, "...ignoring", diffs, the PLAY RECAP) with the same
- * text and spacing, or with --json one JSON event per line. Lines are
+ * text and spacing, or with --json one JSON event per line (docs/events.md),
+ * and with --report the same events to the report as well. Lines are
  * written whole (gf_out_write), so results of hosts never interleave. */
 #include <pthread.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report.h"
 #include "run-priv.h"
 
 #define CENSORED "the output has been hidden due to the fact that 'no_log: true' was " \
@@ -81,14 +83,31 @@ static void write_result(struct run *r, const struct gf_task *t, struct hstate *
     pthread_mutex_unlock(&banner_lock);
 }
 
-static void event(struct gf_val *e)
+/* Whether events are made: for --json, for --report, or both. */
+static int evented(const struct run *r)
 {
-    struct gf_buf b = GF_BUF_INIT;
+    return r->o->json || r->o->report;
+}
 
-    gf_json_dump(e, -1, GF_JSON_COMPACT, &b);
-    gf_buf_addc(&b, '\n');
-    gf_out_write(b.buf, b.len);
-    gf_buf_release(&b);
+long long out_time_ms(const struct run *r)
+{
+    return r->o->report ? gf_report_ms(r->o->report) : (long long)(gf_now_ms() - r->t0);
+}
+
+/* Sends event e (consumed) to the JSON stream and the report, stamped with
+ * the time since the run began (docs/events.md). */
+static void event(struct run *r, struct gf_val *e)
+{
+    gf_val_map_set(e, "time_ms", gf_val_int(out_time_ms(r)));
+    if (r->o->report)
+        gf_report_add(r->o->report, e);
+    if (r->o->json) {
+        struct gf_buf b = GF_BUF_INIT;
+        gf_json_dump(e, -1, GF_JSON_COMPACT, &b);
+        gf_buf_addc(&b, '\n');
+        gf_out_write(b.buf, b.len);
+        gf_buf_release(&b);
+    }
     gf_val_unref(e);
 }
 
@@ -109,13 +128,14 @@ static void message(struct run *r, const char *ev, int warn, const char *fmt, va
     struct gf_buf b = GF_BUF_INIT;
 
     gf_buf_vaddf(&b, fmt, ap);
-    if (r->o->json) {
+    if (evented(r)) {
         struct gf_val *e = ev_new(ev);
         gf_val_map_set(e, "msg", gf_val_strn(b.buf, b.len));
-        event(e);
-    } else if (warn) {
+        event(r, e);
+    }
+    if (!r->o->json && warn) {
         fprintf(stderr, "[WARNING]: %s\n", b.buf);
-    } else {
+    } else if (!r->o->json) {
         gf_buf_addc(&b, '\n');
         gf_out_write(b.buf, b.len);
     }
@@ -142,12 +162,14 @@ void out_warn(struct run *r, const char *fmt, ...)
 
 void out_play(struct run *r, const char *name)
 {
-    if (r->o->json) {
+    if (evented(r)) {
         struct gf_val *e = ev_new("play_start");
         gf_val_map_set(e, "play", gf_val_str(name));
-        event(e);
-        return;
+        gf_val_map_set(e, "events_version", gf_val_int(1));
+        event(r, e);
     }
+    if (r->o->json)
+        return;
     char *m = gf_xasprintf("PLAY [%s]", name);
     banner(m);
     free(m);
@@ -183,14 +205,15 @@ void out_task(struct run *r, const struct gf_task *t, const char *kind, struct h
 {
     char *name = task_display_name(r, t, h);
 
-    if (r->o->json) {
+    if (evented(r)) {
         struct gf_val *e = ev_new(strcmp(kind, "TASK") ? "handler_start" : "task_start");
         gf_val_map_set(e, "task", gf_val_str(name));
         gf_val_map_set(e, "action", gf_val_str(t->action ? t->action : "meta"));
         gf_val_map_set(e, "file", gf_val_str(t->file));
         gf_val_map_set(e, "line", gf_val_int(t->line));
-        event(e);
-    } else {
+        event(r, e);
+    }
+    if (!r->o->json) {
         pthread_mutex_lock(&banner_lock);
         if (!r->play->strategy_free || last_banner != t) {
             char *m = gf_xasprintf("%s [%s]", kind, name);
@@ -286,21 +309,25 @@ static const char *status_word(const struct outcome *o)
     return o->changed ? "changed" : "ok";
 }
 
-static void json_result(const char *ev, struct hstate *h, const struct gf_task *t,
-                        const char *status, const char *delegated, const struct gf_val *res,
-                        const struct gf_val *label)
+static void json_result(struct run *r, const char *ev, struct hstate *h,
+                        const struct gf_task *t, const char *status, const char *delegated,
+                        const struct gf_val *res, const struct gf_val *label)
 {
     struct gf_val *e = ev_new(ev);
 
     gf_val_map_set(e, "host", gf_val_str(h->host->name));
     gf_val_map_set(e, "task", gf_val_str(t->name ? t->name : t->action ? t->action : "meta"));
+    gf_val_map_set(e, "file", gf_val_str(t->file));
+    gf_val_map_set(e, "line", gf_val_int(t->line));
+    if (!strcmp(ev, "runner_result"))
+        gf_val_map_set(e, "start_ms", gf_val_int(h->task_start_ms));
     gf_val_map_set(e, "status", gf_val_str(status));
     if (delegated)
         gf_val_map_set(e, "delegated_to", gf_val_str(delegated));
     if (label)
         gf_val_map_set(e, "item", gf_val_ref((struct gf_val *)label));
     gf_val_map_set(e, "result", clean(t, res));
-    event(e);
+    event(r, e);
 }
 
 void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
@@ -308,10 +335,10 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
 {
     struct gf_buf b = GF_BUF_INIT;
 
-    if (r->o->json) {
-        json_result("runner_result", h, t, status_word(o), o->delegated, o->result, NULL);
+    if (evented(r))
+        json_result(r, "runner_result", h, t, status_word(o), o->delegated, o->result, NULL);
+    if (r->o->json)
         return;
-    }
     if (o->looped && o->status != GF_ST_UNREACHABLE) {
         if (o->ignored) {
             gf_buf_adds(&b, "...ignoring\n");
@@ -352,12 +379,14 @@ void out_item(struct run *r, struct hstate *h, const struct gf_task *t, const ch
         gf_buf_adds(&lb, "None");
     else
         gf_val_to_text(label, &lb);
-    if (r->o->json) {
+    if (evented(r)) {
         const char *s = st == GF_ST_UNREACHABLE ? "unreachable" : st == GF_ST_FAILED
                         ? "failed" : skipped ? "skipped" : changed ? "changed" : "ok";
         struct gf_val *l = gf_val_strn(lb.buf, lb.len);
-        json_result("runner_item_result", h, t, s, delegated, ir, l);
+        json_result(r, "runner_item_result", h, t, s, delegated, ir, l);
         gf_val_unref(l);
+    }
+    if (r->o->json) {
         gf_buf_release(&lb);
         return;
     }
@@ -394,13 +423,16 @@ void out_retry(struct run *r, struct hstate *h, const struct gf_task *t, int att
 {
     char *name = task_display_name(r, t, NULL);
 
-    if (r->o->json) {
+    if (evented(r)) {
         struct gf_val *e = ev_new("retry");
         gf_val_map_set(e, "host", gf_val_str(h->host->name));
         gf_val_map_set(e, "task", gf_val_str(name));
+        gf_val_map_set(e, "file", gf_val_str(t->file));
+        gf_val_map_set(e, "line", gf_val_int(t->line));
         gf_val_map_set(e, "retries_left", gf_val_int(max - attempt + 1));
-        event(e);
-    } else {
+        event(r, e);
+    }
+    if (!r->o->json) {
         struct gf_buf b = GF_BUF_INIT;
         gf_buf_addf(&b, "FAILED - RETRYING: [%s]: %s (%d retries left).\n", h->host->name,
                     name, max - attempt + 1);
@@ -419,7 +451,7 @@ void out_included(struct run *r, const struct gf_task *t, const char *file,
         gf_buf_adds(&lb, "(censored due to no_log)");
     else if (label)
         gf_val_to_text(label, &lb);
-    if (r->o->json) {
+    if (evented(r)) {
         struct gf_val *e = ev_new("included");
         struct gf_val *l = gf_val_list();
         for (size_t i = 0; i < hosts->n; i++)
@@ -428,8 +460,10 @@ void out_included(struct run *r, const struct gf_task *t, const char *file,
         gf_val_map_set(e, "hosts", l);
         if (label)
             gf_val_map_set(e, "item", gf_val_strn(lb.buf ? lb.buf : "", lb.len));
+        event(r, e);
+    }
+    if (r->o->json) {
         gf_buf_release(&lb);
-        event(e);
         return;
     }
     gf_buf_addf(&b, "included: %s for ", file);
@@ -445,13 +479,15 @@ void out_included(struct run *r, const struct gf_task *t, const char *file,
 
 void out_skip_host(struct run *r, struct hstate *h, const struct gf_task *t)
 {
-    if (r->o->json) {
+    if (evented(r)) {
         struct gf_val *res = gf_val_map();
         gf_val_map_set(res, "skipped", gf_val_bool(1));
-        json_result("runner_result", h, t, "skipped", NULL, res, NULL);
+        h->task_start_ms = out_time_ms(r);
+        json_result(r, "runner_result", h, t, "skipped", NULL, res, NULL);
         gf_val_unref(res);
-        return;
     }
+    if (r->o->json)
+        return;
     struct gf_buf b = GF_BUF_INIT;
     gf_buf_addf(&b, "skipping: [%s]\n", h->host->name);
     write_result(r, t, h, &b);
@@ -474,7 +510,7 @@ void out_recap(struct run *r)
             gf_vec_push(&hosts, &r->hs[i]);
     if (hosts.n)
         qsort(hosts.v, hosts.n, sizeof(void *), by_name);
-    if (r->o->json) {
+    if (evented(r)) {
         struct gf_val *e = ev_new("stats"), *m = gf_val_map();
         for (size_t i = 0; i < hosts.n; i++) {
             struct hstate *h = hosts.v[i];
@@ -489,7 +525,10 @@ void out_recap(struct run *r)
             gf_val_map_set(m, h->host->name, s);
         }
         gf_val_map_set(e, "hosts", m);
-        event(e);
+        gf_val_map_set(e, "events_version", gf_val_int(1));
+        event(r, e);
+    }
+    if (r->o->json) {
         gf_vec_release(&hosts, NULL);
         return;
     }

@@ -1085,6 +1085,7 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
     int rc = 0;
 
     r.o = opts;
+    r.t0 = gf_now_ms();
     r.pb = pb;
     r.inv = inv;
     r.nhs = inv->order.n;

@@ -192,6 +192,8 @@ int gf_playbook_load_include(struct gf_playbook *pb, struct gf_play *play,
 int gf_playbook_check(struct gf_playbook *pb, struct gf_inventory *inv,
                       const struct gf_val *extra_vars, struct gf_error *err);
 
+struct gf_report;
+
 struct gf_run_opts {
     struct gf_exec_opts *exec;
     struct gf_val *extra_vars;   /* map or NULL */
@@ -203,6 +205,7 @@ struct gf_run_opts {
     int step;
     int json;                    /* one JSON event per line instead of text */
     const char *retry_file;      /* write failed/unreachable hosts here, or NULL */
+    struct gf_report *report;    /* --report: keep every event here too, or NULL */
     int gathering;               /* ansible.cfg's gathering: 0 implicit, 1 explicit, 2 smart */
 };
 

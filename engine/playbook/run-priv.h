@@ -54,6 +54,7 @@ struct hstate {
     struct stats st;
     struct gf_vec notified;      /* struct gf_task *: handlers to run */
     struct outcome out;          /* the current task's */
+    long long task_start_ms;     /* when the current task began on it (event time) */
 };
 
 /* What every host's thread shares under the free strategy (one per run). */
@@ -81,6 +82,7 @@ struct run {
     const struct gf_task *facts_task; /* the batch's fact gathering, or NULL */
     struct gf_vec batch;         /* struct hstate *: the current batch */
     size_t batch_failed_base;
+    int64_t t0;                  /* when the run began (gf_now_ms), for event times */
 };
 
 /* A host and task's variable scope (run.c). */
@@ -125,6 +127,8 @@ int run_when(struct run *r, struct hstate *h, const struct gf_task *t, int *ok,
 /* output.c */
 void out_play(struct run *r, const char *name);
 void out_task(struct run *r, const struct gf_task *t, const char *kind, struct hstate *h);
+/* Milliseconds since the run (or its report) began: the events' clock. */
+long long out_time_ms(const struct run *r);
 void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
                 const struct outcome *o);
 void out_item(struct run *r, struct hstate *h, const struct gf_task *t, const char *delegated,
