@@ -45,6 +45,7 @@
     "      --retry-file FILE   write the failed and unreachable hosts to FILE\n" \
     "      --json              one JSON event per line instead of text\n" \
     "      --report FILE.html  write a self-contained HTML report of the run\n" \
+    "      --no-progress       no live progress line (shown only on a terminal)\n" \
     "  -v, --verbose           more output (-v results, -vvv connection details)\n" \
     "\n" \
     "exit: 0 all ok, 2 a task failed on a host, 3 a host unreachable or refused,\n" \
@@ -59,6 +60,7 @@ enum {
     OPT_STEP,
     OPT_RETRY,
     OPT_REPORT,
+    OPT_NO_PROGRESS,
 };
 
 static const struct option run_opts[] = {
@@ -74,6 +76,7 @@ static const struct option run_opts[] = {
     { "step", no_argument, NULL, OPT_STEP },
     { "retry-file", required_argument, NULL, OPT_RETRY },
     { "report", required_argument, NULL, OPT_REPORT },
+    { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -113,6 +116,7 @@ static int run_extra(struct gf_cli *c, int o, const char *arg)
     case OPT_STEP: st.ro.step = 1; break;
     case OPT_RETRY: st.ro.retry_file = arg; break;
     case OPT_REPORT: st.report = arg; break;
+    case OPT_NO_PROGRESS: st.ro.no_progress = 1; break;
     }
     return 0;
 }

@@ -140,6 +140,13 @@ void gf_parallel(size_t n, int forks, gf_item_fn fn, void *ctx);
 /* Writes len bytes to stdout atomically with respect to other callers
  * (results of hosts never interleave). */
 void gf_out_write(const char *s, size_t len);
+/* A status line (progress) kept below everything gf_out_write writes: each
+ * write takes it away first and puts it back after, so it never mixes with
+ * a result. line NULL or "" removes it. Only for a terminal: the caller
+ * checks isatty and keeps line shorter than the terminal is wide. */
+void gf_out_status(const char *line);
+/* Writes len bytes to stderr, the status line taken away meanwhile. */
+void gf_err_write(const char *s, size_t len);
 
 /* One-time libssh initialisation (thread-safe). */
 void gf_ssh_global_init(void);

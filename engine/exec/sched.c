@@ -65,12 +65,49 @@ void gf_parallel(size_t n, int forks, gf_item_fn fn, void *ctx)
 }
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *status_line; /* shown below the output on a terminal, or NULL */
+
+/* "\r", then erase to the end of the line: takes the status line away */
+#define ERASE_LINE "\r\033[K"
 
 void gf_out_write(const char *s, size_t len)
 {
     pthread_mutex_lock(&out_lock);
+    if (status_line)
+        fputs(ERASE_LINE, stdout);
     fwrite(s, 1, len, stdout);
+    if (status_line)
+        fputs(status_line, stdout);
     fflush(stdout);
+    pthread_mutex_unlock(&out_lock);
+}
+
+void gf_out_status(const char *line)
+{
+    pthread_mutex_lock(&out_lock);
+    if (status_line)
+        fputs(ERASE_LINE, stdout);
+    free(status_line);
+    status_line = line && *line ? gf_xstrdup(line) : NULL;
+    if (status_line)
+        fputs(status_line, stdout);
+    fflush(stdout);
+    pthread_mutex_unlock(&out_lock);
+}
+
+void gf_err_write(const char *s, size_t len)
+{
+    pthread_mutex_lock(&out_lock);
+    if (status_line) {
+        fputs(ERASE_LINE, stdout);
+        fflush(stdout);
+    }
+    fwrite(s, 1, len, stderr);
+    fflush(stderr);
+    if (status_line) {
+        fputs(status_line, stdout);
+        fflush(stdout);
+    }
     pthread_mutex_unlock(&out_lock);
 }
 

@@ -2,6 +2,7 @@
  * controller. Waiting for a key press (a prompt without a duration) needs
  * a terminal gpuforge does not take over, so it is refused clearly. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -44,8 +45,11 @@ static int pause_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf
     long long secs = min ? gf_arg_int(args, "minutes", 0) * 60 : gf_arg_int(args, "seconds", 0);
     if (secs < 1)
         secs = 1;
-    if (prompt)
-        fprintf(stderr, "[pause] %s (pausing for %lld seconds)\n", prompt, secs);
+    if (prompt) {
+        char *m = gf_xasprintf("[pause] %s (pausing for %lld seconds)\n", prompt, secs);
+        gf_err_write(m, strlen(m)); /* below the progress line, never through it */
+        free(m);
+    }
     gf_val_map_set(res->data, "start", now_text());
     int64_t t0 = gf_now_ms();
     struct timespec ts = { (time_t)secs, 0 };

@@ -134,7 +134,9 @@ static void message(struct run *r, const char *ev, int warn, const char *fmt, va
         event(r, e);
     }
     if (!r->o->json && warn) {
-        fprintf(stderr, "[WARNING]: %s\n", b.buf);
+        char *w = gf_xasprintf("[WARNING]: %s\n", b.buf);
+        gf_err_write(w, strlen(w));
+        free(w);
     } else if (!r->o->json) {
         gf_buf_addc(&b, '\n');
         gf_out_write(b.buf, b.len);
@@ -205,6 +207,14 @@ void out_task(struct run *r, const struct gf_task *t, const char *kind, struct h
 {
     char *name = task_display_name(r, t, h);
 
+    if (r->progress) {
+        size_t n = 0;
+        for (size_t i = 0; i < r->batch.n; i++) {
+            const struct hstate *b = r->batch.v[i];
+            n += b->in_play && !b->failed && !b->unreachable && !b->ended;
+        }
+        progress_task(r, name, n);
+    }
     if (evented(r)) {
         struct gf_val *e = ev_new(strcmp(kind, "TASK") ? "handler_start" : "task_start");
         gf_val_map_set(e, "task", gf_val_str(name));
@@ -335,6 +345,7 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
 {
     struct gf_buf b = GF_BUF_INIT;
 
+    progress_host(r, h, o->status != GF_ST_OK && !o->ignored ? PROGRESS_FAILED : PROGRESS_DONE);
     if (evented(r))
         json_result(r, "runner_result", h, t, status_word(o), o->delegated, o->result, NULL);
     if (r->o->json)
@@ -479,6 +490,8 @@ void out_included(struct run *r, const struct gf_task *t, const char *file,
 
 void out_skip_host(struct run *r, struct hstate *h, const struct gf_task *t)
 {
+    progress_host(r, h, PROGRESS_RUNNING);
+    progress_host(r, h, PROGRESS_DONE);
     if (evented(r)) {
         struct gf_val *res = gf_val_map();
         gf_val_map_set(res, "skipped", gf_val_bool(1));

@@ -1119,8 +1119,10 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
         }
         gf_error_clear(&err);
     }
+    progress_start(&r);
     for (size_t p = 0; p < pb->plays.n && !r.abort; p++)
         run_play(&r, pb->plays.v[p]);
+    progress_stop(&r);
     if (r.abort) { /* as Ansible: an error between plays ends the run, no recap */
         rc = 4;    /* GF_EXIT_USAGE */
         gf_parallel(r.nhs, opts->exec->forks, close_worker, &r);

@@ -206,6 +206,7 @@ struct gf_run_opts {
     int json;                    /* one JSON event per line instead of text */
     const char *retry_file;      /* write failed/unreachable hosts here, or NULL */
     struct gf_report *report;    /* --report: keep every event here too, or NULL */
+    int no_progress;             /* --no-progress: no status line even on a terminal */
     int gathering;               /* ansible.cfg's gathering: 0 implicit, 1 explicit, 2 smart */
 };
 

@@ -83,6 +83,7 @@ struct run {
     struct gf_vec batch;         /* struct hstate *: the current batch */
     size_t batch_failed_base;
     int64_t t0;                  /* when the run began (gf_now_ms), for event times */
+    struct progress *progress;   /* the status line on a terminal, or NULL */
 };
 
 /* A host and task's variable scope (run.c). */
@@ -127,6 +128,15 @@ int run_when(struct run *r, struct hstate *h, const struct gf_task *t, int *ok,
 /* output.c */
 void out_play(struct run *r, const char *name);
 void out_task(struct run *r, const struct gf_task *t, const char *kind, struct hstate *h);
+/* Live progress on a terminal (progress.c): started and stopped around the
+ * plays; out_task announces each task, run_task_host each host's start and
+ * out_result its end. All no-ops when progress is off. */
+enum { PROGRESS_RUNNING, PROGRESS_DONE, PROGRESS_FAILED };
+int progress_wanted(const struct gf_run_opts *o);
+void progress_start(struct run *r);
+void progress_stop(struct run *r);
+void progress_task(struct run *r, const char *name, size_t hosts);
+void progress_host(struct run *r, const struct hstate *h, int state);
 /* Milliseconds since the run (or its report) began: the events' clock. */
 long long out_time_ms(const struct run *r);
 void out_result(struct run *r, struct hstate *h, const struct gf_task *t,

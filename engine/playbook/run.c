@@ -920,6 +920,7 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
     struct outcome *o = &h->out;
 
     h->task_start_ms = out_time_ms(r);
+    progress_host(r, h, PROGRESS_RUNNING);
     memset(o, 0, sizeof(*o));
     vctx_init(&v, r, h, t);
     if (t->delegate_to) {
