@@ -139,6 +139,7 @@ struct job {
 };
 
 static void relay_setup(struct gf_push *ps, struct gf_push_node *p, size_t k);
+static void set_moving(struct gf_push *ps, int phase);
 
 static void node_phase(size_t i, void *ctx)
 {
@@ -190,7 +191,11 @@ static void node_phase(size_t i, void *ctx)
         else
             gf_buf_adds(&b, "rm -f \"$P.sha\"; cat >>\"$P\" ||\n"
                             "  { echo \"GFERR writing $P failed (disk full?)\"; exit 1; }\n");
-        if (node_run(p, b.buf, ps->data + p->have, ps->size - p->have, 0, &r) == 0) {
+        atomic_store(&p->need, ps->size - p->have);
+        gf_session_count_input(p->s, &p->fed);
+        int ran = node_run(p, b.buf, ps->data + p->have, ps->size - p->have, 0, &r);
+        gf_session_count_input(p->s, NULL);
+        if (ran == 0) {
             p->sent += ps->size - p->have;
             if (p->how == NULL)
                 p->how = p->have ? "star, resumed" : "star";
@@ -298,7 +303,11 @@ void gf_push_phase(struct gf_push *ps, int ph)
 {
     struct job j = { ps, ph };
 
+    if (ph == GF_PUSH_STAR)
+        set_moving(ps, GF_PUSH_STAR);
     gf_parallel(ps->n, ps->exec->forks, node_phase, &j);
+    if (ph == GF_PUSH_STAR)
+        set_moving(ps, 0);
 }
 
 /* chain: one copy from the controller to the first node; the nodes relay. */
@@ -331,7 +340,12 @@ void gf_push_chain(struct gf_push *ps)
         gf_sh_assign(&b, "ID", ps->id);
         gf_buf_adds(&b, "sh \"$I/relay-$ID.sh\"\n");
         gf_result_init(&r, 65536);
+        gf_session_count_input(first->s, &first->fed);
+        set_moving(ps, GF_PUSH_CHAIN);
         gf_session_run(first->s, b.buf, ps->data, ps->size, 0, &r);
+        set_moving(ps, 0);
+        gf_session_count_input(first->s, NULL);
+        atomic_store(&first->fed, 0);
         if (r.status != GF_ST_UNREACHABLE)
             first->sent = ps->size;
         gf_result_release(&r);
@@ -369,6 +383,92 @@ void gf_push_begin(struct gf_push *ps, const char *dest)
         sprintf(ps->id + 2 * i, "%02x", rnd[i]);
     ps->dest = dest;
     ps->in = gf_xasprintf("%s/.incoming", dest);
+    pthread_mutex_init(&ps->lock, NULL);
+}
+
+static void set_moving(struct gf_push *ps, int phase)
+{
+    pthread_mutex_lock(&ps->lock);
+    ps->moving = phase;
+    ps->moving_since = gf_now_ms();
+    pthread_mutex_unlock(&ps->lock);
+}
+
+static void mib(struct gf_buf *b, uint64_t n)
+{
+    gf_buf_addf(b, "%.1f", (double)n / 1048576.0);
+}
+
+static void rate_eta(struct gf_buf *b, uint64_t done, uint64_t total, int64_t ms)
+{
+    double rate = ms > 0 ? (double)done * 1000.0 / (double)ms : 0;
+
+    gf_buf_addf(b, ", %.1f MiB/s", rate / 1048576.0);
+    if (rate > 0 && total > done)
+        gf_buf_addf(b, ", ETA %.0f s", (double)(total - done) / rate);
+}
+
+void gf_push_progress(struct gf_push *ps, struct gf_buf *line)
+{
+    static int64_t last_poll;
+
+    pthread_mutex_lock(&ps->lock);
+    int64_t ms = gf_now_ms() - ps->moving_since;
+    if (ps->moving == GF_PUSH_STAR) {
+        uint64_t done = 0, total = 0;
+        for (size_t i = 0; i < ps->n; i++) {
+            done += atomic_load(&ps->nodes[i].fed);
+            total += atomic_load(&ps->nodes[i].need);
+        }
+        gf_buf_adds(line, "  star: ");
+        mib(line, done);
+        gf_buf_adds(line, "/");
+        mib(line, total);
+        gf_buf_addf(line, " MiB %d%%", total ? (int)(100 * done / total) : 100);
+        rate_eta(line, done, total, ms);
+        for (size_t i = 0; i < ps->n; i++) {
+            uint64_t need = atomic_load(&ps->nodes[i].need);
+            if (need)
+                gf_buf_addf(line, " | %s %d%%", ps->nodes[i].t->name,
+                            (int)(100 * atomic_load(&ps->nodes[i].fed) / need));
+        }
+    } else if (ps->moving == GF_PUSH_CHAIN && ps->chain.n) {
+        struct gf_push_node *first = ps->chain.v[0];
+        uint64_t done = atomic_load(&first->fed);
+        if (gf_now_ms() - last_poll >= 1000) { /* the nodes behind the first */
+            last_poll = gf_now_ms();
+            for (size_t k = 1; k < ps->chain.n; k++) {
+                struct gf_push_node *p = ps->chain.v[k];
+                struct gf_buf b = GF_BUF_INIT;
+                struct gf_result r;
+                vars(ps, &b);
+                gf_buf_adds(&b, "s=0; [ -f \"$P\" ] && s=$(stat -c %s \"$P\"); echo \"GFSIZE $s\"\n");
+                gf_result_init(&r, 4096);
+                if (gf_session_run(p->s, b.buf, NULL, 0, 0, &r) == 0) {
+                    const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE ");
+                    p->front = sz ? strtoull(sz, NULL, 10) : 0;
+                }
+                gf_result_release(&r);
+                gf_buf_release(&b);
+            }
+        }
+        /* the front: the last node that has begun to receive */
+        size_t front = 0;
+        for (size_t k = 1; k < ps->chain.n; k++)
+            if (((struct gf_push_node *)ps->chain.v[k])->front > 0)
+                front = k;
+        struct gf_push_node *fp = ps->chain.v[front];
+        gf_buf_addf(line, "  chain: front at %s (%zu/%zu), ", fp->t->name, front + 1,
+                    ps->chain.n);
+        mib(line, front ? fp->front : done);
+        gf_buf_adds(line, "/");
+        mib(line, ps->size);
+        gf_buf_adds(line, " MiB there; ");
+        mib(line, done);
+        gf_buf_addf(line, " MiB into %s", first->t->name);
+        rate_eta(line, done, ps->size, ms);
+    }
+    pthread_mutex_unlock(&ps->lock);
 }
 
 void gf_push_refuse_downgrades(struct gf_push *ps, const char *hint)

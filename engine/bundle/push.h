@@ -20,6 +20,9 @@ struct gf_push_node {
     uint64_t have;         /* bytes of the partial file before sending */
     uint64_t sent;         /* bytes the controller sent to it */
     const char *how;       /* how the bytes came */
+    _Atomic uint64_t fed;  /* bytes sent so far in this phase (progress) */
+    _Atomic uint64_t need; /* bytes this phase sends it (progress) */
+    uint64_t front;        /* its file's size, polled during the chain */
 };
 
 struct gf_push {
@@ -37,6 +40,12 @@ struct gf_push {
     const char *dest;      /* where bundles live on the nodes */
     int look_only;         /* --check: the prepare phase only looks */
     volatile int chain_broken;  /* a relay could not be set up: no chain */
+    /* progress: the phase that moves bytes (GF_PUSH_STAR, GF_PUSH_CHAIN or
+     * 0), changed and read under lock, which the poller holds while it
+     * uses the chain nodes' sessions */
+    pthread_mutex_t lock;
+    int moving;
+    int64_t moving_since;
 };
 
 /* The phases, each run on every node in parallel by gf_push_phase. */
@@ -47,6 +56,7 @@ enum {
     GF_PUSH_ACTIVATE,    /* check the sha256, unpack, switch `current` */
     GF_PUSH_RELAY_SETUP,
     GF_PUSH_RELAY_CLEAN,
+    GF_PUSH_CHAIN,       /* (progress only) the relay is moving the bytes */
 };
 
 /* Records why p failed (the first reason counts). */
@@ -63,6 +73,12 @@ int gf_push_hash(const char *data, size_t len, char *hex);
  * first), maps the file and hashes it. Returns 0, or -1 with err set. */
 int gf_push_load(const char *path, const char *pubkey, struct gf_bundle_manifest **m,
                  void **map, size_t *size, char *sum, struct gf_error *err);
+/* The progress line of a push in flight (bytes, rate, ETA in all and per
+ * node; for a chain, how far down it the bytes have got), or "" while no
+ * bytes move. For a chain it asks the nodes behind the first for their
+ * file's size, at most once a second. Safe to call from another thread
+ * than the one pushing. */
+void gf_push_progress(struct gf_push *ps, struct gf_buf *line);
 /* A fresh push id, dest and its incoming directory. */
 void gf_push_begin(struct gf_push *ps, const char *dest);
 /* Fails the usable nodes whose current version is newer than the bundle's,

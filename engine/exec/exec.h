@@ -8,6 +8,7 @@
 #define GF_EXEC_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "../core/core.h"
 
@@ -126,6 +127,11 @@ int gf_session_run(struct gf_session *s, const char *cmd, const char *input, siz
 int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
                       size_t input_len, const char *become_user, int become,
                       struct gf_result *r);
+
+/* Counts the stdin bytes later commands on s feed into *counter (added as
+ * they go out), so another thread can show a transfer's progress; NULL
+ * stops counting. */
+void gf_session_count_input(struct gf_session *s, _Atomic uint64_t *counter);
 
 /* Appends a POSIX-shell single-quoted form of s to b. */
 void gf_sh_quote(struct gf_buf *b, const char *s);

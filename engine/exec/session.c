@@ -46,6 +46,7 @@ struct gf_session {
     pthread_t pump;
     int pump_started;
     volatile int stop;
+    _Atomic uint64_t *in_count; /* stdin bytes fed, for progress; or NULL */
 };
 
 static pthread_once_t ssh_once = PTHREAD_ONCE_INIT;
@@ -749,7 +750,7 @@ static void random_hex(char *out, size_t nbytes)
  * adjustments, and a close from a command that exited without reading all
  * its input). Returns 0, 1 when the remote closed the channel first, or -1
  * on a broken connection. */
-static int write_all(ssh_channel ch, const char *data, size_t len)
+static int write_all(ssh_channel ch, const char *data, size_t len, _Atomic uint64_t *count)
 {
     while (len > 0) {
         if (ssh_channel_is_closed(ch))
@@ -768,8 +769,15 @@ static int write_all(ssh_channel ch, const char *data, size_t len)
             return ssh_is_connected(ssh_channel_get_session(ch)) ? 1 : -1;
         data += w;
         len -= (size_t)w;
+        if (count)
+            atomic_fetch_add(count, (uint64_t)w);
     }
     return 0;
+}
+
+void gf_session_count_input(struct gf_session *s, _Atomic uint64_t *counter)
+{
+    s->in_count = counter;
 }
 
 /* Feeds stdin. A command may exit without reading it all (a script that
@@ -778,7 +786,7 @@ static int write_all(ssh_channel ch, const char *data, size_t len)
  * only when the connection itself is gone. */
 static int feed_input(struct gf_session *s, ssh_channel ch, const char *data, size_t len)
 {
-    int w = len ? write_all(ch, data, len) : 0;
+    int w = len ? write_all(ch, data, len, s->in_count) : 0;
 
     if (w == 1)
         return 0;
@@ -905,7 +913,8 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
                     }
                     if (pw == NULL)
                         break;
-                    if (write_all(ch, pw, strlen(pw)) < 0 || write_all(ch, "\n", 1) < 0)
+                    if (write_all(ch, pw, strlen(pw), NULL) < 0 ||
+                        write_all(ch, "\n", 1, NULL) < 0)
                         goto broken;
                 }
                 if (strip_token(&errbuf, ready)) {
