@@ -31,6 +31,7 @@
     "                          default: ansible.cfg's inventory)\n" \
     "  -l, --limit PATTERN     further limit the selected hosts\n" \
     "  -f, --forks N           hosts in parallel (default 50)\n" \
+    "  -c, --connection C      ssh (default) or local, when the inventory sets none\n" \
     "  -u, --user USER         remote user when the inventory sets none\n" \
     "      --private-key FILE  key file when the inventory sets none\n" \
     "  -k, --ask-pass          ask for the SSH password (or GPUFORGE_PASSWORD)\n" \

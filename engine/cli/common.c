@@ -24,6 +24,7 @@ static const struct option common_opts[] = {
     { "inventory", required_argument, NULL, 'i' },
     { "limit", required_argument, NULL, 'l' },
     { "forks", required_argument, NULL, 'f' },
+    { "connection", required_argument, NULL, 'c' },
     { "user", required_argument, NULL, 'u' },
     { "private-key", required_argument, NULL, OPT_PRIVATE_KEY },
     { "key-file", required_argument, NULL, OPT_PRIVATE_KEY },
@@ -113,7 +114,7 @@ int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **ar
                  const struct option *extra, int (*on_extra)(struct gf_cli *, int, const char *))
 {
     struct option opts[64];
-    char shortopts[64] = "+i:l:f:u:kbKT:a:v";
+    char shortopts[64] = "+i:l:f:c:u:kbKT:a:v";
     size_t n = 0;
     long v;
     int rc, ask_pass = 0, ask_become = 0, accept_new = 0;
@@ -163,6 +164,11 @@ int gf_cli_parse(struct gf_cli *c, const struct gf_cmd *cmd, int argc, char **ar
             if ((rc = parse_int(cmd, "--forks", optarg, 1, 10000, &v)))
                 return rc;
             c->exec.forks = (int)v;
+            break;
+        case 'c':
+            if (strcmp(optarg, "ssh") && strcmp(optarg, "local") && strcmp(optarg, "smart"))
+                return gf_cmd_usage_error(cmd, "--connection '%s': ssh or local", optarg);
+            c->exec.connection = optarg;
             break;
         case 'u': c->exec.user = optarg; break;
         case OPT_PRIVATE_KEY: c->exec.key_file = optarg; break;

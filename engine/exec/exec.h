@@ -22,6 +22,7 @@ enum gf_hostkey_policy {
  * them, as in Ansible (except the security settings noted). */
 struct gf_exec_opts {
     int forks;                 /* parallel hosts, default 50 */
+    const char *connection;    /* -c: "ssh" (default) or "local", when the inventory sets none */
     int connect_timeout;       /* seconds, default 10 */
     int command_timeout;       /* seconds per command, 0 = none */
     int keepalive;             /* seconds between keepalives, default 15 */
@@ -54,6 +55,7 @@ struct gf_target {
     char *become_user;     /* default root */
     char *become_password; /* secret or NULL */
     char *become_method;   /* only "sudo" is supported */
+    int local;             /* ansible_connection=local: commands run here (local.c) */
 };
 /* Fills t from the host's merged variables (map) and opts. Parses
  * ansible_ssh_common_args and ansible_ssh_extra_args, accepting -o

@@ -20,7 +20,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "exec.h"
+#include "exec-priv.h"
 
 /* Modern algorithms only (README "Security defaults"). */
 #define GF_KEX "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256," \
@@ -588,10 +588,12 @@ struct gf_session *gf_session_open(const struct gf_target *t, const struct gf_ex
     int zero = 0, one = 1, no_log = SSH_LOG_NOLOG;
     char *pc = NULL;
 
-    gf_ssh_global_init();
     s->t = t;
     s->opts = opts;
     s->pair[0] = s->pair[1] = -1;
+    if (t->local) /* nothing to connect: commands run here (local.c) */
+        return s;
+    gf_ssh_global_init();
     s->ssh = ssh_new();
     if (s->ssh == NULL)
         gf_die("ssh_new failed");
@@ -847,6 +849,8 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
     const char *pw = t->become_password;
     char buf[16384];
 
+    if (t->local)
+        return gf_local_run(t, o, cmd, input, input_len, become_user, become, s->in_count, r);
     r->start_us = gf_now_us();
     errbuf.cap = r->err.cap ? r->err.cap + 4096 : 0;
     if (become) {
@@ -995,6 +999,8 @@ char *gf_session_hostkey(struct gf_session *s)
     ssh_key srv = NULL;
     char *b64 = NULL, *line = NULL;
 
+    if (s->ssh == NULL) /* local */
+        return NULL;
     if (ssh_get_server_publickey(s->ssh, &srv) == SSH_OK &&
         ssh_pki_export_pubkey_base64(srv, &b64) == SSH_OK)
         line = gf_xasprintf("%s %s", ssh_key_type_to_char(ssh_key_type(srv)), b64);

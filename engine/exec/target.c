@@ -215,10 +215,15 @@ int gf_target_from_vars(struct gf_target *t, const char *name, const struct gf_v
 
     if ((rc = var_str(vars, NAMES("ansible_connection"), name, &s, err)) < 0)
         goto fail;
-    if (s && strcmp(s, "ssh") != 0 && strcmp(s, "smart") != 0 && strcmp(s, "paramiko") != 0 &&
+    if (s == NULL && opts->connection)
+        s = gf_xstrdup(opts->connection);
+    if (s && (!strcmp(s, "local") || !strcmp(s, "ansible.builtin.local"))) {
+        t->local = 1;
+    } else if (s && strcmp(s, "ssh") != 0 && strcmp(s, "smart") != 0 && strcmp(s, "paramiko") != 0 &&
         strcmp(s, "libssh") != 0 && strcmp(s, "ansible.builtin.ssh") != 0) {
         rc = gf_error_set(err, GF_EUNSUPPORTED, NULL, 0, 0,
-                          "host '%s': ansible_connection '%s' is not supported (only ssh)", name, s);
+                          "host '%s': ansible_connection '%s' is not supported (ssh or local)", name,
+                          s);
         goto fail;
     }
     free(s);
