@@ -8,6 +8,7 @@
 SSH_STRICT="-F /dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes"
 
 test_begin "testbed up"
+test_require NSPAWN
 expect_success 'up boots 3 nodes' 'tb_up 3'
 expect_success 'inventory: node1 master, node2 and node3 workers, has_gpu on node3' '
     sed -n "/^\[master\]/,/^$/p" "$INV" | grep -q "^node1 ansible_host=" &&

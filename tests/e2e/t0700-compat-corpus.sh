@@ -44,6 +44,7 @@ role:geerlingguy.swap|task "Manage swap file entry in fstab.": gpuforge fails, p
 '
 
 test_begin "the compatibility harness, and the corpus items expected to match"
+test_require NSPAWN
 if ! command -v ansible-playbook >/dev/null 2>&1; then
     test_skip_all "ansible-playbook is not installed (tests/deps.sh)"
 fi

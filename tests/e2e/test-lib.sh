@@ -7,6 +7,8 @@
 #   test_cmp expected actual        compare two files, showing a diff when they differ
 #   test_done                       print "N passed, N failed"; exit 1 if any failed
 #   test_skip_all REASON            the whole test cannot run here: "1..0 # SKIP REASON"
+#   test_require PREREQ...          skip the whole test unless each holds: ROOT, NSPAWN
+#                                   (root and systemd-nspawn: testbed nodes), ANSIBLE
 #
 #   tb_up N [--docker]              boot a testbed of N nodes in $TB (inventory $INV); it is
 #                                   torn down at exit, also on failure and SIGINT/TERM/HUP
@@ -52,7 +54,7 @@ _test_eval() {
 # _test_run EXPECTED-CODE DESC CMD
 _test_run() {
     test_count=$((test_count + 1))
-    (_test_eval "$3") > "$_test_out" 2>&1 < /dev/null
+    (_test_in_test=1; _test_eval "$3") > "$_test_out" 2>&1 < /dev/null
     _rc=$?
     if [ "$_rc" = "$1" ]; then
         test_passed=$((test_passed + 1))
@@ -95,11 +97,36 @@ test_done() {
     exit 1
 }
 
+# The prerequisites a test file needs; called at the top level of the file,
+# so that a missing one skips the whole file (git's test_have_prereq, by file).
+test_require() {
+    for _p in "$@"; do
+        case $_p in
+        ROOT)
+            [ "$(id -u)" = 0 ] || test_skip_all "needs root" ;;
+        NSPAWN)
+            { [ "$(id -u)" = 0 ] && command -v systemd-nspawn >/dev/null 2>&1; } ||
+                test_skip_all "needs root and systemd-nspawn (testbed nodes)" ;;
+        ANSIBLE)
+            command -v ansible-playbook >/dev/null 2>&1 ||
+                test_skip_all "needs ansible-playbook (tests/deps.sh)" ;;
+        *)
+            echo "bug: test_require: unknown prerequisite $_p" >&2
+            exit 2 ;;
+        esac
+    done
+}
+
 # ---- testbed ------------------------------------------------------------------------------------
 
 tb_up() {
     _tb_n=$1
     shift
+    if [ "$(id -u)" != 0 ]; then
+        # at a file's top level the file is skipped; inside a test it fails
+        [ -z "${_test_in_test:-}" ] || { echo "tb_up: testbed nodes need root" >&2; return 1; }
+        test_require NSPAWN
+    fi
     "$TESTBED" up --nodes "$_tb_n" --dir "$TB" "$@"
 }
 

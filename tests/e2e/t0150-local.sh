@@ -1,0 +1,86 @@
+#!/bin/sh
+# t0150-local: the local connection (-c local, ansible_connection=local) as
+# the tier that needs no root and no testbed node: the same playbook (blocks,
+# rescue, handlers, loops, until, serial, register, check mode, and the file
+# modules) run by ansible-playbook and by gpuforge on this machine as the
+# user running the tests, each in a directory of its own: --check, a run, a
+# second run and --check again print the same recaps, and the trees end
+# alike (types, modes, sizes, contents).
+. "$(dirname "$0")/test-lib.sh"
+GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
+PB=$TEST_DIR/playbooks/local/site.yml
+
+test_begin "the local connection, side by side with ansible-playbook"
+test_require ANSIBLE
+
+printf '[defaults]\nretry_files_enabled = False\ninterpreter_python = auto_silent\n' >ansible.cfg
+export ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_NOCOLOR=1
+# a user whose home is not writable (a CI user, nobody) still runs it
+export ANSIBLE_REMOTE_TMP="$PWD/.ansible-remote" ANSIBLE_LOCAL_TEMP="$PWD/.ansible-local"
+printf 'h1 ansible_connection=local\nh2 ansible_connection=local\n' >inv.ini
+mkdir -p ans gf
+
+# recap TOOL OUT: the recap lines of a run
+recap() {
+    sed -n '/^PLAY RECAP/,$p' "$1" | grep -E '^h[12] '
+}
+
+# tree DIR: every path with its type, mode, size and content hash
+tree() {
+    (cd "$1" && find . -mindepth 1 -printf '%P %y %m %s %l\n' | sort &&
+        find . -type f -exec sha256sum {} + | sort -k2)
+}
+
+phase() {
+    _name=$1
+    shift
+    ansible-playbook -i inv.ini "$@" -e root_dir="$PWD/ans" "$PB" >"ans.$_name" 2>&1
+    echo $? >"ans.$_name.rc"
+    "$GF" run -i inv.ini "$@" -e root_dir="$PWD/gf" "$PB" >"gf.$_name" 2>&1
+    echo $? >"gf.$_name.rc"
+    cat "gf.$_name"
+    test_cmp "ans.$_name.rc" "gf.$_name.rc" &&
+    recap "ans.$_name" >ra && recap "gf.$_name" >rg && test_cmp ra rg
+}
+
+expect_success '--check on an empty directory: the same recap, nothing written' '
+    phase check1 --check &&
+    test -z "$(ls -A gf)" && test -z "$(ls -A ans)"
+'
+
+expect_success 'a run: the same recap and the same tree' '
+    phase run1 && tree ans >ta && tree gf >tg && test_cmp ta tg &&
+    grep -q "^h1 .*changed=[1-9]" gf.run1 &&
+    grep -q "RUNNING HANDLER \[note the change\]" gf.run1
+'
+
+expect_success 'the second run changes nothing, as ansible-playbook says' '
+    phase run2 && grep -Eq "^h1 +: ok=[0-9]+ +changed=0 " gf.run2 &&
+    tree ans >ta && tree gf >tg && test_cmp ta tg
+'
+
+expect_success '--check after the runs: the same recap, nothing changed' '
+    tree gf >before && phase check2 --check && tree gf >after && test_cmp before after
+'
+
+expect_success 'the debug output of both runs is the same' '
+    grep -A2 "TASK \[the found files\]" ans.run2 >da && grep -A2 "TASK \[the found files\]" gf.run2 >dg &&
+    test_cmp da dg
+'
+
+expect_success 'a command on the local connection: no stdin of ours, stderr, exit status, timeout' '
+    echo in | "$GF" exec -i inv.ini h1 -a "cat; echo out; echo err >&2; exit 3" >out 2>&1; rc=$?
+    cat out
+    test $rc = 2 && grep -q "h1 | FAILED | rc=3" out && grep -q "^out" out && grep -q "^err" out &&
+    ! grep -q "^in" out &&
+    "$GF" exec -i inv.ini h1 --command-timeout 1 -- sleep 30 >out 2>&1; rc=$?
+    cat out
+    test $rc = 2 && grep -q "timed out after 1 s" out
+'
+
+expect_success '-c local without an inventory entry for it' '
+    "$GF" exec -i h9, -c local h9 -- id -un >out 2>&1 &&
+    grep -q "^$(id -un)\$" out
+'
+
+test_done
