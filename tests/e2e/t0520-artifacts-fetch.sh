@@ -3,13 +3,15 @@
 # this (connected) machine: the docker.io closure for a minimal target through
 # `gpuforge bundle fetch-debs`, k3s from local files, a generated spec and a
 # signed bundle; k3s from its GitHub release fails with the URL named (there is
-# no internet here), and --skip-missing leaves it out instead. No testbed
-# nodes. Needs this machine's apt lists (the CI runs apt-get update first).
+# no internet here), and --skip-missing leaves it out instead; NVIDIA
+# Container Toolkit versions with known CVEs are refused, the CVEs named. No
+# testbed nodes. Needs this machine's apt lists (the CI runs apt-get update first).
 . "$(dirname "$0")/test-lib.sh"
 ROOT=$TEST_DIR/../..
 GF=${GF_BIN:-$ROOT/gpuforge}
 FETCH=$ROOT/artifacts/fetch
 . "$ROOT/artifacts/versions"
+. "$TEST_DIR/lib/fakegpu.sh"
 # downloads over https go to a closed local port: no internet, even where there is some
 NO_NET=http://127.0.0.1:9
 RELEASE_URL=https://github.com/k3s-io/k3s/releases/download/$(echo "$K3S_VERSION" | sed 's/+/%2B/g')/
@@ -95,6 +97,31 @@ expect_success '--skip-missing: k3s listed as missing and left out, docker kept 
     grep -qx "  - name: docker" out/stack.yml && ! grep -q "name: k3s" out/stack.yml &&
     "$GF" bundle inspect out/gpuforge-stack.gfb --pubkey key.pub >inspect &&
     ! grep -q " k3s/" inspect
+'
+
+expect_code 1 'a toolkit pin with known CVEs is refused before anything is fetched, the CVEs named' '
+    mkdir -p gate && cp "$FETCH" "$ROOT/artifacts/stack.yml" gate/ &&
+    sed "s/^NVIDIA_CTK_VERSION=.*/NVIDIA_CTK_VERSION=1.17.7/" "$ROOT/artifacts/versions" >gate/versions &&
+    gate/fetch --out gate/out --with nvidia-toolkit --gpuforge "$GF" >gate.out 2>gate.err; rc=$?
+    cat gate.err
+    grep -q "refused: NVIDIA_CTK_VERSION (artifacts/versions) 1.17.7 is vulnerable to CVE-2025-23266(critical) CVE-2025-23267" gate.err &&
+    ! grep -q CVE-2024-0134 gate.err && test ! -e gate/out/stack.yml && test ! -e gate/out/debs && exit $rc
+'
+
+expect_code 1 '--nvidia-toolkit-debs: a package older than 1.17.4 is refused, every open CVE named' '
+    toolkit_deb old-ctk 1.17.3 &&
+    "$FETCH" --out ctkout --with nvidia-toolkit --nvidia-toolkit-debs old-ctk --gpuforge "$GF" >ctk.out 2>ctk.err; rc=$?
+    cat ctk.err
+    grep -q "refused: nvidia-container-toolkit in old-ctk/nvidia-container-toolkit_1.17.3-1_all.deb 1.17.3-1 is vulnerable to CVE-2025-23359 CVE-2025-23266(critical) CVE-2025-23267" ctk.err &&
+    test ! -e ctkout/stack.yml && exit $rc
+'
+
+expect_success '--nvidia-toolkit-debs at the pinned version: the component filled from those .debs' '
+    toolkit_deb new-ctk "$NVIDIA_CTK_VERSION" &&
+    "$FETCH" --out ctkout --with nvidia-toolkit --nvidia-toolkit-debs new-ctk --gpuforge "$GF" >ctk2.out 2>&1; rc=$?
+    cat ctk2.out
+    test $rc = 0 && ls ctkout/debs/nvidia-toolkit/nvidia-container-toolkit_"$NVIDIA_CTK_VERSION"-1_all.deb &&
+    grep -q "name: nvidia-toolkit" ctkout/stack.yml
 '
 
 expect_code 4 'a bad option is a usage error (exit 4)' '
