@@ -166,6 +166,11 @@ reset_packages() {
             ;;
         nvidia)
             purge nvidia
+            # the CDI specs of gpuforge (nvidia-ctk cdi generate) and of the device plugin
+            for f in /var/run/cdi/nvidia.yaml /var/run/cdi/k8s.device-plugin.nvidia.com-*; do
+                [ -e "$f" ] && rm -f "$f" && did "removed $f"
+            done
+            rmdir /var/run/cdi 2>/dev/null
             daemon_json_restore
             if [ -e /usr/bin/dockerd ] && systemctl is-active -q docker 2>/dev/null; then
                 systemctl restart docker
