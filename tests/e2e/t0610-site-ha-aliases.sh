@@ -2,10 +2,13 @@
 # t0610-site-ha-aliases: the inventory contract's aliases and HA. Three
 # servers in [server] (an alias of [master]) and one node in [agent] (an
 # alias of [worker]), install_docker=false everywhere, a k3s_token given in
-# the inventory. With the k3s TEST STAND-IN (tests/standin/k3s): the first
-# server runs cluster-init, the others join it one at a time, all four
-# nodes are Ready, a second run changes nothing, the inventory's token is
-# in no output, and reset leaves no k3s behind. The shipped inventory
+# the inventory, a fixed registration address (k3s_registration_address: a
+# VIP held by node1, as keepalived would). With the k3s TEST STAND-IN
+# (tests/standin/k3s): the first server runs cluster-init, the others and the
+# agent join through the VIP one at a time, every server's tls-san and the
+# kubeconfig name it, all four nodes are Ready, a second run changes nothing,
+# the inventory's token is in no output, and reset leaves no k3s behind. Two
+# servers are refused unless k3s_allow_even_servers=true. The shipped inventory
 # examples list the right hosts for the server and agent plays.
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIR/lib/stack.sh"
@@ -27,6 +30,22 @@ expect_success 'inventory examples: the server and agent plays list the right ho
 '
 
 tb_up 4 || exit 1
+VIP=$(tb_addr node1 | sed 's/\.[0-9]*$/.250/')
+
+expect_code 2 'two servers: refused by the inventory contract (embedded etcd needs an odd number)' '
+    { echo "[server]"; grep "^node[12] " "$INV"; echo "[agent]"; grep "^node3 " "$INV"
+      echo "[all:vars]"; grep "^ansible_ssh_common_args" "$INV"; } >even.ini &&
+    "$GF" run -i even.ini "$ROOT/playbooks/site.yml" --check -t prereq >even.out 2>&1; rc=$?
+    grep -m1 "needs an odd number" even.out
+    grep -q "2 servers (node1, node2): HA with embedded etcd needs an odd number" even.out &&
+    "$GF" run -i even.ini "$ROOT/playbooks/site.yml" --check -t prereq -e k3s_allow_even_servers=true >even2.out 2>&1 &&
+    exit $rc
+'
+
+expect_success 'the registration address: a VIP on node1 that the other nodes reach' '
+    tb_exec node1 ip addr add "$VIP/32" dev host0 &&
+    tb_exec node4 ping -c1 -W2 "$VIP" >/dev/null
+'
 
 expect_success 'an inventory with [server] x3 and [agent], docker off, a k3s_token' '
     {
@@ -35,6 +54,7 @@ expect_success 'an inventory with [server] x3 and [agent], docker off, a k3s_tok
         echo "[all:vars]"; grep "^ansible_ssh_common_args" "$INV"
         echo "install_docker=false"
         echo "k3s_token=$TOKEN"
+        echo "k3s_registration_address=$VIP"
         echo "http_port=8080"
         echo "tls_cert=$PWD/tls.crt"
         echo "tls_key=$PWD/tls.key"
@@ -57,11 +77,15 @@ expect_success 'site.yml: servers one at a time, rc 0, Docker skipped, token in 
     ! tb_exec node4 sh -c "command -v dockerd"
 '
 
-expect_success 'cluster-init on the first server, the others join it; 4 nodes Ready' '
+expect_success 'cluster-init on the first server, the others join it through the VIP; 4 nodes Ready' '
     tb_exec node1 grep -qx "cluster-init: true" /etc/rancher/k3s/config.yaml &&
     for n in node2 node3 node4; do
-        tb_exec $n grep -qx "server: \"https://$(tb_addr node1):6443\"" /etc/rancher/k3s/config.yaml || exit 1
+        tb_exec $n grep -qx "server: \"https://$VIP:6443\"" /etc/rancher/k3s/config.yaml || exit 1
     done &&
+    for n in node1 node2 node3; do
+        tb_exec $n grep -qx "  - \"$VIP\"" /etc/rancher/k3s/config.yaml || exit 1
+    done &&
+    grep -q "server: https://$VIP:6443" kubeconfig-gpuforge.yaml && grep -q "server: https://$VIP:6443" kubeconfig &&
     tb_exec node1 k3s kubectl get nodes >nodes && cat nodes &&
     test "$(grep -c " Ready " nodes)" = 4 &&
     test "$(grep -c "control-plane" nodes)" = 3 &&
