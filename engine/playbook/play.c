@@ -10,11 +10,23 @@
 
 #include "run-priv.h"
 
+/* Ansible's names for the controller (C.LOCALHOST) */
+static int is_localhost(const char *name)
+{
+    return !strcmp(name, "localhost") || !strcmp(name, "127.0.0.1") || !strcmp(name, "::1");
+}
+
 struct hstate *run_host_by_name(struct run *r, const char *name)
 {
     struct gf_host *h = gf_inventory_host(r->inv, name);
 
-    return h ? &r->hs[h->index] : NULL;
+    if (h)
+        return &r->hs[h->index];
+    /* as Ansible: a name for the controller that the inventory lacks is the
+     * implicit localhost, reached through the local connection */
+    if (is_localhost(name) && r->hs[r->nhs].host)
+        return &r->hs[r->nhs];
+    return NULL;
 }
 
 static int host_active(const struct hstate *h)
@@ -1082,6 +1094,7 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
                     const struct gf_run_opts *opts)
 {
     struct run r = { 0 };
+    struct gf_host *implicit = NULL; /* the implicit localhost, when made */
     int rc = 0;
 
     r.o = opts;
@@ -1096,10 +1109,20 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
         rc = list_only(&r);
         goto out;
     }
-    for (size_t i = 0; i < r.nhs; i++) {
+    /* the implicit localhost (delegate_to: localhost), in the spare slot
+     * after the inventory's hosts: vars of the group all and its own, the
+     * local connection; in no group, pattern or recap */
+    if (gf_inventory_host(inv, "localhost") == NULL) {
+        implicit = gf_xcalloc(1, sizeof(*implicit));
+        implicit->name = gf_xstrdup("localhost");
+        implicit->index = r.nhs;
+        implicit->vars = gf_val_map();
+        gf_val_map_set(implicit->vars, "ansible_connection", gf_val_str("local"));
+    }
+    for (size_t i = 0; i < r.nhs + (implicit != NULL); i++) {
         struct hstate *h = &r.hs[i];
         struct gf_error err = GF_ERROR_INIT;
-        h->host = inv->order.v[i];
+        h->host = i < r.nhs ? inv->order.v[i] : implicit;
         pthread_mutex_init(&h->lock, NULL);
         h->inv_vars = gf_inventory_host_vars(inv, h->host, 1);
         h->facts = gf_val_map();
@@ -1125,7 +1148,7 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
     progress_stop(&r);
     if (r.abort) { /* as Ansible: an error between plays ends the run, no recap */
         rc = 4;    /* GF_EXIT_USAGE */
-        gf_parallel(r.nhs, opts->exec->forks, close_worker, &r);
+        gf_parallel(r.nhs + 1, opts->exec->forks, close_worker, &r);
         goto out;
     }
     if (opts->start_at_task && !r.started) /* Ansible says so and exits 0 too */
@@ -1148,9 +1171,9 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
     if (retry)
         fclose(retry);
     rc = unreachable ? 3 : failed ? 2 : 0; /* the exit codes of engine/cli/cli.h */
-    gf_parallel(r.nhs, opts->exec->forks, close_worker, &r);
+    gf_parallel(r.nhs + 1, opts->exec->forks, close_worker, &r);
 out:
-    for (size_t i = 0; i < r.nhs; i++) {
+    for (size_t i = 0; i < r.nhs + 1; i++) {
         struct hstate *h = &r.hs[i];
         if (h->host == NULL)
             continue;
@@ -1168,6 +1191,11 @@ out:
         pthread_mutex_destroy(&h->lock);
     }
     free(r.hs);
+    if (implicit) {
+        free(implicit->name);
+        gf_val_unref(implicit->vars);
+        free(implicit);
+    }
     gf_val_unref(r.magic);
     gf_map_release(&r.warned, NULL);
     gf_val_unref(sh.hostvars);

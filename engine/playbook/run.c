@@ -942,7 +942,7 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
         gf_val_unref(d);
         if (eh == NULL) {
             gf_error_set(&err, GF_EINVAL, t->file, t->line, t->col, "delegate_to host '%s' "
-                         "is not in the inventory (gpuforge has no local connection)",
+                         "is not in the inventory",
                          o->delegated);
             fail_outcome(o, &err);
             goto print;

@@ -3,7 +3,8 @@
 # the tier that needs no root and no testbed node: the same playbook (blocks,
 # rescue, handlers, loops, until, serial, register, check mode, and the file
 # modules) run by ansible-playbook and by gpuforge on this machine as the
-# user running the tests, each in a directory of its own: --check, a run, a
+# user running the tests, each in a directory of its own, with tasks delegated
+# to the implicit localhost: --check, a run, a
 # second run and --check again print the same recaps, and the trees end
 # alike (types, modes, sizes, contents).
 . "$(dirname "$0")/test-lib.sh"
@@ -51,7 +52,10 @@ expect_success '--check on an empty directory: the same recap, nothing written' 
 expect_success 'a run: the same recap and the same tree' '
     phase run1 && tree ans >ta && tree gf >tg && test_cmp ta tg &&
     grep -q "^h1 .*changed=[1-9]" gf.run1 &&
-    grep -q "RUNNING HANDLER \[note the change\]" gf.run1
+    grep -q "RUNNING HANDLER \[note the change\]" gf.run1 &&
+    for f in ans.run1 gf.run1; do
+        grep -q "^changed: \[h1 -> localhost\]" $f && grep -q "^ok: \[h2 -> 127.0.0.1\]" $f || exit 1
+    done
 '
 
 expect_success 'the second run changes nothing, as ansible-playbook says' '
