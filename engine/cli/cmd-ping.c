@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../modules/nodesh.h"
 #include "common.h"
 
 #define PING_USAGE \
@@ -36,16 +37,6 @@
     "exit: 0 all ok, 2 a command or sudo failed, 3 a host unreachable or refused,\n" \
     "      4 bad usage or inventory, 5 no host matched\n"
 
-/* Counts NVIDIA GPUs: nvidia-smi when installed, else PCI display devices
- * of vendor 0x10de from sysfs (coreutils only). Output: "smi" lines of
- * name, driver, or "pci N". */
-#define GPU_PROBE \
-    "if command -v nvidia-smi >/dev/null 2>&1; then echo smi; " \
-    "nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1; else " \
-    "n=0; for d in /sys/bus/pci/devices/*; do [ -r \"$d/vendor\" ] || continue; " \
-    "read v <\"$d/vendor\"; read c <\"$d/class\"; case \"$v:$c\" in " \
-    "0x10de:0x03*) n=$((n+1));; esac; done; echo \"pci $n\"; fi"
-
 struct ping {
     struct gf_cli *c;
     int gpu;
@@ -63,24 +54,64 @@ static int ping_extra(struct gf_cli *c, int opt, const char *arg)
     return 0;
 }
 
-/* Summarises GPU probe output into b. */
+/* The body of section name in the output of the GPU probe
+ * (engine/modules/sh/gpu.sh: "@@GF name" lines, each followed by its
+ * lines); NULL when absent. Its length goes to len. */
+static const char *gpu_section(const char *out, const char *name, size_t *len)
+{
+    char head[32];
+    const char *p = out, *e;
+
+    snprintf(head, sizeof head, "@@GF %s\n", name);
+    while (p && !gf_startswith(p, head)) {
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    if (!p)
+        return NULL;
+    p += strlen(head);
+    e = p;
+    while (*e && !gf_startswith(e, "@@GF ")) {
+        const char *nl = strchr(e, '\n');
+        e = nl ? nl + 1 : e + strlen(e);
+    }
+    *len = (size_t)(e - p);
+    return p;
+}
+
+/* Summarises the GPU probe's output into b: the GPUs nvidia-smi lists
+ * (their count, the first one's name and driver), else the NVIDIA
+ * (vendor 0x10de) display devices on the PCI bus. */
 static void gpu_summary(const char *out, struct gf_buf *b)
 {
-    if (gf_startswith(out, "pci ")) {
-        int n = atoi(out + 4);
-        gf_buf_addf(b, "gpus: %d%s", n, n ? " NVIDIA PCI device(s), no nvidia-smi" : "");
-        return;
-    }
-    if (!gf_startswith(out, "smi\n")) {
+    size_t slen = 0, plen = 0, elen;
+    const char *smi = gpu_section(out, "nvsmi", &slen);
+    const char *pci = gpu_section(out, "pci", &plen);
+    int n = 0;
+
+    if (!smi || !pci || !gpu_section(out, "end", &elen)) {
         gf_buf_adds(b, "gpus: unknown");
         return;
     }
-    int n = 0;
+    if (slen == 0) {
+        /* slot|class|vendor|...: count vendor 0x10de */
+        for (const char *p = pci; p < pci + plen;) {
+            const char *e = memchr(p, '\n', (size_t)(pci + plen - p));
+            const char *v = memchr(p, '|', (size_t)((e ? e : pci + plen) - p));
+            v = v ? memchr(v + 1, '|', (size_t)((e ? e : pci + plen) - v - 1)) : NULL;
+            if (v && strncmp(v + 1, "0x10de|", 7) == 0)
+                n++;
+            p = e ? e + 1 : pci + plen;
+        }
+        gf_buf_addf(b, "gpus: %d%s", n, n ? " NVIDIA PCI device(s), no nvidia-smi" : "");
+        return;
+    }
+    /* bus id, name, driver version, memory, uuid */
     const char *first = NULL;
     size_t flen = 0;
-    for (const char *p = out + 4; *p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
+    for (const char *p = smi; p < smi + slen;) {
+        const char *e = memchr(p, '\n', (size_t)(smi + slen - p));
+        size_t len = (size_t)((e ? e : smi + slen) - p);
         if (len) {
             if (n == 0)
                 first = p, flen = len;
@@ -89,8 +120,18 @@ static void gpu_summary(const char *out, struct gf_buf *b)
         p += len + (e != NULL);
     }
     gf_buf_addf(b, "gpus: %d", n);
-    if (first)
-        gf_buf_addf(b, " x %.*s", (int)flen, first);
+    if (first) {
+        /* "name, driver": the second and third fields */
+        const char *nm = memchr(first, ',', flen), *end;
+        nm = nm ? nm + 1 : first;
+        while (*nm == ' ')
+            nm++;
+        end = memchr(nm, ',', (size_t)(first + flen - nm));
+        end = end ? memchr(end + 1, ',', (size_t)(first + flen - end - 1)) : NULL;
+        if (!end)
+            end = first + flen;
+        gf_buf_addf(b, " x %.*s", (int)(end - nm), nm);
+    }
 }
 
 static void ping_host(size_t i, void *ctx)
@@ -130,7 +171,12 @@ static void ping_host(size_t i, void *ctx)
         if (r.status == GF_ST_OK && p->gpu) {
             gf_result_release(&r);
             gf_result_init(&r, 65536);
-            gf_session_run(s, GPU_PROBE, NULL, 0, 0, &r);
+            /* the probe setup's hardware facts use, then "@@GF end" */
+            struct gf_buf probe = GF_BUF_INIT;
+            gf_nodesh_add(&probe, "gpu");
+            gf_nodesh_add(&probe, "setup_end");
+            gf_session_run(s, probe.buf, NULL, 0, 0, &r);
+            gf_buf_release(&probe);
             if (r.status == GF_ST_OK) {
                 gf_buf_adds(&extra, " | ");
                 gpu_summary(r.out.buf, &extra);

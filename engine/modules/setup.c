@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "module.h"
+#include "nodesh.h"
 #include "setup-private.h"
 
 static const struct gf_param setup_params[] = {
@@ -101,100 +102,21 @@ int gf_setup_subsets(const struct gf_val *list, unsigned *out, struct gf_buf *ms
 
 /* ---- the node script ---- */
 
-static const char script_min[] =
-    "s() { echo \"@@GF $1\"; }\n"
-    "s env; env; export LC_ALL=C\n"
-    "s uname; uname -s; uname -r; uname -m; uname -n; uname -v; getconf LONG_BIT 2>/dev/null || echo\n"
-    "s fqdn; hostname -f 2>/dev/null || hostname 2>/dev/null || uname -n\n"
-    "s os; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null\n"
-    "s debver; cat /etc/debian_version 2>/dev/null\n"
-    "s machineid; cat /etc/machine-id 2>/dev/null\n"
-    "s uptime; cat /proc/uptime 2>/dev/null\n"
-    "s user; u=$(id -u); id -un; echo \"$u\"; id -g; id -ru; id -rg\n"
-    "getent passwd \"$u\" 2>/dev/null || grep \"^[^:]*:[^:]*:$u:\" /etc/passwd 2>/dev/null\n"
-    "s date; t=$(date +%s.%N); case $t in *[!0-9.]*|*.) t=$(date +%s);; esac\n"
-    "f='+%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%Z|%z|%N'\n"
-    "date -d \"@$t\" \"$f\" 2>/dev/null || date \"$f\"\n"
-    "date -u -d \"@$t\" '+%Y-%m-%dT%H:%M:%S' 2>/dev/null || date -u '+%Y-%m-%dT%H:%M:%S'\n"
-    "y=$(date +%Y); date -d \"$y-01-01 12:00\" '+%Z|%z' 2>/dev/null\n"
-    "date -d \"$y-07-01 12:00\" '+%Z|%z' 2>/dev/null\n"
-    "s resolv; cat /etc/resolv.conf 2>/dev/null\n"
-    "s pkg; for p in /run/ostree-booted /usr/bin/rpm-ostree /usr/bin/dnf /usr/bin/yum /usr/bin/apt-get \\\n"
-    "  /usr/bin/zypper /usr/sbin/urpmi /usr/bin/pacman /bin/opkg /sbin/apk /usr/bin/emerge \\\n"
-    "  /usr/bin/xbps-install /usr/bin/swupd; do [ -e \"$p\" ] && echo \"$p\"; done\n"
-    "s svc; cat /proc/1/comm 2>/dev/null || echo\n"
-    "command -v systemctl >/dev/null 2>&1 && { [ -d /run/systemd/system ] || [ -d /dev/.run/systemd ] ||\n"
-    "  [ -d /dev/.systemd ]; } && echo systemd\n"
-    "command -v initctl >/dev/null 2>&1 && [ -d /etc/init ] && echo upstart\n"
-    "[ -e /sbin/openrc ] && echo openrc\n"
-    "[ -L /sbin/init ] && echo \"init $(readlink /sbin/init)\"\n"
-    "[ -d /etc/init.d ] && echo sysvinit\n"
-    "s selinux; for l in /lib/*/libselinux.so.1 /usr/lib/*/libselinux.so.1 /lib64/libselinux.so.1 \\\n"
-    "  /usr/lib64/libselinux.so.1; do [ -e \"$l\" ] && { echo lib; break; }; done\n"
-    "[ -r /sys/fs/selinux/enforce ] && echo \"enforce $(cat /sys/fs/selinux/enforce)\" &&\n"
-    "  echo \"policyvers $(cat /sys/fs/selinux/policyvers 2>/dev/null)\" &&\n"
-    "  grep -E '^SELINUX(TYPE)?=' /etc/selinux/config 2>/dev/null\n";
-
-static const char script_hw[] =
-    "s cpu; grep -E '^(processor|model name|Processor|vendor_id|cpu|Vendor|physical id|core id|"
-    "cpu cores|siblings|# processors|ncpus active)[[:space:]]*:' /proc/cpuinfo 2>/dev/null\n"
-    "s nproc; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null\n"
-    "s mem; grep -E '^(MemTotal|MemFree|Buffers|Cached|SwapTotal|SwapFree|SwapCached):' "
-    "/proc/meminfo 2>/dev/null\n"
-    "s pci; for d in /sys/bus/pci/devices/*; do [ -r \"$d/class\" ] || continue; read -r c <\"$d/class\"\n"
-    "  case $c in 0x03*) read -r v <\"$d/vendor\"; read -r i <\"$d/device\"; r=\n"
-    "    [ -L \"$d/driver\" ] && r=$(readlink \"$d/driver\"); m=\n"
-    "    command -v lspci >/dev/null 2>&1 && m=$(lspci -mm -s \"${d##*/}\" 2>/dev/null)\n"
-    "    echo \"${d##*/}|$c|$v|$i|${r##*/}|$m\";; esac; done\n"
-    "s mounts; cat /proc/self/mounts 2>/dev/null\n"
-    "s binds; findmnt -lnu -o TARGET,SOURCE 2>/dev/null\n"
-    "s statfs; awk '{ print $2 }' /proc/self/mounts 2>/dev/null | while read -r m; do\n"
-    "  m=$(printf '%b' \"$(printf %s \"$m\" | sed 's/\\\\\\([0-7]\\{3\\}\\)/\\\\0\\1/g')\")\n"
-    "  printf '%s|' \"$m\"; stat -f -c '%S %s %b %f %a %c %d' \"$m\" 2>/dev/null || echo; done\n"
-    "s nvver; head -n 1 /proc/driver/nvidia/version 2>/dev/null\n"
-    "s nvsmi; command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=pci.bus_id,name,"
-    "driver_version,memory.total,uuid --format=csv,noheader,nounits 2>/dev/null\n";
-
-static const char script_net[] =
-    "if command -v ip >/dev/null 2>&1; then\n"
-    "s route4; ip -4 route get 8.8.8.8 2>/dev/null\n"
-    "s route6; ip -6 route get 2404:6800:400a:800::1012 2>/dev/null\n"
-    "s addr; ip addr show 2>/dev/null\n"
-    "else\n"
-    "s proute; cat /proc/net/route 2>/dev/null\n"
-    "s fib; cat /proc/net/fib_trie 2>/dev/null\n"
-    "s inet6; cat /proc/net/if_inet6 2>/dev/null\n"
-    "s route6p; grep '^0\\{32\\} 00 ' /proc/net/ipv6_route 2>/dev/null\n"
-    "fi\n"
-    "if cd /sys/class/net 2>/dev/null; then\n"
-    "s netls; for d in *; do [ -d \"$d\" ] && echo \"$d\"; done\n"
-    "s netattr; grep -s -H . */address */mtu */operstate */type */flags */speed "
-    "*/bridge/stp_state */bridge/bridge_id\n"
-    "s netlink; ls -l */device */device/driver/module 2>/dev/null\n"
-    "s netbrif; ls -d */brif/* 2>/dev/null\n"
-    "cd /; fi\n";
-
-static const char script_virt[] =
-    "s virt; grep -E '/docker(/|-[0-9a-f]+\\.scope)|/lxc/|/machine\\.slice/machine-lxc|"
-    "/system\\.slice/containerd\\.service' /proc/1/cgroup 2>/dev/null | sed 's/^/cgroup /'\n"
-    "{ tr '\\0' '\\n' </proc/1/environ | grep '^container=' | sed 's/^/environ /'; } 2>/dev/null\n"
-    "[ -e /proc/vz ] && [ ! -e /proc/lve ] && { [ -e /proc/bc ] && echo vzhost || echo vz; }\n"
-    "[ -s /run/systemd/container ] && echo \"sdcont $(cat /run/systemd/container)\"\n"
-    "{ [ -e /.dockerenv ] || [ -e /.dockerinit ]; } && echo dockerenv\n"
-    "[ -e /proc/xen ] && { grep -qs control_d /proc/xen/capabilities && echo xenhost || echo xen; }\n"
-    "for f in product_name sys_vendor bios_vendor product_family; do\n"
-    "  [ -r /sys/devices/virtual/dmi/id/$f ] && echo \"$f $(cat /sys/devices/virtual/dmi/id/$f)\"; done\n";
-
+/* The scripts live in engine/modules/sh (setup*.sh, gpu.sh): each prints
+ * its listings after "@@GF name" lines, and setup_end's "@@GF end" shows
+ * that the output was not cut short. */
 void gf_setup_script(unsigned subsets, struct gf_buf *script)
 {
-    gf_buf_adds(script, script_min);
-    if (subsets & GF_FACTS_HARDWARE)
-        gf_buf_adds(script, script_hw);
+    gf_nodesh_add(script, "setup");
+    if (subsets & GF_FACTS_HARDWARE) {
+        gf_nodesh_add(script, "setup_hw");
+        gf_nodesh_add(script, "gpu");
+    }
     if (subsets & GF_FACTS_NETWORK)
-        gf_buf_adds(script, script_net);
+        gf_nodesh_add(script, "setup_net");
     if (subsets & GF_FACTS_VIRTUAL)
-        gf_buf_adds(script, script_virt);
-    gf_buf_adds(script, "s end\n");
+        gf_nodesh_add(script, "setup_virt");
+    gf_nodesh_add(script, "setup_end");
 }
 
 /* ---- parsing: sections and small helpers ---- */
