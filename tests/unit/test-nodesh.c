@@ -87,6 +87,27 @@ TEST(nodesh_lib_fail_reports_a_tagged_line)
     gf_buf_release(&b);
 }
 
+TEST(nodesh_lib_try_runs_nothing_in_check_mode)
+{
+    char dir[] = "/tmp/gf-try.XXXXXX", out[1024];
+    struct gf_buf b = GF_BUF_INIT;
+
+    ASSERT(mkdtemp(dir) != NULL);
+    gf_sh_assign(&b, "d", dir);
+    gf_buf_adds(&b, "gf_check=1\n");
+    gf_nodesh_add(&b, "lib");
+    gf_buf_adds(&b, "try touch \"$d/a\" && echo \"check $?[$gf_out]\"\n"
+                    "[ -e \"$d/a\" ] || echo absent\n"
+                    "gf_check=0\n"
+                    "try touch \"$d/a\" && echo \"run $?[$gf_out]\"\n"
+                    "[ -e \"$d/a\" ] && echo present\n"
+                    "try sh -c 'echo out; echo err >&2; exit 3' || echo \"failed $?[$gf_out]\"\n"
+                    "rm -r \"$d\"\n");
+    ASSERT_EQ(run_dash_env(b.buf, "", out, sizeof out), 0);
+    ASSERT_STREQ(out, "check 0[]\nabsent\nrun 0[]\npresent\nfailed 3[out\nerr]\n");
+    gf_buf_release(&b);
+}
+
 /* exists.sh's answer for the pattern in dir (relative patterns from there). */
 static int glob_answer(const char *dir, const char *pattern)
 {
