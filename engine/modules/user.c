@@ -39,61 +39,9 @@ static const struct gf_param user_params[] = {
     { NULL, 0, 0, NULL, NULL },
 };
 
-/* Prints "GF <changed> <what>" and, when the account exists afterwards,
- * "GFUSER uid:gid:gecos:home:shell" and "GFGROUPS g1,g2" (supplementary). */
-static const char user_script[] =
-    "pw=; [ \"$gf_has_pw\" = 1 ] && IFS= read -r pw\n"
-    "n=$gf_name; ent=$(getent passwd \"$n\"); ch=0\n"
-    "run() { ch=1; [ \"$gf_check\" = 1 ] && return 0; o=$(\"$@\" 2>&1) ||\n"
-    "  { echo \"GFERR ${o:-$1 failed}\" | tr '\\n' ' '; echo; exit 1; }; }\n"
-    "setpw() { ch=1; [ \"$gf_check\" = 1 ] && return 0\n"
-    "  printf '%s:%s\\n' \"$n\" \"$pw\" | chpasswd -e || { echo 'GFERR chpasswd failed'; exit 1; }; }\n"
-    "norm() { printf '%s\\n' $(echo \"$1\" | tr ',' ' ') | sort -u | tr '\\n' ,; }\n"
-    "supp() { pg=$(id -gn \"$n\"); for g in $(id -Gn \"$n\"); do [ \"$g\" = \"$pg\" ] || echo \"$g\"; done | tr '\\n' ,; }\n"
-    "if [ \"$gf_state\" = absent ]; then\n"
-    "  [ -z \"$ent\" ] && { echo 'GF 0 absent'; exit 0; }\n"
-    "  set --; [ \"$gf_force\" = 1 ] && set -- -f; [ \"$gf_remove\" = 1 ] && set -- \"$@\" -r\n"
-    "  run userdel \"$@\" \"$n\"; echo 'GF 1 removed'; exit 0\n"
-    "fi\n"
-    "gid=\n"
-    "if [ -n \"$gf_group\" ]; then ge=$(getent group \"$gf_group\") ||\n"
-    "  { echo \"GFERR Group $gf_group does not exist\"; exit 1; }; gid=${ge#*:*:}; gid=${gid%%:*}; fi\n"
-    "for g in $(echo \"$gf_groups\" | tr ',' ' '); do getent group \"$g\" >/dev/null ||\n"
-    "  { echo \"GFERR Group $g does not exist\"; exit 1; }; done\n"
-    "if [ -z \"$ent\" ]; then set --\n"
-    "  [ -n \"$gf_uid\" ] && set -- \"$@\" -u \"$gf_uid\"\n"
-    "  [ -n \"$gf_group\" ] && set -- \"$@\" -g \"$gf_group\"\n"
-    "  [ -n \"$gf_groups\" ] && set -- \"$@\" -G \"$gf_groups\"\n"
-    "  [ -n \"$gf_shell\" ] && set -- \"$@\" -s \"$gf_shell\"\n"
-    "  [ -n \"$gf_home\" ] && set -- \"$@\" -d \"$gf_home\"\n"
-    "  [ \"$gf_has_comment\" = 1 ] && set -- \"$@\" -c \"$gf_comment\"\n"
-    "  [ \"$gf_system\" = 1 ] && set -- \"$@\" -r\n"
-    "  if [ \"$gf_create_home\" = 1 ]; then set -- \"$@\" -m; else set -- \"$@\" -M; fi\n"
-    "  run useradd \"$@\" \"$n\"; what=created\n"
-    "  [ \"$gf_has_pw\" = 1 ] && setpw\n"
-    "else\n"
-    "  rest=${ent#*:*:}; cuid=${rest%%:*}; rest=${rest#*:}; cgid=${rest%%:*}; rest=${rest#*:}\n"
-    "  cgecos=${rest%%:*}; rest=${rest#*:}; chome=${rest%%:*}; cshell=${rest#*:}\n"
-    "  set --\n"
-    "  [ -n \"$gf_uid\" ] && [ \"$gf_uid\" != \"$cuid\" ] && set -- \"$@\" -u \"$gf_uid\"\n"
-    "  [ -n \"$gid\" ] && [ \"$gid\" != \"$cgid\" ] && set -- \"$@\" -g \"$gid\"\n"
-    "  [ -n \"$gf_shell\" ] && [ \"$gf_shell\" != \"$cshell\" ] && set -- \"$@\" -s \"$gf_shell\"\n"
-    "  [ -n \"$gf_home\" ] && [ \"$gf_home\" != \"$chome\" ] && set -- \"$@\" -d \"$gf_home\"\n"
-    "  [ \"$gf_has_comment\" = 1 ] && [ \"$gf_comment\" != \"$cgecos\" ] && set -- \"$@\" -c \"$gf_comment\"\n"
-    "  if [ \"$gf_has_groups\" = 1 ]; then cur=$(supp)\n"
-    "    if [ \"$gf_append\" = 1 ]; then miss=\n"
-    "      for g in $(echo \"$gf_groups\" | tr ',' ' '); do case \",$cur\" in *\",$g,\"*) ;; *) miss=\"$miss,$g\";; esac; done\n"
-    "      [ -n \"$miss\" ] && set -- \"$@\" -a -G \"${miss#,}\"\n"
-    "    elif [ \"$(norm \"$cur\")\" != \"$(norm \"$gf_groups\")\" ]; then set -- \"$@\" -G \"$gf_groups\"; fi\n"
-    "  fi\n"
-    "  [ $# -gt 0 ] && run usermod \"$@\" \"$n\"\n"
-    "  if [ \"$gf_has_pw\" = 1 ] && [ \"$gf_update_pw\" = always ]; then\n"
-    "    sh=$(getent shadow \"$n\") || { echo 'GFERR cannot read the shadow entry (become needed)'; exit 1; }\n"
-    "    sh=${sh#*:}; [ \"${sh%%:*}\" = \"$pw\" ] || setpw; fi\n"
-    "  what=modified\n"
-    "fi\n"
-    "echo \"GF $ch $what\"\n"
-    "if ent=$(getent passwd \"$n\"); then echo \"GFUSER ${ent#*:*:}\"; echo \"GFGROUPS $(supp)\"; fi\n";
+/* The script is sh/user.sh: it prints "GF <changed> <what>" and, when the
+ * account exists afterwards, "GFUSER uid:gid:gecos:home:shell" and
+ * "GFGROUPS g1,g2" (supplementary). */
 
 static void assign_groups(struct gf_buf *script, const struct gf_val *groups)
 {
@@ -232,7 +180,7 @@ static int user_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
     gf_sh_assign(&script, "gf_check", ctx->check ? "1" : "0");
     assign_extra(&script, args);
     gf_nodesh_add(&script, "lib");
-    gf_buf_adds(&script, user_script);
+    gf_nodesh_add(&script, "user");
     gf_nodesh_add(&script, "user_extra");
     if (pw)
         gf_buf_addf(&input, "%s\n", pw);
