@@ -1,10 +1,12 @@
 /* group.c - the `group` module: a local group present (with gid) or absent,
- * through getent, groupadd, groupmod and groupdel in one script. */
+ * through getent, groupadd, groupmod and groupdel in one script
+ * (sh/group.sh). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "module.h"
+#include "nodesh.h"
 #include "sysmod.h"
 
 static const struct gf_param group_params[] = {
@@ -14,23 +16,6 @@ static const struct gf_param group_params[] = {
     { "system", GF_P_BOOL, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
-
-/* Prints "GF <changed> <gid>" (gid empty when absent or not yet created). */
-static const char group_script[] =
-    "n=$gf_name; ent=$(getent group \"$n\"); cur=${ent#*:*:}; cur=${cur%%:*}\n"
-    "run() { [ \"$gf_check\" = 1 ] && return 0; o=$(\"$@\" 2>&1) || { echo \"GFERR ${o:-$1 failed}\"; exit 1; }; }\n"
-    "if [ \"$gf_state\" = absent ]; then\n"
-    "  [ -z \"$ent\" ] && { echo 'GF 0 '; exit 0; }\n"
-    "  run groupdel \"$n\"; echo 'GF 1 '; exit 0\n"
-    "fi\n"
-    "if [ -z \"$ent\" ]; then set --\n"
-    "  [ -n \"$gf_gid\" ] && set -- -g \"$gf_gid\"\n"
-    "  [ \"$gf_system\" = 1 ] && set -- \"$@\" -r\n"
-    "  run groupadd \"$@\" \"$n\"; ch=1\n"
-    "elif [ -n \"$gf_gid\" ] && [ \"$gf_gid\" != \"$cur\" ]; then run groupmod -g \"$gf_gid\" \"$n\"; ch=1\n"
-    "else ch=0; fi\n"
-    "ent=$(getent group \"$n\"); cur=${ent#*:*:}; cur=${cur%%:*}\n"
-    "echo \"GF $ch $cur\"\n";
 
 static int group_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
 {
@@ -49,7 +34,8 @@ static int group_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf
     gf_sh_assign(&script, "gf_gid", num);
     gf_sh_assign(&script, "gf_system", gf_arg_bool(args, "system", 0) ? "1" : "0");
     gf_sh_assign(&script, "gf_check", ctx->check ? "1" : "0");
-    gf_buf_adds(&script, group_script);
+    gf_nodesh_add(&script, "lib");
+    gf_nodesh_add(&script, "group"); /* "GF <changed> <gid>" */
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "group");
     if (rc == 0) {
         const char *ok = gf_mod_tagged(r.out.buf, "GF ");
