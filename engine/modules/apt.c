@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nodesh.h"
 #include "sysmod.h"
 
 static const struct gf_param apt_params[] = {
@@ -32,48 +33,11 @@ static const struct gf_param package_params[] = {
     { NULL, 0, 0, NULL, NULL },
 };
 
-/* Reads the cache and dpkg's view. Input: gf_* variables and the package
- * names as "$@". Prints GFCACHE <updated> <mtime>, GFDEB pkg|ver|arch,
- * GFPKG <i> <status>|<version> (dpkg), GFPOL <i> <line> (apt-cache policy,
- * for names not installed, or all with gf_policy=1), GFRM <line>
- * (autoremove preview). */
-static const char query_script[] =
-    GF_SYS_PROLOGUE
-    "command -v apt-get >/dev/null || fail 'apt-get not found: apt and package need a Debian-family "
-    "host'\n"
-    "stamp() { f=/var/lib/apt/periodic/update-success-stamp; [ -f $f ] || f=/var/lib/apt/lists\n"
-    "  stat -c %Y $f; }\n"
-    "t=$(stamp); up=0\n"
-    "if [ \"$gf_update\" = 1 ]; then\n"
-    "  if [ \"$gf_valid\" -gt 0 ] && [ $(($(date +%s) - t)) -lt \"$gf_valid\" ]; then :\n"
-    "  elif [ \"$gf_check\" = 1 ]; then up=1\n"
-    "  else o=$(apt-get update -q -o DPkg::Lock::Timeout=\"$gf_lock\" 2>&1) || "
-    "fail \"Failed to update apt cache: $o\"\n"
-    "    case $o in *'W: Failed to fetch'*|*'W: Some index files failed'*|*'E: '*)\n"
-    "      fail \"Failed to update apt cache: $o\";; esac\n"
-    "    t2=$(stamp); [ \"$t2\" = \"$t\" ] || up=1; t=$t2; fi\n"
-    "fi\n"
-    "echo \"GFCACHE $up $t\"\n"
-    "if [ -n \"$gf_deb\" ]; then\n"
-    "  [ -f \"$gf_deb\" ] || fail \"deb file $gf_deb does not exist on the host\"\n"
-    "  d=$(dpkg-deb -W --showformat='${Package}|${Version}|${Architecture}' \"$gf_deb\" 2>&1) || "
-    "fail \"$gf_deb is not a readable Debian package: $d\"\n"
-    "  echo \"GFDEB $d\"; set -- \"${d%%|*}\"\n"
-    "fi\n"
-    "i=0\n"
-    "for p in \"$@\"; do\n"
-    "  s=$(dpkg-query -W -f='${db:Status-Abbrev}|${Version}\\n' \"$p\" 2>/dev/null)\n"
-    "  printf '%s\\n' \"$s\" | while IFS= read -r l; do [ -z \"$l\" ] || echo \"GFPKG $i $l\"; done\n"
-    "  case $gf_policy:$s in 0:*|2:?[iWt]*) ;; *)\n"
-    "    apt-cache policy \"$p\" 2>/dev/null | while IFS= read -r l; do echo \"GFPOL $i $l\"; done;;\n"
-    "  esac\n"
-    "  i=$((i + 1))\n"
-    "done\n"
-    "if [ \"$gf_autoremove_only\" = 1 ]; then\n"
-    "  apt-get -s -q autoremove 2>/dev/null | while IFS= read -r l; do\n"
-    "    case $l in 'Remv '*) echo \"GFRM $l\";; esac; done\n"
-    "fi\n"
-    "echo GFEND\n";
+/* sh/apt.sh reads the cache and dpkg's view. Input: gf_* variables and
+ * the package names as "$@". Prints GFCACHE <updated> <mtime>, GFDEB
+ * pkg|ver|arch, GFPKG <i> <status>|<version> (dpkg), GFPOL <i> <line>
+ * (apt-cache policy, for names not installed, or all with gf_policy=1),
+ * GFRM <line> (autoremove preview). */
 
 struct pkg {
     char *name, *ver;       /* "name=ver" split */
@@ -211,8 +175,8 @@ static void add_common_opts(struct gf_buf *cmd, const struct gf_val *args)
 {
     const struct gf_val *rec = gf_val_map_get(args, "install_recommends");
 
-    gf_buf_addf(cmd, GF_SYS_PROLOGUE
-                "apt-get -y -q -o DPkg::Lock::Timeout=%lld -o Dpkg::Options::=--force-confdef "
+    gf_nodesh_add(cmd, "lib");
+    gf_buf_addf(cmd, "apt-get -y -q -o DPkg::Lock::Timeout=%lld -o Dpkg::Options::=--force-confdef "
                 "-o Dpkg::Options::=--force-confold", gf_arg_int(args, "lock_timeout", 60));
     if (rec && rec->type == GF_VAL_BOOL)
         gf_buf_addf(cmd, " -o APT::Install-Recommends=%s", rec->u.b ? "yes" : "no");
@@ -302,7 +266,8 @@ static int apt_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
         gf_sh_quote(&script, j.pkgs[i].name);
     }
     gf_buf_addc(&script, '\n');
-    gf_buf_adds(&script, query_script);
+    gf_nodesh_add(&script, "lib");
+    gf_nodesh_add(&script, "apt");
     gf_result_release(&r);
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "reading the package state failed");
     if (rc)
