@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nodesh.h"
 #include "sysmod.h"
 
 static const struct gf_param modprobe_params[] = {
@@ -14,43 +15,6 @@ static const struct gf_param modprobe_params[] = {
     { "persistent", GF_P_STR, 0, NULL, "disabled,absent,present" },
     { NULL, 0, 0, NULL, NULL },
 };
-
-/* Input: gf_* variables and the module parameters as "$@". Prints GFDO
- * for each change and GFERR on failure. /proc/modules names use '_' for
- * the '-' of file names. */
-static const char modprobe_script[] =
-    GF_SYS_PROLOGUE
-    "n=$(printf %s \"$gf_name\" | tr - _); loaded=0; builtin=0\n"
-    "if [ -r /proc/modules ]; then while read -r m _; do\n"
-    "  [ \"$m\" = \"$n\" ] && { loaded=1; break; }; done </proc/modules; fi\n"
-    "b=/lib/modules/$(uname -r)/modules.builtin\n"
-    "if [ $loaded = 0 ] && [ -f \"$b\" ]; then\n"
-    "  tr - _ <\"$b\" | while IFS= read -r l; do case $l in */\"$n\".ko*) exit 3;; esac; done\n"
-    "  [ $? = 3 ] && loaded=1 builtin=1; fi\n"
-    "hint=; c=$(cat /run/systemd/container 2>/dev/null) || { [ -f /.dockerenv ] && c=docker; }\n"
-    "[ -z \"$c\" ] || hint=\" (this host is a $c container: kernel modules are loaded and "
-    "unloaded on its host, not inside it)\"\n"
-    "[ -r /proc/modules ] || hint=\"$hint (the kernel has no loadable module support: no "
-    "/proc/modules)\"\n"
-    "act() { echo \"GFDO $*\"; [ \"$gf_check\" = 1 ] && return 0\n"
-    "  o=$(\"$@\" 2>&1) || fail \"$* failed: $o$hint\"; }\n"
-    "if [ \"$gf_state\" = present ]; then [ $loaded = 1 ] || act modprobe \"$gf_name\" \"$@\"\n"
-    "elif [ $builtin = 1 ]; then fail \"$gf_name is built into the kernel and cannot be unloaded\"\n"
-    "else [ $loaded = 0 ] || act modprobe -r \"$gf_name\"; fi\n"
-    "put() { [ -f \"$1\" ] && [ \"$(cat \"$1\")\" = \"$2\" ] && return 0\n"
-    "  echo \"GFDO write $1\"; [ \"$gf_check\" = 1 ] && return 0\n"
-    "  d=${1%/*}; mkdir -p \"$d\" && t=$(mktemp \"$d/.gf-tmp-XXXXXX\") &&\n"
-    "  printf '%s\\n' \"$2\" >\"$t\" && chmod 644 \"$t\" && mv -f \"$t\" \"$1\" || "
-    "{ rm -f \"$t\"; fail \"cannot write $1\"; }; }\n"
-    "del() { [ -e \"$1\" ] || [ -L \"$1\" ] || return 0; echo \"GFDO remove $1\"\n"
-    "  [ \"$gf_check\" = 1 ] || rm -f -- \"$1\" || fail \"cannot remove $1\"; }\n"
-    "lf=/etc/modules-load.d/$gf_name.conf; of=/etc/modprobe.d/$gf_name.conf\n"
-    "case $gf_persistent in\n"
-    "present) put \"$lf\" \"$gf_name\"; [ -z \"$gf_params\" ] || put \"$of\" \"options $gf_name "
-    "$gf_params\";;\n"
-    "absent) del \"$lf\"; del \"$of\";;\n"
-    "esac\n"
-    "echo GFEND\n";
 
 static int valid_name(const char *s)
 {
@@ -88,7 +52,8 @@ static int modprobe_run(struct gf_modctx *ctx, const struct gf_val *args, struct
         gf_sh_quote(&script, words.v[i]);
     }
     gf_buf_addc(&script, '\n');
-    gf_buf_adds(&script, modprobe_script);
+    gf_nodesh_add(&script, "lib");
+    gf_nodesh_add(&script, "modprobe"); /* GFDO per change, GFEND */
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "modprobe failed");
     if (rc == 0)
         res->changed = gf_mod_tagged(r.out.buf, "GFDO ") != NULL;
