@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nodesh.h"
 #include "sysmod.h"
 
 static const struct gf_param sysctl_params[] = {
@@ -16,28 +17,6 @@ static const struct gf_param sysctl_params[] = {
     { "ignoreerrors", GF_P_BOOL, 0, NULL, NULL },
     { NULL, 0, 0, NULL, NULL },
 };
-
-/* Prints GFV <live value> (with sysctl_set) and the file as GFF plus its
- * base64 (any byte survives), or GFN when there is no file. */
-static const char read_script[] =
-    GF_SYS_PROLOGUE
-    "if [ \"$gf_set\" = 1 ]; then v=$(sysctl -n \"$gf_name\" 2>&1) || "
-    "fail \"cannot read sysctl key $gf_name: $v\"\n"
-    "  printf 'GFV %s\\n' \"$(printf %s \"$v\" | tr '\\n' ' ')\"; fi\n"
-    "if [ -f \"$gf_file\" ]; then echo GFF; base64 <\"$gf_file\" || exit 1\n"
-    "elif [ -e \"$gf_file\" ]; then fail \"$gf_file is not a regular file\"\n"
-    "else echo GFN; fi\n";
-
-/* Applies: reload the file, then set the live value (Ansible's order). */
-static const char apply_script[] =
-    GF_SYS_PROLOGUE
-    "bad() { [ \"$gf_e\" != -e ] && case $1 in *'sysctl: setting key'*|*'sysctl: cannot'*) "
-    "true;; *) false;; esac; }\n"
-    "if [ \"$gf_reload\" = 1 ]; then o=$(sysctl $gf_e -p \"$gf_file\" 2>&1)\n"
-    "  if [ $? != 0 ] || bad \"$o\"; then fail \"Failed to reload sysctl: $o\"; fi; fi\n"
-    "if [ \"$gf_setp\" = 1 ]; then o=$(sysctl -w \"$gf_name=$gf_value\" 2>&1)\n"
-    "  if [ $? != 0 ] || bad \"$o\"; then fail \"setting $gf_name failed: $o\"; fi; fi\n"
-    "echo GFEND\n";
 
 /* Writes text to the file through copy's atomic writer; 0 or fails res. */
 static int write_conf(struct gf_modctx *ctx, const char *file, const struct gf_buf *text,
@@ -82,7 +61,10 @@ static int sysctl_run(struct gf_modctx *ctx, const struct gf_val *args, struct g
     gf_sh_assign(&script, "gf_name", name);
     gf_sh_assign(&script, "gf_file", file);
     gf_sh_assign(&script, "gf_set", set ? "1" : "0");
-    gf_buf_adds(&script, read_script);
+    gf_nodesh_add(&script, "lib");
+    /* GFV <live value> (with sysctl_set), the file as GFF plus its base64,
+     * or GFN when there is no file */
+    gf_nodesh_add(&script, "sysctl_read");
     gf_result_release(&r);
     if ((rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "reading sysctl state failed")))
         goto out;
@@ -110,7 +92,8 @@ static int sysctl_run(struct gf_modctx *ctx, const struct gf_val *args, struct g
     gf_sh_assign(&script, "gf_reload", gf_arg_bool(args, "reload", 1) ? "1" : "0");
     gf_sh_assign(&script, "gf_setp", setp ? "1" : "0");
     gf_sh_assign(&script, "gf_e", gf_arg_bool(args, "ignoreerrors", 0) ? "-e" : "");
-    gf_buf_adds(&script, apply_script);
+    gf_nodesh_add(&script, "lib");
+    gf_nodesh_add(&script, "sysctl_apply"); /* reload the file, set the value */
     gf_result_release(&r);
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "applying sysctl failed");
 out:
