@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "nodefile.h"
+#include "nodesh.h"
 
 static const struct gf_param wait_for_params[] = {
     { "host", GF_P_STR, 0, NULL, NULL },
@@ -28,34 +29,6 @@ static const struct gf_param wait_for_params[] = {
 
 /* Bytes of the file sent back to compute match_groups. */
 #define MATCH_MAX 1048576
-
-/* Polls until the condition holds (GFOK) or gf_slice seconds pass
- * (GFTIMEOUT). A port is probed with bash's /dev/tcp, or where there is no
- * bash by looking for a listening socket in /proc/net/tcp*. The text is
- * searched over the whole file with grep -Pz and (?m), as Python's
- * re.MULTILINE search does (grep -E line by line where grep lacks -P).
- * Each round prints a line, so a loop whose connection is gone dies of
- * SIGPIPE. */
-static const char wait_script[] =
-    "end=$(( $(date +%s) + gf_slice ))\n"
-    "gp=-Pz; m='(?m)'\n"
-    "[ -n \"$gf_re\" ] && { printf x | grep -Pzq x 2>/dev/null || { gp=-E; m=; }; }\n"
-    "listening() { awk -v p=\":$(printf %04X \"$gf_port\")\" '$4 == \"0A\" &&\n"
-    "  substr($2, length($2) - 4) == p { f = 1 } END { exit !f }'\\\n"
-    "  /proc/net/tcp /proc/net/tcp6 2>/dev/null; }\n"
-    "conn() { if command -v bash >/dev/null 2>&1; then timeout \"$gf_ct\" bash -c\\\n"
-    "  'exec 3<>\"/dev/tcp/$0/$1\"' \"$gf_host\" \"$gf_port\" 2>/dev/null; else listening; fi; }\n"
-    "found() { [ -e \"$gf_path\" ] && { [ -z \"$gf_re\" ] ||\n"
-    "  grep $gp -q -e \"$m$gf_re\" -- \"$gf_path\" 2>/dev/null; }; }\n"
-    "holds() { case $gf_what in\n"
-    "  port-up) conn;; port-down) ! conn;;\n"
-    "  path-up) found;; path-down) [ ! -e \"$gf_path\" ];; esac; }\n"
-    "until holds; do\n"
-    "  [ \"$(date +%s)\" -lt \"$end\" ] || { echo GFTIMEOUT; exit 0; }\n"
-    "  echo .; sleep \"$gf_sleep\"\n"
-    "done\n"
-    "echo GFOK\n"
-    "[ -z \"$gf_re\" ] || head -c $gf_max -- \"$gf_path\"\n";
 
 static void sleep_ms(int64_t ms)
 {
@@ -161,7 +134,8 @@ static int wait_slice(struct gf_modctx *ctx, const struct gf_val *args, const ch
     gf_buf_addf(&s, "gf_port=%lld\ngf_ct=%lld\ngf_sleep=%lld\ngf_slice=%lld\ngf_max=%d\n",
                 gf_arg_int(args, "port", 0), gf_arg_int(args, "connect_timeout", 5),
                 gf_arg_int(args, "sleep", 1), slice, MATCH_MAX);
-    gf_buf_adds(&s, wait_script);
+    /* GFOK once the condition holds, GFTIMEOUT after gf_slice seconds */
+    gf_nodesh_add(&s, "wait_for");
     gf_result_init(&r, MATCH_MAX + 65536);
     rc = gf_mod_sh(ctx, s.buf, NULL, 0, &r);
     const char *ok = strstr(r.out.buf, "GFOK\n");
