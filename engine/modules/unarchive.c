@@ -26,6 +26,7 @@
 #include <archive_entry.h>
 
 #include "module.h"
+#include "nodesh.h"
 #include "sysmod.h"
 #include "unarchive-private.h"
 
@@ -170,44 +171,9 @@ int gf_tar_diff_changed(const char *out, int check_owner)
 
 /* ---- the node side ---- */
 
-/* Round 1: keep the stream (or find the remote archive), compare. */
-static const char diff_script[] =
-    "d=$gf_dest; a=\n"
-    "err() { echo \"GFERR $*\" | tr '\\n' ' '; echo; [ -n \"$a\" ] && [ \"$gf_remote\" != 1 ] && rm -f \"$a\"; exit 1; }\n"
-    "if [ \"$gf_remote\" = 1 ]; then a=$gf_src; [ -f \"$a\" ] && [ -r \"$a\" ] || err \"Source '$a' does not exist or is not readable\"\n"
-    "else a=$(mktemp \"${TMPDIR:-/tmp}/gf-unarchive-XXXXXX\") || { cat >/dev/null; a=; err 'cannot create a temporary file'; }\n"
-    "  cat >\"$a\" || err \"cannot store the archive in $a (disk full?)\"; echo \"GFTMP $a\"; fi\n"
-    "[ -d \"$d\" ] || err \"dest '$d' must be an existing dir\"\n"
-    "eval \"set -- $gf_extra\"\n"
-    "echo GFDIFF; tar -d -f \"$a\" -C \"$d\" \"$@\" 2>&1; echo \"GFRC $?\"\n"
-    "if [ \"$gf_remote\" = 1 ]; then echo GFLIST; tar -t -f \"$a\" \"$@\" || err \"cannot list $a\"\n"
-    "  echo GFLISTEND\n"
-    "  if [ -n \"$gf_owner$gf_group$gf_mode\" ]; then tar -t -f \"$a\" \"$@\" | while IFS= read -r p; do\n"
-    "    [ \"$gf_strip\" = 0 ] || p=$(echo \"$p\" | cut -d/ -f$((gf_strip + 1))-)\n"
-    "    [ -n \"$p\" ] && [ -e \"$d/$p\" ] || continue; set -- $(stat -c '%U %u %G %g %a' \"$d/$p\")\n"
-    "    [ -z \"$gf_owner\" ] || [ \"$gf_owner\" = \"$1\" ] || [ \"$gf_owner\" = \"$2\" ] || echo \"GFATTR $p\"\n"
-    "    [ -z \"$gf_group\" ] || [ \"$gf_group\" = \"$3\" ] || [ \"$gf_group\" = \"$4\" ] || echo \"GFATTR $p\"\n"
-    "    [ -z \"$gf_mode\" ] || [ \"$(printf %o \"$((0$gf_mode))\")\" = \"$5\" ] || echo \"GFATTR $p\"\n"
-    "  done; fi\n"
-    "fi\n"
-    "echo GFEND\n";
-
-/* Round 2: unpack (gf_do=1) and drop the kept stream. */
-static const char extract_script[] =
-    "d=$gf_dest; a=$gf_archive; rc=0\n"
-    "eval \"set -- $gf_extra\"\n"
-    "if [ \"$gf_do\" = 1 ]; then echo GFOUT; tar -x -p -f \"$a\" -C \"$d\" \"$@\" 2>&1; rc=$?\n"
-    "  if [ $rc = 0 ] && [ \"$gf_remote\" = 1 ] && [ -n \"$gf_owner$gf_group$gf_mode\" ]; then\n"
-    "    tar -t -f \"$a\" \"$@\" | while IFS= read -r p; do\n"
-    "      [ \"$gf_strip\" = 0 ] || p=$(echo \"$p\" | cut -d/ -f$((gf_strip + 1))-)\n"
-    "      [ -n \"$p\" ] || continue\n"
-    "      [ -z \"$gf_owner\" ] || chown -h \"$gf_owner\" \"$d/$p\" || exit 1\n"
-    "      [ -z \"$gf_group\" ] || chgrp -h \"$gf_group\" \"$d/$p\" || exit 1\n"
-    "      [ -z \"$gf_mode\" ] || [ -L \"$d/$p\" ] || chmod \"$gf_mode\" \"$d/$p\" || exit 1\n"
-    "    done 2>&1 || rc=1; fi\n"
-    "fi\n"
-    "[ \"$gf_remote\" = 1 ] || rm -f \"$a\"\n"
-    "echo \"GFRC $rc\"\n";
+/* Round 1 (sh/unarchive_diff.sh): keep the stream (or find the remote
+ * archive), compare. Round 2 (sh/unarchive_extract.sh): unpack (gf_do=1)
+ * and drop the kept stream. */
 
 /* The extra options, quoted for `eval set --`; and --strip-components,
  * which `tar -t` does not apply, for the remote owner/mode loops. */
@@ -291,7 +257,7 @@ static int unarchive_extract(struct gf_modctx *ctx, const struct gf_val *args, c
     assign_common(&s, ctx, args);
     gf_sh_assign(&s, "gf_archive", tmp ? tmp : gf_arg_str(args, "src", NULL));
     gf_sh_assign(&s, "gf_do", doit ? "1" : "0");
-    gf_buf_adds(&s, extract_script);
+    gf_nodesh_add(&s, "unarchive_extract");
     rc = gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "unarchive");
     if (rc == 0 && doit) {
         const char *o = gf_mod_tagged(r.out.buf, "GFOUT\n");
@@ -357,7 +323,7 @@ static int unarchive_run(struct gf_modctx *ctx, const struct gf_val *args, struc
     if (!remote && local_stream(ctx, args, &tar, files, res))
         goto out;
     assign_common(&s, ctx, args);
-    gf_buf_adds(&s, diff_script);
+    gf_nodesh_add(&s, "unarchive_diff");
     rc = gf_sys_run(ctx, s.buf, remote ? NULL : tar.buf, remote ? 0 : tar.len, &r, res,
                     "unarchive");
     const char *t = rc == 0 ? gf_mod_tagged(r.out.buf, "GFTMP ") : NULL;
