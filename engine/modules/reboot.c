@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nodesh.h"
 #include "sysmod.h"
 
 static const struct gf_param reboot_params[] = {
@@ -26,19 +27,6 @@ static const struct gf_param reboot_params[] = {
  * its host's (docker does; nspawn gives each boot its own), so the start
  * time of its PID 1 is added. */
 #define BOOT_ID_CMD "cat /proc/sys/kernel/random/boot_id && cut -d' ' -f22 /proc/1/stat"
-
-/* Starts the reboot in the background, detached, so that this command
- * returns before the connection goes: a delay of at least a second. */
-static const char launch_script[] =
-    GF_SYS_PROLOGUE
-    "export gf_msg\n"
-    "if [ -n \"$gf_cmd\" ]; then c=$gf_cmd\n"
-    "elif command -v shutdown >/dev/null; then c='shutdown -r now \"$gf_msg\"'\n"
-    "elif command -v systemctl >/dev/null; then c='systemctl reboot'\n"
-    "else fail 'no shutdown or systemctl command on this host'; fi\n"
-    "s=; command -v setsid >/dev/null && s=setsid\n"
-    "$s nohup sh -c \"sleep $gf_delay; $c\" </dev/null >/dev/null 2>&1 &\n"
-    "echo GFEND\n";
 
 static struct gf_exec_opts default_opts;
 
@@ -155,7 +143,10 @@ static int reboot_run(struct gf_modctx *ctx, const struct gf_val *args, struct g
     gf_sh_assign(&script, "gf_cmd", gf_arg_str(args, "reboot_command", NULL));
     gf_sh_assign(&script, "gf_msg", gf_arg_str(args, "msg", "Reboot initiated by gpuforge"));
     gf_buf_addf(&script, "gf_delay=%lld\n", delay > 1 ? delay : 1);
-    gf_buf_adds(&script, launch_script);
+    gf_nodesh_add(&script, "lib");
+    /* starts the reboot in the background, detached, so that this command
+     * returns before the connection goes */
+    gf_nodesh_add(&script, "reboot");
     gf_result_init(&r, 65536);
     int64_t t0 = gf_now_ms();
     gf_mod_sh(ctx, script.buf, NULL, 0, &r);

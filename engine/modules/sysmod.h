@@ -12,10 +12,8 @@
 
 /* ---- running scripts ---- */
 
-/* The start of every script: C messages, and fail MSG printing the GFERR
- * line that gf_sys_run reports. */
-#define GF_SYS_PROLOGUE "export LC_ALL=C DEBIAN_FRONTEND=noninteractive SYSTEMD_PAGER=\n" \
-                        "fail() { echo \"GFERR $*\"; exit 1; }\n"
+/* A script starts with sh/lib.sh (gf_nodesh_add(b, "lib")): C messages,
+ * and fail MSG printing the GFERR line that gf_sys_run reports. */
 
 /* Runs script on the node (input on stdin, may be NULL). Returns 0 when it
  * exited 0 and printed no "GFERR " line. Otherwise marks res failed (msg:
