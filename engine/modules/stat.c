@@ -1,6 +1,6 @@
 /* stat.c - the `stat` module: facts about a path on the node (type, mode,
- * owner, size, mtime, SHA-1 checksum of regular files, link target, and
- * lsattr's attributes through sh/stat_attrs.sh). */
+ * owner, size, mtime, SHA-1 checksum of regular files, link target:
+ * sh/stat.sh; lsattr's attributes through sh/stat_attrs.sh). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,16 +64,12 @@ static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
     struct gf_result r;
     int rc = 0;
 
-    gf_buf_adds(&cmd, "p=");
-    gf_sh_quote(&cmd, path);
-    gf_buf_addf(&cmd, "\nif [ -e \"$p\" ] || [ -L \"$p\" ]; then stat %s -c '%%F|%%a|%%u|%%g|%%U|%%G|%%s|%%Y|%%h|%%i' "
-                "\"$p\" || exit 1\n", gf_arg_bool(args, "follow", 0) ? "-L" : "");
-    if (gf_arg_bool(args, "get_checksum", 1))
-        gf_buf_addf(&cmd, "[ -f \"$p\" ] && [ -r \"$p\" ] && %ssum <\"$p\" | cut -d' ' -f1 || echo\n",
-                    algo);
-    else
-        gf_buf_adds(&cmd, "echo\n");
-    gf_buf_adds(&cmd, "if [ -L \"$p\" ]; then readlink -- \"$p\"; fi; else echo GFABSENT; fi\n");
+    char *tool = gf_arg_bool(args, "get_checksum", 1) ? gf_xasprintf("%ssum", algo) : NULL;
+    gf_sh_assign(&cmd, "p", path);
+    gf_sh_assign(&cmd, "gf_follow", gf_arg_bool(args, "follow", 0) ? "-L" : "");
+    gf_sh_assign(&cmd, "gf_sum", tool);
+    free(tool);
+    gf_nodesh_add(&cmd, "stat");
     if (attrs)
         gf_nodesh_add(&cmd, "stat_attrs");
     gf_result_init(&r, 65536);
