@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nodefile.h"
+#include "nodesh.h"
 
 static const struct gf_param script_params[] = {
     { "_raw_params", GF_P_STR, 0, "cmd", NULL },
@@ -47,8 +48,7 @@ static int script_skip(struct gf_modctx *ctx, const char *creates, const char *r
 
     gf_sh_assign(&cmd, "c", creates);
     gf_sh_assign(&cmd, "r", removes);
-    gf_buf_adds(&cmd, "if [ -n \"$c\" ] && [ -e \"$c\" ]; then echo C;\n"
-                "elif [ -n \"$r\" ] && [ ! -e \"$r\" ]; then echo R; else echo N; fi\n");
+    gf_nodesh_add(&cmd, "script_skip"); /* C, R or N */
     gf_result_init(&r, 4096);
     gf_mod_sh(ctx, cmd.buf, NULL, 0, &r);
     if ((rc = gf_mod_lost(res, &r)) == 0 && (r.out.buf[0] == 'C' || r.out.buf[0] == 'R')) {
@@ -80,22 +80,16 @@ static struct gf_val *split_lines(const char *s, size_t n)
     return l;
 }
 
-/* The command: a temporary file from stdin (mktemp makes it private),
- * run, removed. */
+/* The command (sh/script.sh): a temporary file from stdin (mktemp makes it
+ * private), run, removed. exe and rest are shell text as the task wrote
+ * them, which the script evaluates. */
 static void script_command(struct gf_buf *cmd, const char *chdir_, const char *exe,
                            const char *rest)
 {
-    if (chdir_) {
-        gf_buf_adds(cmd, "cd ");
-        gf_sh_quote(cmd, chdir_);
-        gf_buf_adds(cmd, " || exit 1\n");
-    }
-    gf_buf_adds(cmd, "t=$(mktemp \"${TMPDIR:-/tmp}/gf-script.XXXXXX\") || exit 1\n"
-                "trap 'rm -f \"$t\"' EXIT HUP INT TERM\n"
-                "cat >\"$t\" && chmod 700 \"$t\" || exit 1\n{ ");
-    if (exe)
-        gf_buf_addf(cmd, "%s ", exe);
-    gf_buf_addf(cmd, "\"$t\"%s\n}\nrc=$?; rm -f \"$t\"; trap - EXIT; exit $rc\n", rest);
+    gf_sh_assign(cmd, "gf_chdir", chdir_);
+    gf_sh_assign(cmd, "gf_exe", exe);
+    gf_sh_assign(cmd, "gf_args", rest);
+    gf_nodesh_add(cmd, "script");
 }
 
 static int script_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
