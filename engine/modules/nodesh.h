@@ -8,6 +8,8 @@
  * first, as shell assignments (gf_sh_assign), then the script's text.
  * lib.sh holds the helpers the scripts share (fail, ...); a script that
  * uses them is sent after it: gf_nodesh_add(b, "lib") then the script.
+ * What the scripts print back (tagged lines: GFERR, GFEND, ...) is
+ * described in docs/internals/node-protocol.md.
  */
 #ifndef GF_NODESH_H
 #define GF_NODESH_H

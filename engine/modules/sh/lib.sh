@@ -4,7 +4,8 @@
 #
 # Output protocol: a script reports through tagged lines on stdout that the
 # module reads back; "GFERR text" says the step failed and why (the module
-# turns it into the task's msg).
+# turns it into the task's msg). Every tag is listed in
+# docs/internals/node-protocol.md.
 
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive SYSTEMD_PAGER=
 
