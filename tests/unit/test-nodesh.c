@@ -108,6 +108,31 @@ TEST(nodesh_lib_try_runs_nothing_in_check_mode)
     gf_buf_release(&b);
 }
 
+TEST(nodesh_gpu_lists_what_nvidia_smi_lists)
+{
+    char dir[] = "/tmp/gf-gpu.XXXXXX", cmd[512], env[600], out[8192];
+    struct gf_buf b = GF_BUF_INIT;
+
+    ASSERT(mkdtemp(dir) != NULL);
+    snprintf(cmd, sizeof cmd,
+             "printf '#!/bin/sh\\necho \"00000000:18:00.0, NVIDIA H200, 550.54.15, 143771, "
+             "GPU-a\"\\n' >%s/nvidia-smi && chmod 755 %s/nvidia-smi", dir, dir);
+    ASSERT_EQ(system(cmd), 0);
+    gf_nodesh_add(&b, "gpu");
+    gf_nodesh_add(&b, "setup_end");
+    snprintf(env, sizeof env, "PATH=%s:\"$PATH\"", dir);
+    ASSERT_EQ(run_dash_env(b.buf, env, out, sizeof out), 0);
+    ASSERT(strncmp(out, "@@GF pci\n", 9) == 0);
+    ASSERT(strstr(out, "\n@@GF nvver\n") != NULL);
+    char *smi = strstr(out, "\n@@GF nvsmi\n");
+    ASSERT(smi != NULL);
+    ASSERT_STREQ(smi, "\n@@GF nvsmi\n00000000:18:00.0, NVIDIA H200, 550.54.15, 143771, GPU-a\n"
+                      "@@GF end\n");
+    snprintf(cmd, sizeof cmd, "rm -r %s", dir);
+    ASSERT_EQ(system(cmd), 0);
+    gf_buf_release(&b);
+}
+
 /* exists.sh's answer for the pattern in dir (relative patterns from there). */
 static int glob_answer(const char *dir, const char *pattern)
 {
