@@ -14,4 +14,6 @@ s pci; for d in /sys/bus/pci/devices/*; do [ -r "$d/class" ] || continue; read -
     command -v lspci >/dev/null 2>&1 && m=$(lspci -mm -s "${d##*/}" 2>/dev/null)
     echo "${d##*/}|$c|$v|$i|${r##*/}|$m";; esac; done
 s nvver; head -n 1 /proc/driver/nvidia/version 2>/dev/null
-s nvsmi; command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=pci.bus_id,name,driver_version,memory.total,uuid --format=csv,noheader,nounits 2>/dev/null
+s nvsmi; command -v nvidia-smi >/dev/null 2>&1 &&
+  nvidia-smi --query-gpu=pci.bus_id,name,driver_version,memory.total,uuid \
+    --format=csv,noheader,nounits 2>/dev/null

@@ -25,7 +25,10 @@ if [ $loaded = 0 ] && [ -f "$b" ]; then
 fi
 hint=
 c=$(cat /run/systemd/container 2>/dev/null) || { [ -f /.dockerenv ] && c=docker; }
-[ -z "$c" ] || hint=" (this host is a $c container: kernel modules are loaded and unloaded on its host, not inside it)"
+if [ -n "$c" ]; then
+    hint=" (this host is a $c container: kernel modules are loaded and unloaded on its"
+    hint="$hint host, not inside it)"
+fi
 [ -r /proc/modules ] || hint="$hint (the kernel has no loadable module support: no /proc/modules)"
 # act CMD... - a change
 act() {

@@ -14,7 +14,8 @@ s route6p; grep '^0\{32\} 00 ' /proc/net/ipv6_route 2>/dev/null
 fi
 if cd /sys/class/net 2>/dev/null; then
 s netls; for d in *; do [ -d "$d" ] && echo "$d"; done
-s netattr; grep -s -H -e . -- */address */mtu */operstate */type */flags */speed */bridge/stp_state */bridge/bridge_id
+s netattr; grep -s -H -e . -- */address */mtu */operstate */type */flags */speed \
+  */bridge/stp_state */bridge/bridge_id
 s netlink; ls -l -- */device */device/driver/module 2>/dev/null
 s netbrif; ls -d -- */brif/* 2>/dev/null
 cd /; fi

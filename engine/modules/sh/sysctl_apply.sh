@@ -17,9 +17,13 @@ bad() {
 if [ "$gf_reload" = 1 ]; then
     # gf_e is an option or nothing
     # shellcheck disable=SC2086
-    if ! o=$(sysctl $gf_e -p "$gf_file" 2>&1) || bad "$o"; then fail "Failed to reload sysctl: $o"; fi
+    if ! o=$(sysctl $gf_e -p "$gf_file" 2>&1) || bad "$o"; then
+        fail "Failed to reload sysctl: $o"
+    fi
 fi
 if [ "$gf_setp" = 1 ]; then
-    if ! o=$(sysctl -w "$gf_name=$gf_value" 2>&1) || bad "$o"; then fail "setting $gf_name failed: $o"; fi
+    if ! o=$(sysctl -w "$gf_name=$gf_value" 2>&1) || bad "$o"; then
+        fail "setting $gf_name failed: $o"
+    fi
 fi
 echo GFEND
