@@ -26,57 +26,6 @@ static const struct gf_param file_params[] = {
     { NULL, 0, 0, NULL, NULL },
 };
 
-static const char file_script[] =
-    "p=$gf_path; ch=0\n"
-    "kind() { if [ -L \"$1\" ]; then echo link; elif [ -d \"$1\" ]; then echo directory;\n"
-    "  elif [ -f \"$1\" ]; then echo file; elif [ -e \"$1\" ]; then echo other; else echo absent; fi; }\n"
-    "cur=$(kind \"$p\"); st=$gf_state\n"
-    "if [ -z \"$st\" ]; then if [ $cur = absent ]; then st=file; elif [ $cur = other ]; then st=file;\n"
-    "  else st=$cur; fi; fi\n"
-    "act() { ch=1; [ \"$gf_check\" = 1 ] || \"$@\" || { echo \"GFERR $* failed\"; exit 1; }; }\n"
-    /* as Ansible's file module: every directory it creates on the way,
-     * not only the last, gets the mode, owner and group */
-    "mkdirs() { o=$IFS; IFS=/; set -f; q=; case $1 in /*) q=/;; esac\n"
-    "  for c in $1; do [ -n \"$c\" ] || continue; case $q in ''|/) q=$q$c;; *) q=$q/$c;; esac\n"
-    "    [ -e \"$q\" ] && continue; mkdir -- \"$q\" || return 1\n"
-    "    [ -z \"$gf_mode\" ] || chmod \"$gf_mode\" \"$q\" || return 1\n"
-    "    [ -z \"$gf_owner\" ] || chown \"$gf_owner\" \"$q\" || return 1\n"
-    "    [ -z \"$gf_group\" ] || chgrp \"$gf_group\" \"$q\" || return 1; done\n"
-    "  IFS=$o; set +f; }\n"
-    "case $st in\n"
-    "absent) [ $cur = absent ] || act rm -rf -- \"$p\";;\n"
-    "directory) case $cur in absent) act mkdirs \"$p\";; directory) ;;\n"
-    "  *) echo \"GFERR $p exists and is a $cur, not a directory\"; exit 1;; esac;;\n"
-    "file) case $cur in absent) echo \"GFERR file ($p) is absent, cannot continue\"; exit 1;;\n"
-    "  directory) echo \"GFERR $p is a directory, not a file\"; exit 1;; esac;;\n"
-    "touch) if [ \"$gf_touch_now\" = 1 ] || [ $cur = absent ]; then act touch -- \"$p\"; fi;;\n"
-    "link) [ -n \"$gf_src\" ] || { echo \"GFERR src is required for state=link\"; exit 1; }\n"
-    "  if [ $cur = link ] && [ \"$(readlink -- \"$p\")\" = \"$gf_src\" ]; then :; else\n"
-    "    if [ $cur = directory ] || { [ $cur = file ] && [ \"$gf_force\" != 1 ]; }; then\n"
-    "      echo \"GFERR refusing to convert from $cur to symlink for $p\"; exit 1; fi\n"
-    "    act ln -sfn -- \"$gf_src\" \"$p\"; fi;;\n"
-    "hard) [ -n \"$gf_src\" ] || { echo \"GFERR src is required for state=hard\"; exit 1; }\n"
-    "  if [ -e \"$p\" ] && [ \"$p\" -ef \"$gf_src\" ]; then :; else act ln -f -- \"$gf_src\" \"$p\"; fi;;\n"
-    "esac\n"
-    "if [ $st != absent ] && { [ -e \"$p\" ] || [ -L \"$p\" ]; }; then\n"
-    "  h=; [ $st = link ] && h=-h\n"
-    "  if [ -n \"$gf_mode\" ] && [ $st != link ]; then\n"
-    "    case $gf_mode in *[!0-7]*) tm=$(mktemp) && chmod \"$(stat -c %a \"$p\")\" \"$tm\" &&\n"
-    "      chmod \"$gf_mode\" \"$tm\" && want=$(stat -c %a \"$tm\"); rm -f \"$tm\";;\n"
-    "      *) want=$(printf %o \"$((0$gf_mode))\");; esac\n"
-    "    if [ \"$gf_recurse\" = 1 ] && [ $st = directory ]; then\n"
-    "      [ -z \"$(find \"$p\" ! -perm \"$want\" -print -quit)\" ] || act chmod -R \"$gf_mode\" \"$p\"\n"
-    "    else [ \"$(stat -c %a \"$p\")\" = \"$want\" ] || act chmod \"$gf_mode\" \"$p\"; fi\n"
-    "  fi\n"
-    "  for what in owner group; do\n"
-    "    if [ $what = owner ]; then v=$gf_owner; f='%U %u'; c=chown; t=-user; else v=$gf_group; f='%G %g'; c=chgrp; t=-group; fi\n"
-    "    [ -n \"$v\" ] || continue\n"
-    "    if [ \"$gf_recurse\" = 1 ] && [ $st = directory ]; then\n"
-    "      [ -z \"$(find \"$p\" ! $t \"$v\" -print -quit)\" ] || act $c -R \"$v\" \"$p\"\n"
-    "    else set -- $(stat $h -c \"$f\" \"$p\"); [ \"$v\" = \"$1\" ] || [ \"$v\" = \"$2\" ] || act $c $h \"$v\" \"$p\"; fi\n"
-    "  done\n"
-    "fi\n";
-
 /* get_timestamp_for_time(): "" for preserve, "now", or the time as a
  * local "YYYY-MM-DD HH:MM:SS" for touch -d (the node's time zone, as
  * time.mktime() has it there). Returns 0, or -1 with res failed. */
@@ -139,7 +88,7 @@ static int file_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
                                       ? "" : mtime);
     gf_sh_assign(&script, "gf_atime", touch && !strcmp(mt, "now") && !strcmp(at, "now")
                                       ? "" : atime);
-    gf_buf_adds(&script, file_script);
+    gf_nodesh_add(&script, "file");
     gf_nodesh_add(&script, "file_times");
     gf_buf_adds(&script, "echo \"GF $ch $st\"\n");
     gf_result_init(&r, 65536);
