@@ -135,6 +135,16 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
  * stops counting. */
 void gf_session_count_input(struct gf_session *s, _Atomic uint64_t *counter);
 
+/* The execution layer's node-side scripts (engine/exec/sh/NAME.sh), embedded
+ * at build time like the modules' (engine/modules/nodesh.h); the table ends
+ * with a zeroed entry. */
+struct gf_execsh {
+    const char *name;   /* the file's name without .sh */
+    const char *text;   /* comment lines left out */
+    size_t len;
+};
+extern const struct gf_execsh gf_execsh_table[];
+
 /* Appends a POSIX-shell single-quoted form of s to b. */
 void gf_sh_quote(struct gf_buf *b, const char *s);
 /* Appends the line NAME='value' (value NULL: empty) to a shell script. */
