@@ -33,6 +33,23 @@
 #define GF_MACS "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256," \
                 "hmac-sha2-512"
 
+/* Shells per session: the login user's and one per become user. */
+#define GF_SHELLS 4
+/* A command with more stdin than this takes a channel of its own (the
+ * framed shell stores stdin in a file on the node first). */
+#define GF_FRAMED_MAX_INPUT (4u << 20)
+
+/* One framed shell (engine/exec/sh/framed.sh) on a channel of its own. */
+struct gf_shell {
+    int used;           /* the slot belongs to (become, user) */
+    int become;
+    char *user;         /* the become user; NULL without become */
+    int off;            /* it could not start here: commands take exec channels */
+    ssh_channel ch;     /* NULL until started, and after it is dropped */
+    char mark[32];      /* the frame marker of this shell */
+    struct gf_buf rd;   /* bytes of its stdout not consumed yet */
+};
+
 struct gf_session {
     ssh_session ssh;
     const struct gf_target *t;
@@ -47,6 +64,7 @@ struct gf_session {
     int pump_started;
     volatile int stop;
     _Atomic uint64_t *in_count; /* stdin bytes fed, for progress; or NULL */
+    struct gf_shell shells[GF_SHELLS];
 };
 
 static pthread_once_t ssh_once = PTHREAD_ONCE_INIT;
@@ -649,10 +667,16 @@ fail:
     return NULL;
 }
 
+static void shell_drop(struct gf_shell *sh, int stop);
+
 void gf_session_close(struct gf_session *s)
 {
     if (s == NULL)
         return;
+    for (int i = 0; i < GF_SHELLS; i++) {
+        shell_drop(&s->shells[i], 0); /* EOF on its stdin ends the shell */
+        free(s->shells[i].user);
+    }
     if (s->ssh) {
         ssh_disconnect(s->ssh);
         ssh_free(s->ssh);
@@ -829,6 +853,351 @@ static int channel_ended(struct gf_session *s, ssh_channel ch)
     return ssh_is_connected(s->ssh) && ssh_channel_is_closed(ch);
 }
 
+/* Replaces the secrets a command could have printed (the become and login
+ * passwords) with ********. */
+static void mask_result(struct gf_session *s, struct gf_result *r)
+{
+    mask_secret(&r->out, s->t->become_password);
+    mask_secret(&r->err, s->t->become_password);
+    mask_secret(&r->out, s->t->password);
+    mask_secret(&r->err, s->t->password);
+}
+
+/* ---- the framed shell: one long-lived shell per session and become user
+ * (engine/exec/sh/framed.sh has the protocol) ---- */
+
+static const char *framed_driver(void)
+{
+    for (const struct gf_execsh *e = gf_execsh_table; e->name; e++)
+        if (strcmp(e->name, "framed") == 0)
+            return e->text;
+    gf_die("bug: the framed shell script was not built in");
+}
+
+/* Ends a shell: with stop, its command too (a timeout: as stop_remote does
+ * for a command's own channel); without, EOF on its stdin ends it. The
+ * slot stays, so the next command starts a new shell. */
+static void shell_drop(struct gf_shell *sh, int stop)
+{
+    if (sh->ch) {
+        if (stop && !ssh_channel_is_closed(sh->ch))
+            stop_remote(sh->ch);
+        ssh_channel_close(sh->ch);
+        ssh_channel_free(sh->ch);
+        sh->ch = NULL;
+    }
+    gf_buf_release(&sh->rd);
+}
+
+/* The slot of (become, user), taken if new; NULL when every slot is taken. */
+static struct gf_shell *shell_slot(struct gf_session *s, int become, const char *user)
+{
+    if (become && user == NULL)
+        user = "root";
+    for (int i = 0; i < GF_SHELLS; i++) {
+        struct gf_shell *sh = &s->shells[i];
+        if (sh->used && sh->become == become &&
+            (become ? strcmp(sh->user, user) == 0 : 1))
+            return sh;
+    }
+    for (int i = 0; i < GF_SHELLS; i++) {
+        struct gf_shell *sh = &s->shells[i];
+        if (!sh->used) {
+            sh->used = 1;
+            sh->become = become;
+            sh->user = become ? gf_xstrdup(user) : NULL;
+            gf_buf_init(&sh->rd);
+            return sh;
+        }
+    }
+    return NULL;
+}
+
+/* Reads what the channel has on both streams, without blocking: stdout to
+ * sh->rd, stderr to err. Returns 0, or -1 when the connection broke (a
+ * closed channel on a live connection is not an error: see eof). */
+static int shell_read(struct gf_session *s, struct gf_shell *sh, struct gf_buf *err, int *got)
+{
+    char buf[16384];
+
+    *got = 0;
+    for (int stream = 0; stream < 2; stream++) {
+        int n = ssh_channel_read_nonblocking(sh->ch, buf, sizeof(buf), stream);
+        if (n == SSH_EOF)
+            continue;
+        if (n < 0)
+            return channel_ended(s, sh->ch) ? 0 : -1;
+        if (n > 0)
+            gf_buf_add(stream ? err : &sh->rd, buf, (size_t)n);
+        *got |= n > 0;
+    }
+    return 0;
+}
+
+/* Waits up to 100 ms for data. Returns 0, 1 when the channel ended, -1
+ * when the connection broke. */
+static int shell_wait(struct gf_session *s, struct gf_shell *sh)
+{
+    if (ssh_channel_is_eof(sh->ch) || channel_ended(s, sh->ch))
+        return 1;
+    if (ssh_channel_poll_timeout(sh->ch, 100, 0) == SSH_ERROR)
+        return ssh_is_connected(s->ssh) ? 1 : -1;
+    return 0;
+}
+
+/* Starts the shell of sh: the driver through the login shell, or through
+ * sudo (the password on stdin after its prompt, as run_exec does). Returns
+ * 0 when it is ready; 1 when it cannot run here (why says so, and the
+ * command should take an exec channel); or -GF_E* with r filled when the
+ * command fails as it would on an exec channel (sudo refused the password,
+ * the connection broke, nothing started in time). */
+static int shell_start(struct gf_session *s, struct gf_shell *sh, struct gf_result *r,
+                       struct gf_buf *why)
+{
+    const struct gf_target *t = s->t;
+    const struct gf_exec_opts *o = s->opts;
+    struct gf_buf inner = GF_BUF_INIT, full = GF_BUF_INIT, err = GF_BUF_INIT;
+    char prompt[40] = "GFSUDO-", ready[40] = "GFREADY-", greet[64];
+    const char *pw = t->become_password;
+    int prompts = 0, ret = 1, got;
+
+    err.cap = 65536;
+    random_hex(sh->mark, 12);
+    snprintf(greet, sizeof(greet), "GFF-READY %s\n", sh->mark);
+    if (sh->become) {
+        random_hex(prompt + 7, 12);
+        strcat(prompt, ":");
+        random_hex(ready + 8, 12);
+        gf_buf_addf(&inner, "echo %s >&2\n", ready);
+    }
+    gf_sh_assign(&inner, "GF_FRAME", sh->mark);
+    gf_sh_assign(&inner, "GF_SH", sh->become ? "/bin/sh" : "");
+    gf_buf_adds(&inner, framed_driver());
+    if (sh->become) {
+        gf_buf_addf(&full, "sudo -H %s -p '%s' -u ", pw ? "-S" : "-n", prompt);
+        gf_sh_quote(&full, sh->user);
+        gf_buf_adds(&full, " -- /bin/sh -c ");
+    } else {
+        gf_buf_adds(&full, "exec /bin/sh -c ");
+    }
+    gf_sh_quote(&full, inner.buf);
+    sh->ch = ssh_channel_new(s->ssh);
+    if (sh->ch == NULL || ssh_channel_open_session(sh->ch) != SSH_OK ||
+        ssh_channel_request_exec(sh->ch, full.buf) != SSH_OK) {
+        const char *e = ssh_get_error(s->ssh);
+        if (e == NULL || *e == '\0')
+            e = ssh_is_connected(s->ssh) ? "the host did not answer (network down or packets "
+                                            "dropped?)"
+                                          : "the connection is closed";
+        result_fail(r, GF_ST_UNREACHABLE, "cannot start the command: %s", e);
+        ret = -GF_ECONNECT;
+        goto out;
+    }
+    int start_secs = o->command_timeout > 0 ? o->command_timeout : 60;
+    int64_t deadline = gf_now_ms() + start_secs * 1000LL;
+    for (;;) {
+        if (shell_read(s, sh, &err, &got) < 0)
+            goto broken;
+        while (sh->become && strip_token(&err, prompt)) {
+            if (++prompts > 1) {
+                result_fail(r, GF_ST_FAILED, "sudo: incorrect become password for '%s'",
+                            t->user ? t->user : "(local user)");
+                ret = -GF_EAUTH;
+                goto out;
+            }
+            if (pw && (write_all(sh->ch, pw, strlen(pw), NULL) < 0 ||
+                       write_all(sh->ch, "\n", 1, NULL) < 0))
+                goto broken;
+        }
+        if (sh->become)
+            strip_token(&err, ready);
+        char *g = memmem(sh->rd.buf, sh->rd.len, greet, strlen(greet));
+        if (g) { /* what a login script printed before it is dropped */
+            size_t skip = (size_t)(g - sh->rd.buf) + strlen(greet);
+            memmove(sh->rd.buf, sh->rd.buf + skip, sh->rd.len - skip);
+            gf_buf_setlen(&sh->rd, sh->rd.len - skip);
+            ret = 0;
+            goto out;
+        }
+        if (got)
+            continue;
+        int w = shell_wait(s, sh);
+        if (w < 0)
+            goto broken;
+        if (w > 0)
+            break;
+        if (gf_now_ms() > deadline) {
+            result_fail(r, GF_ST_FAILED, "%s within %d s", sh->become ?
+                        "sudo: neither a password prompt nor the command started" :
+                        "the shell did not start", start_secs);
+            ret = -GF_ETIMEOUT;
+            goto out;
+        }
+    }
+    /* it ended before its greeting */
+    if (sh->become && (strstr(err.buf, "password is required") || (prompts && pw == NULL))) {
+        result_fail(r, GF_ST_FAILED, "sudo needs a password: use --ask-become-pass or "
+                    "ansible_become_password");
+        ret = -GF_EAUTH;
+        goto out;
+    }
+    size_t n = strcspn(err.buf, "\n");
+    gf_buf_addf(why, "the %sframed shell did not start (exit status %d)%s%.*s",
+                sh->become ? "become " : "", ssh_channel_get_exit_status(sh->ch),
+                n ? ": " : "", (int)(n > 200 ? 200 : n), err.buf);
+    ret = 1;
+    goto out;
+broken:
+    result_fail(r, GF_ST_UNREACHABLE, "connection lost while running the command, its outcome is "
+                "unknown: %s", ssh_get_error(s->ssh));
+    ret = -GF_ECONNECT;
+out:
+    if (ret < 0) {
+        gf_buf_add(&r->err, err.buf, err.len);
+        shell_drop(sh, 1);
+    } else if (ret > 0) {
+        shell_drop(sh, 1);
+    }
+    gf_buf_release(&inner);
+    gf_buf_release(&full);
+    gf_buf_release_secret(&err);
+    return ret;
+}
+
+/* Parses the result header "GFR MARK RC OLEN ELEN OTOT ETOT" (the line, no
+ * newline). Returns 0 or -1. */
+static int parse_result_header(const char *line, const char *mark, long long v[5])
+{
+    char tag[8], m[40];
+    int used = 0;
+
+    if (sscanf(line, "%7s %39s %lld %lld %lld %lld %lld%n", tag, m, &v[0], &v[1], &v[2], &v[3],
+               &v[4], &used) != 7 || line[used] != '\0')
+        return -1;
+    if (strcmp(tag, "GFR") != 0 || strcmp(m, mark) != 0)
+        return -1;
+    for (int i = 1; i < 5; i++)
+        if (v[i] < 0)
+            return -1;
+    return v[0] < 0 || v[0] > 255 || v[1] > v[3] || v[2] > v[4] ? -1 : 0;
+}
+
+/* Runs cmd on the framed shell of sh (started here when it is not). Returns
+ * what run_exec returns, or 1 (r untouched) when the shell cannot run here:
+ * the command should then take an exec channel, and sh is marked off. */
+static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd,
+                      const char *input, size_t input_len, struct gf_result *r)
+{
+    const struct gf_exec_opts *o = s->opts;
+    struct gf_buf hdr = GF_BUF_INIT, err = GF_BUF_INIT, why = GF_BUF_INIT;
+    long long v[5];
+    int ret = -GF_EFAIL, have_hdr = 0, got, w;
+    size_t cap = r->out.cap > r->err.cap ? r->out.cap : r->err.cap, hlen = 0;
+
+    if (r->out.cap == 0 || r->err.cap == 0)
+        cap = 0;
+    err.cap = 65536;
+    if (sh->ch == NULL) {
+        int st = shell_start(s, sh, r, &why);
+        if (st > 0) {
+            sh->off = 1;
+            gf_log(1, "%s: %s; commands%s take a channel each", s->t->name, why.buf,
+                   sh->become ? " with become" : "");
+        }
+        if (st != 0) {
+            ret = st;
+            goto out;
+        }
+    }
+    gf_buf_addf(&hdr, "GFF %s %zu %zu %zu\n", sh->mark, strlen(cmd), input_len, cap);
+    if ((w = write_all(sh->ch, hdr.buf, hdr.len, NULL)) != 0 ||
+        (w = write_all(sh->ch, cmd, strlen(cmd), NULL)) != 0 ||
+        (input_len && (w = write_all(sh->ch, input, input_len, s->in_count)) != 0))
+        goto ended_or_broken;
+    gf_buf_reset(&hdr);
+    gf_buf_addf(&hdr, "GFE %s\n", sh->mark);
+    if ((w = write_all(sh->ch, hdr.buf, hdr.len, NULL)) != 0)
+        goto ended_or_broken;
+    int64_t now = gf_now_ms();
+    int64_t deadline = o->command_timeout > 0 ? now + o->command_timeout * 1000LL : 0;
+    int64_t next_ka = now + (o->keepalive > 0 ? o->keepalive : 15) * 1000LL;
+    for (;;) {
+        if (shell_read(s, sh, &err, &got) < 0) {
+            w = -1;
+            goto ended_or_broken;
+        }
+        if (!have_hdr) {
+            char *nl = memchr(sh->rd.buf, '\n', sh->rd.len);
+            if (nl) {
+                *nl = '\0';
+                if (parse_result_header(sh->rd.buf, sh->mark, v) < 0) {
+                    result_fail(r, GF_ST_UNREACHABLE, "the framed shell sent no result header "
+                                "but '%.60s'; the command's outcome is unknown", sh->rd.buf);
+                    shell_drop(sh, 1);
+                    ret = -GF_EFAIL;
+                    goto out;
+                }
+                hlen = (size_t)(nl - sh->rd.buf) + 1;
+                have_hdr = 1;
+            }
+        }
+        if (have_hdr && sh->rd.len - hlen >= (size_t)(v[1] + v[2]))
+            break;
+        if (got)
+            continue;
+        if ((w = shell_wait(s, sh)) != 0)
+            goto ended_or_broken;
+        now = gf_now_ms();
+        if (deadline && now > deadline) {
+            result_fail(r, GF_ST_FAILED, "command timed out after %d s", o->command_timeout);
+            shell_drop(sh, 1);
+            ret = -GF_ETIMEOUT;
+            goto out;
+        }
+        if (now > next_ka) {
+            ssh_send_ignore(s->ssh, "");
+            next_ka = now + (o->keepalive > 0 ? o->keepalive : 15) * 1000LL;
+        }
+    }
+    const char *body = sh->rd.buf + hlen;
+    gf_buf_add(&r->out, body, (size_t)v[1]);
+    gf_buf_add(&r->err, body + v[1], (size_t)v[2]);
+    r->out.truncated |= v[3] > v[1];
+    r->err.truncated |= v[4] > v[2];
+    r->rc = (int)v[0];
+    r->status = r->rc == 0 ? GF_ST_OK : GF_ST_FAILED;
+    size_t used = hlen + (size_t)(v[1] + v[2]);
+    if (sh->rd.len > used) { /* nothing may follow a result */
+        gf_log(2, "%s: the framed shell wrote past its result; it is dropped", s->t->name);
+        shell_drop(sh, 1);
+    } else {
+        gf_buf_reset(&sh->rd);
+    }
+    ret = 0;
+    goto out;
+ended_or_broken:
+    if (w < 0 && !ssh_is_connected(s->ssh)) {
+        result_fail(r, GF_ST_UNREACHABLE, "connection lost while running the command, its "
+                    "outcome is unknown: %s", ssh_get_error(s->ssh));
+        ret = -GF_ECONNECT;
+    } else {
+        /* the command ended its shell (kill $PPID, exit of the shell...) */
+        gf_log(2, "%s: the framed shell ended during a command; the next one gets a new shell",
+               s->t->name);
+        result_fail(r, GF_ST_FAILED, "the command ended without an exit status (killed by a "
+                    "signal?)");
+        r->rc = -1;
+        ret = 0;
+    }
+    shell_drop(sh, 1);
+out:
+    gf_buf_release(&hdr);
+    gf_buf_release(&err);
+    gf_buf_release(&why);
+    return ret;
+}
+
+
 int gf_session_run(struct gf_session *s, const char *cmd, const char *input, size_t input_len,
                    int become, struct gf_result *r)
 {
@@ -836,9 +1205,10 @@ int gf_session_run(struct gf_session *s, const char *cmd, const char *input, siz
                              become, r);
 }
 
-int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
-                      size_t input_len, const char *become_user, int become,
-                      struct gf_result *r)
+/* Runs one command on a channel of its own (the remote user's shell runs
+ * it, through sudo when become is set). */
+static int run_exec(struct gf_session *s, const char *cmd, const char *input, size_t input_len,
+                    const char *become_user, int become, struct gf_result *r)
 {
     const struct gf_target *t = s->t;
     const struct gf_exec_opts *o = s->opts;
@@ -980,10 +1350,7 @@ broken:
 out:
     gf_buf_add(&r->err, errbuf.buf, errbuf.len);
     r->err.truncated |= errbuf.truncated;
-    mask_secret(&r->out, pw);
-    mask_secret(&r->err, pw);
-    mask_secret(&r->out, t->password);
-    mask_secret(&r->err, t->password);
+    mask_result(s, r);
     if (ch) {
         ssh_channel_close(ch);
         ssh_channel_free(ch);
@@ -1028,4 +1395,25 @@ int gf_ssh_keypair(char **private_pem, char **public_line)
     ssh_string_free_char(pub);
     ssh_key_free(k);
     return rc;
+}
+
+int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
+                      size_t input_len, const char *become_user, int become,
+                      struct gf_result *r)
+{
+    struct gf_shell *sh = NULL;
+    int ret;
+
+    if (s->opts->framed && !s->t->local && input_len <= GF_FRAMED_MAX_INPUT)
+        sh = shell_slot(s, become, become_user);
+    if (sh && !sh->off) {
+        r->start_us = gf_now_us();
+        ret = run_framed(s, sh, cmd, input, input_len, r);
+        if (ret <= 0) {
+            mask_result(s, r);
+            r->dur_us = gf_now_us() - r->start_us;
+            return ret;
+        }
+    }
+    return run_exec(s, cmd, input, input_len, become_user, become, r);
 }
