@@ -98,6 +98,73 @@ expect_code 2 'a sudo that never answers is given up on and ended on the node' '
     exit $rc
 '
 
+cat >stdin-faults.yml <<'EOF'
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - name: a command that closes its stdin and kills itself
+      shell: "exec 0<&-; kill -9 $$"
+      ignore_errors: true
+    - name: a command that reads all of its stdin
+      command: cat
+      args: { stdin: "its own input" }
+      register: all_in
+    - name: a command that reads stdin when it was given none
+      shell: "cat; echo read-to-the-end"
+      register: no_in
+    - name: the next command runs normally
+      command: echo next-ok
+      register: next
+    - debug: { msg: "in=[{{ all_in.stdout }}] none=[{{ no_in.stdout }}] next=[{{ next.stdout }}]" }
+EOF
+
+expect_success 'a command that kills itself or reads all of stdin leaves the next one intact' '
+    timeout 120 "$GF" run -i "$INV" stdin-faults.yml >out 2>&1; rc=$?
+    cat out
+    test $rc = 0 &&
+    grep -q "in=\[its own input\] none=\[read-to-the-end\] next=\[next-ok\]" out &&
+    grep -q "^node1 .*ok=5 .*failed=0 .*ignored=1" out
+'
+
+cat >shell-kill.yml <<'EOF'
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - name: a command that ends the shell that runs it
+      raw: "kill -9 $PPID"
+      ignore_errors: true
+    - name: the next command
+      command: echo after-the-kill
+      register: next
+    - debug: { msg: "next=[{{ next.stdout }}]" }
+EOF
+
+expect_success 'a command that ends its shell is reported; with the framed shell the next one runs' '
+    timeout 120 "$GF" run -i "$INV" shell-kill.yml >out 2>&1
+    cat out
+    if [ "${GPUFORGE_FRAMED:-0}" = 1 ]; then
+        grep -q "ended without an exit status" out &&
+        grep -q "next=\[after-the-kill\]" out &&
+        grep -q "^node1 .*ok=3 .*failed=0 .*ignored=1" out
+    else
+        grep -Eq "UNREACHABLE|ended without an exit status" out
+    fi
+'
+
+expect_code 2 'where sudo needs a tty, become says so (framed: -v says why it took channels)' '
+    tb_exec node3 sh -c "echo \"Defaults:gf requiretty\" >/etc/sudoers.d/zz-tty &&
+        chmod 0440 /etc/sudoers.d/zz-tty" &&
+    "$GF" exec -v -i "$INV" node3 -b -- id -u >out 2>&1; rc=$?
+    tb_exec node3 rm -f /etc/sudoers.d/zz-tty
+    cat out
+    grep -q "sudo requires a tty" out || exit 9
+    if [ "${GPUFORGE_FRAMED:-0}" = 1 ]; then
+        grep -q "framed shell did not start.*commands with become take a channel each" out ||
+            exit 9
+    fi
+    exit $rc
+'
+
 expect_success 'ProxyJump through node1 reaches node3 (node3 sees node1 connect)' '
     a1=$(tb_addr node1)
     sed "s|^\(node3 .*\)$|\1 ansible_ssh_extra_args=\"-o ProxyJump=gf@$a1\"|" "$INV" >jump.ini &&
