@@ -21,8 +21,11 @@
 #       defaults). tb:N = N nspawn testbed nodes (real Debian nodes, tests/testbed/testbed);
 #       light:N = N sshd listeners on loopback addresses (tests/bench/lighthosts.sh).
 #   P2  playbook run: tests/bench/p2.yml (20 tasks), cold (a new target directory each run)
-#       and warm (converged), on tb:8 and light:64 (QUICK: tb:8; BENCH_P2); gpuforge run against
-#       ansible-playbook (best config and defaults).
+#       and warm (converged), on tb:8 and light:64 (QUICK: tb:8; BENCH_P2); gpuforge run, with
+#       a channel per command and with the framed shell (GPUFORGE_FRAMED=1), against
+#       ansible-playbook (best config and defaults). BENCH_P2_TOOLS picks among gf-run
+#       gf-run-framed ansible-pb-best ansible-pb-default.
+#   P2B the same with become (-b on every tool's command line): every task through sudo.
 #   P3  bundle push: a 256 MB bundle (QUICK 64; BENCH_P3_MB) to 8 testbed nodes
 #       (BENCH_P3_NODES), every node's link and the controller's uplink capped at 200mbit
 #       (BENCH_P3_RATE), chain against star (BENCH_P3_TOPOLOGIES), REPS runs after a warm-up.
@@ -40,7 +43,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 QUICK=${QUICK:-0}
-SECTIONS=${BENCH_SECTIONS:-P1 P2 P3 P4}
+SECTIONS=${BENCH_SECTIONS:-P1 P2 P2B P3 P4}
 REPS=${BENCH_REPS:-}
 while [ $# -gt 0 ]; do
     case $1 in
@@ -82,6 +85,7 @@ OUT=$RESULTS/$STAMP
 mkdir -p "$OUT/logs" "$OUT/settings" || die "cannot create $OUT"
 LIGHT_DIRS=()
 TB_DIRS=()
+P2_BECOME=()
 
 cleanup() {
     local d
@@ -294,12 +298,14 @@ run_tool() {
               rm -rf "$dir/cp"; mkdir -p "$dir/cp"
               env=(ANSIBLE_CONFIG="$dir/$tool.cfg" ANSIBLE_SSH_CONTROL_PATH_DIR="$dir/cp")
               cmd=(ansible all -i "$inv" -m raw -a true) ;;
-        gf-run) cmd=("$GF" run -i "$inv" -f "$forks" -T 60 --known-hosts "$kh" -e "run=$P2_RUN"
-                     "$HERE/p2.yml") ;;
+        gf-run|gf-run-framed)
+              env=(GPUFORGE_FRAMED=0); [ "$tool" = gf-run-framed ] && env=(GPUFORGE_FRAMED=1)
+              cmd=("$GF" run -i "$inv" -f "$forks" -T 60 --known-hosts "$kh" -e "run=$P2_RUN"
+                   "${P2_BECOME[@]}" "$HERE/p2.yml") ;;
         ansible-pb-best|ansible-pb-default)
               rm -rf "$dir/cp"; mkdir -p "$dir/cp"
               env=(ANSIBLE_CONFIG="$dir/${tool/-pb/}.cfg" ANSIBLE_SSH_CONTROL_PATH_DIR="$dir/cp")
-              cmd=(ansible-playbook -i "$inv" -e "run=$P2_RUN" "$HERE/p2.yml") ;;
+              cmd=(ansible-playbook -i "$inv" -e "run=$P2_RUN" "${P2_BECOME[@]}" "$HERE/p2.yml") ;;
         *) die "unknown tool $tool" ;;
     esac
     if [ "$rep" = 0 ]; then                 # the exact command lines, once per set and tool
@@ -317,7 +323,7 @@ run_tool() {
     # success: exit 0 and every host accounted for where the tool prints one line per host
     if [ "$rc" = 0 ]; then
         case $tool in
-            gf-run|ansible-pb-*)                       # a recap line per host, all clean
+            gf-run*|ansible-pb-*)                      # a recap line per host, all clean
                 [ "$(grep -c ' : ok=[0-9]* .*unreachable=0 *failed=0 ' "$log.out")" = "$n" ] &&
                     ok=1 ;;
             gf-exec|ansible-*) [ "$(grep -c '| CHANGED | rc=0 >>' "$log.out")" = "$n" ] && ok=1 ;;
@@ -376,38 +382,40 @@ section_p1() {
 }
 
 # ---- P2: playbook run; P3: bundle push -------------------------------------------------
+# section_p2 SECTION: P2, or P2B (every tool with -b: each task through sudo)
 section_p2() {
-    local spec kind n dir tools=() t r i k phase
-    for t in gf-run ansible-pb-best ansible-pb-default; do
-        if [ "$t" = gf-run ] || have ansible-playbook; then tools+=("$t")
+    local sec=$1 spec kind n dir tools=() t r i k phase
+    P2_BECOME=(); [ "$sec" = P2B ] && P2_BECOME=(-b)
+    for t in ${BENCH_P2_TOOLS:-gf-run gf-run-framed ansible-pb-best ansible-pb-default}; do
+        if [ "${t#gf-}" != "$t" ] || have ansible-playbook; then tools+=("$t")
         else say "P2: $t not installed: skipped (make deps)"; fi
     done
     local sets="tb:8 light:64"
     [ "$QUICK" = 1 ] && sets="tb:8"
     for spec in ${BENCH_P2:-$sets}; do
         kind=${spec%%:*}; n=${spec#*:}
-        dir=$WORK/p2-$kind-$n
-        say "P2: setting up $n $kind hosts"
+        dir=$WORK/$sec-$kind-$n
+        say "$sec: setting up $n $kind hosts"
         case $kind in
             tb) tb_set "$n" "$dir" ;;
             light) light_set "$n" "$dir" ;;
             *) die "BENCH_P2: unknown host kind $kind (tb or light)" ;;
         esac
         prepare_tools "$dir" "$n"
-        save_settings "$dir" "p2-$kind$n"
+        save_settings "$dir" "$sec-$kind$n"
         # cold: a new target directory every run; warm: the same one, converged by the
         # warm-up
         for phase in cold warm; do
             for t in "${tools[@]}"; do
                 P2_RUN=$phase-0-$t; [ $phase = warm ] && P2_RUN=warm
-                run_tool "P2$phase" "$kind" "$n" "$t" "$n" 0 "$dir" "$dir/inventory.ini" \
+                run_tool "$sec$phase" "$kind" "$n" "$t" "$n" 0 "$dir" "$dir/inventory.ini" \
                     "$dir/known_hosts"
             done
             for ((r = 1; r <= REPS; r++)); do
                 for ((i = 0; i < ${#tools[@]}; i++)); do
                     k=$(( (i + r - 1) % ${#tools[@]} ))
                     P2_RUN=$phase-$r-${tools[$k]}; [ $phase = warm ] && P2_RUN=warm
-                    run_tool "P2$phase" "$kind" "$n" "${tools[$k]}" "$n" "$r" "$dir" \
+                    run_tool "$sec$phase" "$kind" "$n" "${tools[$k]}" "$n" "$r" "$dir" \
                         "$dir/inventory.ini" "$dir/known_hosts"
                 done
             done
@@ -501,10 +509,10 @@ T0=$SECONDS
 for s in $SECTIONS; do
     case $s in
         P1) section_p1 ;;
-        P2) P2_RUN=warm; section_p2 ;;
+        P2|P2B) P2_RUN=warm; section_p2 "$s" ;;
         P3) section_p3 ;;
         P4) section_p4 ;;
-        *) die "unknown section $s (P1 P2 P3 P4)" ;;
+        *) die "unknown section $s (P1 P2 P2B P3 P4)" ;;
     esac
 done
 echo "duration: $((SECONDS - T0)) s; load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/env.txt"

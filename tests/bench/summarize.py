@@ -17,6 +17,7 @@ NAMES = {
     "ansible-best": "ansible -m raw (best)",
     "ansible-default": "ansible -m raw (defaults)",
     "gf-run": "gpuforge run",
+    "gf-run-framed": "gpuforge run (framed shell)",
     "ansible-pb-best": "ansible-playbook (best)",
     "ansible-pb-default": "ansible-playbook (defaults)",
 }
@@ -197,12 +198,13 @@ def main():
         add_section(txt, md, title, hdr, body, ratios)
 
     # ---- P2 ----
-    for phase in ("cold", "warm"):
-        p2 = [s for s in summary if s["section"] == "P2" + phase]
+    for sec, phase in [(x, y) for x in ("P2", "P2B") for y in ("cold", "warm")]:
+        p2 = [s for s in summary if s["section"] == sec + phase]
         sets = host_sets(p2)
         for kind, n in sets:
             rs = [s for s in p2 if s["kind"] == kind and s["n"] == n]
-            title = (f"P2 playbook ({phase}): {P2_TASKS} tasks on {n} {KINDS.get(kind, kind)}, "
+            title = (f"{sec} playbook ({phase}{', become' if sec == 'P2B' else ''}): "
+                     f"{P2_TASKS} tasks on {n} {KINDS.get(kind, kind)}, "
                      f"fan-out {n}, {max(s['runs'] for s in rs)} alternating repetitions")
             hdr = ["tool", "ok", "wall med s", "min", "max", "ctl CPU s",
                    "CPU ms/host-task", "peak RSS MB"]
@@ -216,18 +218,25 @@ def main():
                              fmt(s["maxrss_kb_max"] / 1024, ".1f")])
             by = {s["tool"]: s for s in rs if s["ok"] > 0}
             ratios = []
-            g = by.get("gf-run")
-            for at in ("ansible-pb-best", "ansible-pb-default"):
-                a = by.get(at)
-                if g and a and g["wall_med"]:
-                    r = a["wall_med"] / g["wall_med"]
-                    ratios.append(f"gpuforge run is {r:.1f} x faster than {NAMES[at]} "
-                                  f"(wall {g['wall_med']:.2f} s vs {a['wall_med']:.2f} s; "
-                                  f"controller CPU 1/{a['cpu_med'] / g['cpu_med']:.0f})")
-                    if at == "ansible-pb-best" and kind == "tb":
-                        verdicts.append(f"P2 {phase} at {n} testbed nodes: {r:.1f} x faster than "
-                                        f"ansible-playbook best (target >= 30 x): "
-                                        f"{'MET' if r >= 30 else 'MISSED'}")
+            for gt in ("gf-run", "gf-run-framed"):
+                g = by.get(gt)
+                for at in ("ansible-pb-best", "ansible-pb-default"):
+                    a = by.get(at)
+                    if g and a and g["wall_med"]:
+                        r = a["wall_med"] / g["wall_med"]
+                        ratios.append(f"{NAMES[gt]} is {r:.1f} x faster than {NAMES[at]} "
+                                      f"(wall {g['wall_med']:.2f} s vs {a['wall_med']:.2f} s; "
+                                      f"controller CPU 1/{a['cpu_med'] / g['cpu_med']:.0f})")
+                        if at == "ansible-pb-best" and kind == "tb":
+                            verdicts.append(f"{sec} {phase} at {n} testbed nodes: {NAMES[gt]} "
+                                            f"{r:.1f} x faster than ansible-playbook best "
+                                            f"(target >= 30 x): "
+                                            f"{'MET' if r >= 30 else 'MISSED'}")
+            g, f = by.get("gf-run"), by.get("gf-run-framed")
+            if g and f and f["wall_med"]:
+                ratios.append(f"the framed shell: {g['wall_med'] / f['wall_med']:.2f} x faster "
+                              f"than a channel per command ({f['wall_med']:.2f} s vs "
+                              f"{g['wall_med']:.2f} s)")
             add_section(txt, md, title, hdr, body, ratios)
 
     # ---- P3 ----
