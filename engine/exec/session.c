@@ -48,6 +48,7 @@ struct gf_shell {
     ssh_channel ch;     /* NULL until started, and after it is dropped */
     char mark[32];      /* the frame marker of this shell */
     struct gf_buf rd;   /* bytes of its stdout not consumed yet */
+    struct gf_buf re;   /* and of its stderr */
 };
 
 struct gf_session {
@@ -887,6 +888,7 @@ static void shell_drop(struct gf_shell *sh, int stop)
         sh->ch = NULL;
     }
     gf_buf_release(&sh->rd);
+    gf_buf_release(&sh->re);
 }
 
 /* The slot of (become, user), taken if new; NULL when every slot is taken. */
@@ -907,6 +909,7 @@ static struct gf_shell *shell_slot(struct gf_session *s, int become, const char 
             sh->become = become;
             sh->user = become ? gf_xstrdup(user) : NULL;
             gf_buf_init(&sh->rd);
+            gf_buf_init(&sh->re);
             return sh;
         }
     }
@@ -934,13 +937,14 @@ static int shell_read(struct gf_session *s, struct gf_shell *sh, struct gf_buf *
     return 0;
 }
 
-/* Waits up to 100 ms for data. Returns 0, 1 when the channel ended, -1
- * when the connection broke. */
-static int shell_wait(struct gf_session *s, struct gf_shell *sh)
+/* Waits up to 100 ms for data on stream (0 stdout, 1 stderr: the one the
+ * shell writes to last; packets of the other are taken in meanwhile).
+ * Returns 0, 1 when the channel ended, -1 when the connection broke. */
+static int shell_wait(struct gf_session *s, struct gf_shell *sh, int stream)
 {
     if (ssh_channel_is_eof(sh->ch) || channel_ended(s, sh->ch))
         return 1;
-    if (ssh_channel_poll_timeout(sh->ch, 100, 0) == SSH_ERROR)
+    if (ssh_channel_poll_timeout(sh->ch, 100, stream) == SSH_ERROR)
         return ssh_is_connected(s->ssh) ? 1 : -1;
     return 0;
 }
@@ -1011,17 +1015,22 @@ static int shell_start(struct gf_session *s, struct gf_shell *sh, struct gf_resu
         }
         if (sh->become)
             strip_token(&err, ready);
+        /* the greeting on both streams: what a login script or sudo wrote before it is
+         * dropped */
         char *g = memmem(sh->rd.buf, sh->rd.len, greet, strlen(greet));
-        if (g) { /* what a login script printed before it is dropped */
+        char *ge = memmem(err.buf, err.len, greet, strlen(greet));
+        if (g && ge) {
             size_t skip = (size_t)(g - sh->rd.buf) + strlen(greet);
             memmove(sh->rd.buf, sh->rd.buf + skip, sh->rd.len - skip);
             gf_buf_setlen(&sh->rd, sh->rd.len - skip);
+            skip = (size_t)(ge - err.buf) + strlen(greet);
+            gf_buf_add(&sh->re, err.buf + skip, err.len - skip);
             ret = 0;
             goto out;
         }
         if (got)
             continue;
-        int w = shell_wait(s, sh);
+        int w = shell_wait(s, sh, 1); /* the greeting on stderr comes last */
         if (w < 0)
             goto broken;
         if (w > 0)
@@ -1064,22 +1073,32 @@ out:
     return ret;
 }
 
-/* Parses the result header "GFR MARK RC OLEN ELEN OTOT ETOT" (the line, no
- * newline). Returns 0 or -1. */
-static int parse_result_header(const char *line, const char *mark, long long v[5])
+/* Finds the end-of-result line "GFR MARK RC\n" (stdout, rc non-NULL) or
+ * "GFR MARK\n" (stderr) in b. Returns 1 with *data (the result's bytes
+ * before it) and *end (the bytes up to its end), 0 when it has not come
+ * yet, -1 when it is malformed. */
+static int find_result_end(const struct gf_buf *b, const char *mark, int *rc, size_t *data,
+                           size_t *end)
 {
-    char tag[8], m[40];
-    int used = 0;
+    char pat[48];
+    int n = snprintf(pat, sizeof(pat), rc ? "GFR %s " : "GFR %s\n", mark);
+    const char *p = memmem(b->buf, b->len, pat, (size_t)n);
 
-    if (sscanf(line, "%7s %39s %lld %lld %lld %lld %lld%n", tag, m, &v[0], &v[1], &v[2], &v[3],
-               &v[4], &used) != 7 || line[used] != '\0')
+    if (p == NULL)
+        return 0;
+    *data = (size_t)(p - b->buf);
+    if (rc == NULL) {
+        *end = *data + (size_t)n;
+        return 1;
+    }
+    const char *q = p + n, *nl = memchr(q, '\n', b->len - (size_t)(q - b->buf));
+    if (nl == NULL) /* at most 3 digits then a newline */
+        return b->len - (size_t)(q - b->buf) > 3 ? -1 : 0;
+    if (nl == q || nl - q > 3 || strspn(q, "0123456789") != (size_t)(nl - q))
         return -1;
-    if (strcmp(tag, "GFR") != 0 || strcmp(m, mark) != 0)
-        return -1;
-    for (int i = 1; i < 5; i++)
-        if (v[i] < 0)
-            return -1;
-    return v[0] < 0 || v[0] > 255 || v[1] > v[3] || v[2] > v[4] ? -1 : 0;
+    *rc = atoi(q);
+    *end = (size_t)(nl + 1 - b->buf);
+    return *rc > 255 ? -1 : 1;
 }
 
 /* Runs cmd on the framed shell of sh (started here when it is not). Returns
@@ -1089,14 +1108,22 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
                       const char *input, size_t input_len, struct gf_result *r)
 {
     const struct gf_exec_opts *o = s->opts;
-    struct gf_buf hdr = GF_BUF_INIT, err = GF_BUF_INIT, why = GF_BUF_INIT;
-    long long v[5];
-    int ret = -GF_EFAIL, have_hdr = 0, got, w;
-    size_t cap = r->out.cap > r->err.cap ? r->out.cap : r->err.cap, hlen = 0;
+    struct gf_buf hdr = GF_BUF_INIT, why = GF_BUF_INIT;
+    int ret = -GF_EFAIL, got, w, rc = -1, fo = 0, fe = 0;
+    size_t cap = r->out.cap > r->err.cap ? r->out.cap : r->err.cap, tlen;
+    size_t odata = 0, oend = 0, edata = 0, eend = 0;
+    char trailer[48];
 
     if (r->out.cap == 0 || r->err.cap == 0)
         cap = 0;
-    err.cap = 65536;
+    /* a shell that ended while idle (or wrote while idle) is replaced before the command
+     * is sent: after that, an end is the command's */
+    if (sh->ch && (ssh_channel_poll(sh->ch, 0) != 0 || ssh_channel_poll(sh->ch, 1) != 0 ||
+                   ssh_channel_is_closed(sh->ch) || ssh_channel_is_eof(sh->ch) ||
+                   sh->rd.len || sh->re.len)) {
+        gf_log(2, "%s: the framed shell ended while idle; starting a new one", s->t->name);
+        shell_drop(sh, 1);
+    }
     if (sh->ch == NULL) {
         int st = shell_start(s, sh, r, &why);
         if (st > 0) {
@@ -1109,43 +1136,36 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
             goto out;
         }
     }
+    tlen = (size_t)snprintf(trailer, sizeof(trailer), "GFE %s\n", sh->mark);
     gf_buf_addf(&hdr, "GFF %s %zu %zu %zu\n", sh->mark, strlen(cmd), input_len, cap);
     if ((w = write_all(sh->ch, hdr.buf, hdr.len, NULL)) != 0 ||
         (w = write_all(sh->ch, cmd, strlen(cmd), NULL)) != 0 ||
-        (input_len && (w = write_all(sh->ch, input, input_len, s->in_count)) != 0))
-        goto ended_or_broken;
-    gf_buf_reset(&hdr);
-    gf_buf_addf(&hdr, "GFE %s\n", sh->mark);
-    if ((w = write_all(sh->ch, hdr.buf, hdr.len, NULL)) != 0)
+        (input_len && (w = write_all(sh->ch, input, input_len, s->in_count)) != 0) ||
+        (w = write_all(sh->ch, trailer, tlen, NULL)) != 0)
         goto ended_or_broken;
     int64_t now = gf_now_ms();
     int64_t deadline = o->command_timeout > 0 ? now + o->command_timeout * 1000LL : 0;
     int64_t next_ka = now + (o->keepalive > 0 ? o->keepalive : 15) * 1000LL;
     for (;;) {
-        if (shell_read(s, sh, &err, &got) < 0) {
+        if (shell_read(s, sh, &sh->re, &got) < 0) {
             w = -1;
             goto ended_or_broken;
         }
-        if (!have_hdr) {
-            char *nl = memchr(sh->rd.buf, '\n', sh->rd.len);
-            if (nl) {
-                *nl = '\0';
-                if (parse_result_header(sh->rd.buf, sh->mark, v) < 0) {
-                    result_fail(r, GF_ST_UNREACHABLE, "the framed shell sent no result header "
-                                "but '%.60s'; the command's outcome is unknown", sh->rd.buf);
-                    shell_drop(sh, 1);
-                    ret = -GF_EFAIL;
-                    goto out;
-                }
-                hlen = (size_t)(nl - sh->rd.buf) + 1;
-                have_hdr = 1;
-            }
+        if (!fo)
+            fo = find_result_end(&sh->rd, sh->mark, &rc, &odata, &oend);
+        if (!fe)
+            fe = find_result_end(&sh->re, sh->mark, NULL, &edata, &eend);
+        if (fo < 0) {
+            result_fail(r, GF_ST_UNREACHABLE, "the framed shell sent a malformed result; the "
+                        "command's outcome is unknown");
+            shell_drop(sh, 1);
+            goto out;
         }
-        if (have_hdr && sh->rd.len - hlen >= (size_t)(v[1] + v[2]))
+        if (fo && fe)
             break;
         if (got)
             continue;
-        if ((w = shell_wait(s, sh)) != 0)
+        if ((w = shell_wait(s, sh, !fe)) != 0) /* stderr's end comes last */
             goto ended_or_broken;
         now = gf_now_ms();
         if (deadline && now > deadline) {
@@ -1159,19 +1179,17 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
             next_ka = now + (o->keepalive > 0 ? o->keepalive : 15) * 1000LL;
         }
     }
-    const char *body = sh->rd.buf + hlen;
-    gf_buf_add(&r->out, body, (size_t)v[1]);
-    gf_buf_add(&r->err, body + v[1], (size_t)v[2]);
-    r->out.truncated |= v[3] > v[1];
-    r->err.truncated |= v[4] > v[2];
-    r->rc = (int)v[0];
-    r->status = r->rc == 0 ? GF_ST_OK : GF_ST_FAILED;
-    size_t used = hlen + (size_t)(v[1] + v[2]);
-    if (sh->rd.len > used) { /* nothing may follow a result */
+    /* each stream comes cut at cap + 1 bytes: the buffers' caps cut it at cap and say so */
+    gf_buf_add(&r->out, sh->rd.buf, odata);
+    gf_buf_add(&r->err, sh->re.buf, edata);
+    r->rc = rc;
+    r->status = rc == 0 ? GF_ST_OK : GF_ST_FAILED;
+    if (sh->rd.len != oend || sh->re.len != eend) { /* nothing may follow a result */
         gf_log(2, "%s: the framed shell wrote past its result; it is dropped", s->t->name);
         shell_drop(sh, 1);
     } else {
         gf_buf_reset(&sh->rd);
+        gf_buf_reset(&sh->re);
     }
     ret = 0;
     goto out;
@@ -1181,7 +1199,7 @@ ended_or_broken:
                     "outcome is unknown: %s", ssh_get_error(s->ssh));
         ret = -GF_ECONNECT;
     } else {
-        /* the command ended its shell (kill $PPID, exit of the shell...) */
+        /* the command ended its shell (kill $$, exit of the shell...) */
         gf_log(2, "%s: the framed shell ended during a command; the next one gets a new shell",
                s->t->name);
         result_fail(r, GF_ST_FAILED, "the command ended without an exit status (killed by a "
@@ -1192,11 +1210,9 @@ ended_or_broken:
     shell_drop(sh, 1);
 out:
     gf_buf_release(&hdr);
-    gf_buf_release(&err);
     gf_buf_release(&why);
     return ret;
 }
-
 
 int gf_session_run(struct gf_session *s, const char *cmd, const char *input, size_t input_len,
                    int become, struct gf_result *r)

@@ -4,13 +4,11 @@
 # through sudo) that runs every command of the run sent to it, so a command
 # costs no new channel, sshd session, login shell or sudo.
 #
-# Set before this text: GF_FRAME, a random marker of the run; GF_SH, the
-# shell that runs each command (empty: $SHELL, the login shell, as sshd
-# would run it).
+# Set before this text: GF_FRAME, a random marker of the shell.
 #
 # In, on stdin, one frame per command:
 #   GFF MARK SLEN ILEN CAP      a header line (numbers in decimal)
-#   SLEN bytes                   the command's script, run with `sh -c`
+#   SLEN bytes                   the command's script
 #   ILEN bytes                   the command's stdin
 #   GFE MARK                     a trailer line
 # Each part is read with an exact-length read (head -c N reads no byte past
@@ -19,53 +17,60 @@
 # never this stream, so a command that reads all of its input or closes it
 # cannot reach the next frame.
 #
-# Out, on stdout:
-#   GFF-READY MARK               once, when the shell is ready
-#   GFR MARK RC OLEN ELEN OTOT ETOT   then OLEN bytes of the command's
-#                                stdout and ELEN of its stderr, each cut at
-#                                CAP bytes (0: all); OTOT and ETOT are the
-#                                whole sizes, so the reader knows a cut.
+# Out: "GFF-READY MARK" once on stdout and on stderr when the shell is
+# ready (what a login script or sudo wrote before it is not a result); then for
+# each command its stdout followed by "GFR MARK RC" and a newline on stdout,
+# and its stderr followed by "GFR MARK" and a newline on stderr. Each stream
+# is cut at CAP + 1 bytes (CAP 0: none), so the reader knows of a cut. The
+# command writes to files of its own first: a process it left behind that
+# writes on never reaches the stream.
 # Anything else ends the shell: the controller then drops it and sends the
 # next command to a new one.
 set -u
-run=${GF_SH:-${SHELL:-/bin/sh}}
-[ -n "$run" ] || run=/bin/sh
 d=$(mktemp -d "${TMPDIR:-/tmp}/gf-sh.XXXXXXXX") || exit 70
 case $d in *[!A-Za-z0-9/._-]*) rm -rf "$d"; exit 70 ;; esac
-pid=
+pid='' n=0
 trap 'rm -rf "$d"' EXIT
 # the controller gave up on a command (a timeout): end it, then the shell
 trap '[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null; exit 143' TERM HUP INT
+# results go to fd 3; this shell's own complaints (a job killed by a
+# signal) go nowhere
+exec 3>&2 2>/dev/null
 printf 'GFF-READY %s\n' "$GF_FRAME"
+printf 'GFF-READY %s\n' "$GF_FRAME" >&3
 while IFS=' ' read -r tag mark slen ilen cap; do
     [ "$tag" = GFF ] && [ "$mark" = "$GF_FRAME" ] || exit 65
     case $slen.$ilen.$cap in *[!0-9.]*|.*|*..*|*.) exit 65 ;; esac
-    # the script reaches the shell as `sh -c` has it from sshd or sudo on
-    # an exec channel (trailing newlines, which change nothing, are lost)
     script=$(head -c "$slen") || exit 66
-    in=/dev/null
+    # new files for every command (a process a command left behind keeps
+    # writing to its own), removed in batches to save a fork per command
+    n=$((n + 1))
+    [ $((n % 32)) != 0 ] || rm -f "$d"/[oei]*
+    o=$d/o$n e=$d/e$n in=/dev/null
     if [ "$ilen" -gt 0 ]; then
-        head -c "$ilen" > "$d/i" || exit 66
-        in=$d/i
+        in=$d/i$n
+        head -c "$ilen" > "$in" || exit 66
     fi
     IFS=' ' read -r tag mark || exit 66
     [ "$tag" = GFE ] && [ "$mark" = "$GF_FRAME" ] || exit 65
-    "$run" -c "$script" < "$in" > "$d/o" 2> "$d/e" &
+    # a subshell (a fork, no exec) runs the script as `sh -c` would: it
+    # sees none of this shell's variables, options, traps or fd 3; $$ is
+    # this shell, as it is the shell sshd or sudo started for `sh -c`
+    (
+        unset tag mark slen ilen cap n o e in pid d rc GF_FRAME
+        set +u --
+        eval "unset script; $script"
+    ) < "$in" > "$o" 2> "$e" 3>&- &
     pid=$!
     wait "$pid"
     rc=$?
-    pid=
-    # shellcheck disable=SC2046 # the sizes are split on purpose
-    set -- $(cd "$d" && exec wc -c o e)
-    ot=$1 et=$3 ol=$1 el=$3
-    if [ "$cap" -gt 0 ]; then
-        [ "$ol" -le "$cap" ] || ol=$cap
-        [ "$el" -le "$cap" ] || el=$cap
+    pid=''
+    if [ -s "$o" ]; then
+        if [ "$cap" -gt 0 ]; then head -c $((cap + 1)) "$o"; else cat "$o"; fi
     fi
-    printf 'GFR %s %s %s %s %s %s\n' "$GF_FRAME" "$rc" "$ol" "$el" "$ot" "$et"
-    # exact lengths: a process the command left behind may still write
-    [ "$ol" = 0 ] || head -c "$ol" "$d/o"
-    [ "$el" = 0 ] || head -c "$el" "$d/e"
-    # new files for the next command: a leftover writer keeps the old ones
-    rm -f "$d/o" "$d/e" "$d/i"
+    printf 'GFR %s %s\n' "$GF_FRAME" "$rc"
+    if [ -s "$e" ]; then
+        if [ "$cap" -gt 0 ]; then head -c $((cap + 1)) "$e" >&3; else cat "$e" >&3; fi
+    fi
+    printf 'GFR %s\n' "$GF_FRAME" >&3
 done
