@@ -125,6 +125,7 @@ struct gf_cloud_snode {
 struct gf_cloud_state {
     char *dir;
     char *cluster, *plugin, *region;
+    char *epoch;         /* random, made with the state: a new state, new tokens */
     struct gf_vec nodes; /* struct gf_cloud_snode * */
 };
 /* Reads dir/state.json; a missing file gives an empty state (returns 0).

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "cloud.h"
 
@@ -72,6 +73,7 @@ void gf_cloud_state_release(struct gf_cloud_state *st)
     free(st->cluster);
     free(st->plugin);
     free(st->region);
+    free(st->epoch);
     gf_vec_release(&st->nodes, snode_free);
     memset(st, 0, sizeof(*st));
 }
@@ -103,6 +105,7 @@ int gf_cloud_state_load(const char *dir, struct gf_cloud_state *st, struct gf_er
     st->cluster = dup_str(v, "cluster");
     st->plugin = dup_str(v, "plugin");
     st->region = dup_str(v, "region");
+    st->epoch = dup_str(v, "epoch");
     const struct gf_val *nodes = gf_val_map_get(v, "nodes");
     if (st->cluster == NULL || st->plugin == NULL || nodes == NULL ||
         nodes->type != GF_VAL_LIST) {
@@ -172,6 +175,8 @@ int gf_cloud_state_save(const struct gf_cloud_state *st, struct gf_error *err)
     gf_val_map_set(v, "cluster", gf_val_str(st->cluster ? st->cluster : ""));
     gf_val_map_set(v, "plugin", gf_val_str(st->plugin ? st->plugin : ""));
     gf_val_map_set(v, "region", gf_val_str(st->region ? st->region : ""));
+    if (st->epoch)
+        gf_val_map_set(v, "epoch", gf_val_str(st->epoch));
     for (size_t i = 0; i < st->nodes.n; i++) {
         const struct gf_cloud_snode *n = st->nodes.v[i];
         struct gf_val *e = gf_val_map();
@@ -207,12 +212,15 @@ struct gf_cloud_snode *gf_cloud_state_node(struct gf_cloud_state *st, const char
     return NULL;
 }
 
-/* A client token derived from cluster, node and generation: the same
- * request after a crash carries the same token (at most 64 characters, as
- * EC2 allows). */
-static char *make_token(const char *cluster, const char *node, int gen)
+/* A client token derived from cluster, node, generation and the state's
+ * epoch: the same request after a crash carries the same token (at most 64
+ * characters, as EC2 allows), and an `up` after `down` removed the state
+ * does not (EC2 answers a token it saw with that instance, terminated, for
+ * a day after). State files from before the epoch keep their tokens. */
+static char *make_token(const char *cluster, const char *node, int gen, const char *epoch)
 {
-    char *in = gf_xasprintf("%s/%s/%d", cluster, node, gen);
+    char *in = epoch ? gf_xasprintf("%s/%s/%d/%s", cluster, node, gen, epoch)
+                     : gf_xasprintf("%s/%s/%d", cluster, node, gen);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     struct gf_buf b = GF_BUF_INIT;
@@ -231,6 +239,16 @@ struct gf_cloud_snode *gf_cloud_state_intent(struct gf_cloud_state *st, const ch
 {
     struct gf_cloud_snode *n = gf_cloud_state_node(st, node);
 
+    if (st->epoch == NULL && st->nodes.n == 0) {
+        /* a new state */
+        unsigned char r[8];
+        struct gf_buf b = GF_BUF_INIT;
+        if (RAND_bytes(r, sizeof(r)) != 1)
+            gf_die("cloud: no random bytes for the state's epoch");
+        for (size_t i = 0; i < sizeof(r); i++)
+            gf_buf_addf(&b, "%02x", r[i]);
+        st->epoch = gf_buf_detach(&b, NULL);
+    }
     if (n == NULL) {
         n = gf_xcalloc(1, sizeof(*n));
         n->name = gf_xstrdup(node);
@@ -246,6 +264,6 @@ struct gf_cloud_snode *gf_cloud_state_intent(struct gf_cloud_state *st, const ch
     free(n->address);
     n->id = n->address = NULL;
     n->st = GF_CLOUD_INTENT;
-    n->token = make_token(cluster, node, n->gen);
+    n->token = make_token(cluster, node, n->gen, st->epoch);
     return n;
 }

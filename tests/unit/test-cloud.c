@@ -263,6 +263,15 @@ TEST(cloud_state_intents_survive_a_reload)
     ASSERT(a->id == NULL);
     gf_cloud_state_release(&st);
 
+    /* a new state (after down removed the old one): new tokens, or EC2 would
+     * answer the old token with its terminated instance */
+    char dir2[64];
+    tmpdir(dir2, sizeof(dir2));
+    ASSERT_EQ(gf_cloud_state_load(dir2, &st, &err), 0);
+    ASSERT(strcmp(gf_cloud_state_intent(&st, "c", "c-master-1", 0)->token, tok) != 0);
+    gf_cloud_state_release(&st);
+    rmtree(dir2);
+
     /* a broken record is an error, never an empty state */
     char *p = gf_xasprintf("%s/state.json", dir);
     FILE *f = fopen(p, "w");
