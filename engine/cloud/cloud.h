@@ -70,6 +70,9 @@ struct gf_cloud_shape {
 int gf_cloud_shape_resolve(const char *provider, const char *region, const char *size,
                            const char *gpu, struct gf_cloud_shape *out, const char **which,
                            char **msg);
+/* The vendor region a generic one (us-east, us-west, eu-west, eu-north)
+ * means on provider; any other region as it is. */
+const char *gf_cloud_region_resolve(const char *provider, const char *region);
 /* Returns 1 when provider has tables (aws, gcp, local-vm). */
 int gf_cloud_provider_known(const char *provider);
 

@@ -310,7 +310,7 @@ int gf_cloud_spec_load(const char *path, const char *state_dir, struct gf_cloud_
                   "cluster: plugin '%s' must be lowercase letters, digits or '-'", s->plugin);
         goto out;
     }
-    s->region = gf_xstrdup(sget(top, NULL, "region"));
+    s->region = gf_xstrdup(gf_cloud_region_resolve(s->plugin, sget(top, NULL, "region")));
     s->user = gf_xstrdup(sget(top, NULL, "user") ? sget(top, NULL, "user") : "gpuforge");
     if (!names_ok(s->user)) {
         rc = verr(s, gf_val_map_get(top, "user"), 0, err,

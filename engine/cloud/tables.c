@@ -1,6 +1,10 @@
 /*
  * tables.c - what the abstract sizes (s, m, l, xl) and GPU names (t4, v100,
- * a100, ...) mean on each provider, and in which regions a GPU is offered.
+ * a100, ...) mean on each provider, in which regions a GPU is offered, and
+ * which vendor region a generic one (us-east, eu-west, ...) means. The
+ * generic names follow the Terraform provider gpuforge was designed from:
+ * sizes m, l, xl, GPUs k80 and tesla (the V100), regions us-west, us-east,
+ * eu-west, eu-north; on AWS they map to the m5, p2 and p3 families.
  * A value outside the abstract names is native and passes through to the
  * plugin, whose validate operation judges it. Editing a row here is all it
  * takes to follow a provider's catalogue.
@@ -12,7 +16,7 @@
 #include "cloud.h"
 
 static const char *const sizes[] = { "s", "m", "l", "xl" };
-static const char *const gpus[] = { "t4", "l4", "a10g", "v100", "a100", "h100" };
+static const char *const gpus[] = { "t4", "l4", "a10g", "k80", "v100", "tesla", "a100", "h100" };
 
 struct row {
     const char *provider;
@@ -30,6 +34,8 @@ static const struct row rows[] = {
       { 1, 1, 4, 8 }, 1 },
     { "aws", "a10g", { "g5.xlarge", "g5.2xlarge", "g5.12xlarge", "g5.48xlarge" }, NULL,
       { 1, 1, 4, 8 }, 1 },
+    { "aws", "k80", { "p2.xlarge", "p2.xlarge", "p2.8xlarge", "p2.16xlarge" }, NULL,
+      { 1, 1, 8, 16 }, 1 },
     { "aws", "v100", { "p3.2xlarge", "p3.8xlarge", "p3.16xlarge", "p3dn.24xlarge" }, NULL,
       { 1, 4, 8, 8 }, 1 },
     { "aws", "a100", { NULL, NULL, "p4d.24xlarge", "p4de.24xlarge" }, NULL, { 0, 0, 8, 8 }, 1 },
@@ -62,6 +68,8 @@ static const struct regions region_rows[] = {
                    "eu-central-1 eu-north-1 ap-northeast-1 ap-northeast-2 ap-southeast-1 "
                    "ap-southeast-2 ap-south-1 sa-east-1" },
     { "aws", "t4", "*" },
+    { "aws", "k80", "us-east-1 us-east-2 us-west-2 eu-west-1 eu-central-1 ap-northeast-1 "
+                    "ap-northeast-2 ap-southeast-1 ap-southeast-2 ap-south-1" },
     { "aws", "a10g", "us-east-1 us-east-2 us-west-2 ca-central-1 eu-west-1 eu-west-2 "
                      "eu-central-1 eu-north-1 ap-northeast-1 ap-northeast-2 ap-southeast-1 "
                      "ap-southeast-2 ap-south-1" },
@@ -71,7 +79,7 @@ static const struct regions region_rows[] = {
     { "aws", "a100", "us-east-1 us-west-2 eu-central-1 ap-northeast-1" },
     { "aws", "h100", "us-east-1 us-east-2 us-west-2 eu-north-1 ap-northeast-1 ap-south-1" },
     { "gcp", NULL, "us-central1 us-east1 us-east4 us-west1 us-west4 europe-west1 europe-west4 "
-                   "asia-east1 asia-northeast1 asia-southeast1" },
+                   "europe-north1 asia-east1 asia-northeast1 asia-southeast1" },
     { "gcp", "t4", "*" },
     { "gcp", "v100", "us-central1 us-east1 us-west1 europe-west4 asia-east1" },
     { "gcp", "l4", "us-central1 us-east1 us-east4 us-west1 us-west4 europe-west1 europe-west4 "
@@ -81,6 +89,25 @@ static const struct regions region_rows[] = {
     { "gcp", "h100", "us-central1 us-east4 us-west1 europe-west4 asia-southeast1" },
     { "local-vm", NULL, "local" },
 };
+
+/* Generic regions and what they are per provider. */
+static const struct {
+    const char *provider, *generic, *region;
+} region_aliases[] = {
+    { "aws", "us-east", "us-east-1" },   { "aws", "us-west", "us-west-2" },
+    { "aws", "eu-west", "eu-west-1" },   { "aws", "eu-north", "eu-north-1" },
+    { "gcp", "us-east", "us-east1" },    { "gcp", "us-west", "us-west1" },
+    { "gcp", "eu-west", "europe-west1" }, { "gcp", "eu-north", "europe-north1" },
+};
+
+const char *gf_cloud_region_resolve(const char *provider, const char *region)
+{
+    for (size_t i = 0; i < GF_ARRAY_LEN(region_aliases); i++)
+        if (strcmp(region_aliases[i].provider, provider) == 0 &&
+            strcmp(region_aliases[i].generic, region) == 0)
+            return region_aliases[i].region;
+    return region;
+}
 
 static int index_of(const char *const *v, size_t n, const char *s)
 {
@@ -121,6 +148,9 @@ int gf_cloud_shape_resolve(const char *provider, const char *region, const char 
                            const char *gpu, struct gf_cloud_shape *out, const char **which,
                            char **msg)
 {
+    if (gpu && strcmp(gpu, "tesla") == 0)
+        gpu = "v100"; /* the Terraform provider's name for it */
+    region = gf_cloud_region_resolve(provider, region);
     int si = index_of(sizes, GF_ARRAY_LEN(sizes), size);
     int gi = gpu ? index_of(gpus, GF_ARRAY_LEN(gpus), gpu) : -1;
     const char *regions = region_list(provider, NULL);

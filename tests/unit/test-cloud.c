@@ -204,6 +204,96 @@ TEST(cloud_shape_tables)
     ASSERT_STREQ(sh.instance_type, "2cpu-4096m");
 }
 
+/* The generic names of the Terraform provider gpuforge was designed from (its
+ * tables are summarised in the design notes, not copied here): sizes m, l, xl
+ * by GPU k80 and tesla map to AWS's m5, p2 and p3 families, and the generic
+ * regions us-west, us-east, eu-west, eu-north to vendor regions. */
+TEST(cloud_tables_follow_the_seed_documents)
+{
+    static const struct {
+        const char *size, *gpu, *type;
+        int count;
+    } aws[] = {
+        { "m", NULL, "m5.xlarge", 0 },       { "l", NULL, "m5.4xlarge", 0 },
+        { "xl", NULL, "m5.12xlarge", 0 },    { "m", "k80", "p2.xlarge", 1 },
+        { "l", "k80", "p2.8xlarge", 8 },     { "xl", "k80", "p2.16xlarge", 16 },
+        { "m", "tesla", "p3.8xlarge", 4 },   { "l", "tesla", "p3.16xlarge", 8 },
+        { "xl", "tesla", "p3dn.24xlarge", 8 }, { "m", "v100", "p3.8xlarge", 4 },
+    };
+    static const struct {
+        const char *provider, *generic, *region;
+    } regions[] = {
+        { "aws", "us-west", "us-west-2" },   { "aws", "us-east", "us-east-1" },
+        { "aws", "eu-west", "eu-west-1" },   { "aws", "eu-north", "eu-north-1" },
+        { "gcp", "us-west", "us-west1" },    { "gcp", "us-east", "us-east1" },
+        { "gcp", "eu-west", "europe-west1" }, { "gcp", "eu-north", "europe-north1" },
+        { "gcp", "asia-east1", "asia-east1" },
+    };
+    struct gf_cloud_shape sh;
+    const char *which;
+    char *msg;
+
+    for (size_t i = 0; i < GF_ARRAY_LEN(aws); i++) {
+        /* in every generic region the seed names */
+        for (size_t r = 0; r < 4; r++) {
+            if (aws[i].gpu && r == 3)
+                continue; /* no p2 or p3 in eu-north-1: tested below */
+            if (gf_cloud_shape_resolve("aws", regions[r].generic, aws[i].size, aws[i].gpu, &sh,
+                                       &which, &msg) < 0)
+                FAILF("aws %s x %s in %s: %s", aws[i].size, aws[i].gpu ? aws[i].gpu : "-",
+                      regions[r].generic, msg);
+            if (strcmp(sh.instance_type, aws[i].type) != 0 || sh.gpu_count != aws[i].count)
+                FAILF("aws %s x %s: %s with %d GPU(s), want %s with %d", aws[i].size,
+                      aws[i].gpu ? aws[i].gpu : "-", sh.instance_type, sh.gpu_count,
+                      aws[i].type, aws[i].count);
+            ASSERT(sh.gpu == NULL); /* the type brings the GPUs */
+        }
+    }
+    ASSERT_EQ(gf_cloud_shape_resolve("aws", "eu-north", "m", "k80", &sh, &which, &msg),
+              -GF_EINVAL);
+    ASSERT_STREQ(which, "instance_gpu");
+    ASSERT(strstr(msg, "eu-north-1") != NULL);
+    free(msg);
+    ASSERT_EQ(gf_cloud_shape_resolve("aws", "eu-north", "xl", "tesla", &sh, &which, &msg),
+              -GF_EINVAL);
+    ASSERT_STREQ(which, "instance_gpu");
+    free(msg);
+    ASSERT_EQ(gf_cloud_shape_resolve("aws", "eu-north", "xl", NULL, &sh, &which, &msg), 0);
+    for (size_t i = 0; i < GF_ARRAY_LEN(regions); i++)
+        ASSERT_STREQ(gf_cloud_region_resolve(regions[i].provider, regions[i].generic),
+                     regions[i].region);
+    ASSERT_STREQ(gf_cloud_region_resolve("local-vm", "us-east"), "us-east");
+    /* tesla is the V100 on GCP too, attached to N1 */
+    ASSERT_EQ(gf_cloud_shape_resolve("gcp", "us-west", "l", "tesla", &sh, &which, &msg), 0);
+    ASSERT_STREQ(sh.instance_type, "n1-standard-32");
+    ASSERT_STREQ(sh.gpu, "nvidia-tesla-v100");
+    ASSERT_EQ(sh.gpu_count, 4);
+    /* GCP retired the K80: refused by name, with what it has */
+    ASSERT_EQ(gf_cloud_shape_resolve("gcp", "us-east", "m", "k80", &sh, &which, &msg),
+              -GF_EINVAL);
+    ASSERT(strstr(msg, "not offered by gcp") != NULL);
+    free(msg);
+    /* every abstract size x GPU either resolves or says why, in every region */
+    static const char *const sizes[] = { "s", "m", "l", "xl" };
+    static const char *const gpus[] = { NULL, "t4", "l4", "a10g", "k80", "v100", "a100", "h100" };
+    static const char *const where[] = { "us-east-1", "eu-west-1", "us-central1", "europe-west4" };
+    for (size_t p = 0; p < 2; p++)
+        for (size_t r = 0; r < 2; r++)
+            for (size_t si = 0; si < 4; si++)
+                for (size_t g = 0; g < GF_ARRAY_LEN(gpus); g++) {
+                    const char *prov = p ? "gcp" : "aws";
+                    int rc = gf_cloud_shape_resolve(prov, where[p * 2 + r], sizes[si], gpus[g],
+                                                    &sh, &which, &msg);
+                    if (rc == 0) {
+                        ASSERT(sh.instance_type && *sh.instance_type);
+                        ASSERT(gpus[g] == NULL ? sh.gpu_count == 0 : sh.gpu_count >= 1);
+                    } else {
+                        ASSERT(msg && which);
+                        free(msg);
+                    }
+                }
+}
+
 TEST(cloud_spec_field_positions)
 {
     struct gf_cloud_spec s;
