@@ -156,7 +156,7 @@ install: $(B)/gpuforge $(B)/gpuforge.1
 # node-side scripts of the side-by-side harness (tests/compat)
 COMPAT_SH := tests/compat/state.sh $(sort $(wildcard tests/compat/seed/*.sh))
 LINT_SH := $(NODESH_SRC) $(EXECSH_SRC) engine/modules/sh/embed tests/docs.sh tests/fuzz/run $(COMPAT_SH) \
-           engine/cloud/plugins/gpuforge-cloud-local-vm tests/cloud/gpuforge-cloud-fake \
+           $(wildcard engine/cloud/plugins/gpuforge-cloud-*) tests/cloud/gpuforge-cloud-fake \
            engine/cli/mkman tests/install.sh $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
 lint:
 	shellcheck -s sh $(LINT_SH)
