@@ -4,7 +4,8 @@
  * which vendor region a generic one (us-east, eu-west, ...) means. The
  * generic names follow the Terraform provider gpuforge was designed from:
  * sizes m, l, xl, GPUs k80 and tesla (the V100), regions us-west, us-east,
- * eu-west, eu-north; on AWS they map to the m5, p2 and p3 families.
+ * eu-west, eu-north; on AWS they map to the m5, p2 and p3 families, on
+ * Azure to the F and NC series.
  * A value outside the abstract names is native and passes through to the
  * plugin, whose validate operation judges it. Editing a row here is all it
  * takes to follow a provider's catalogue.
@@ -52,6 +53,19 @@ static const struct row rows[] = {
       "nvidia-tesla-a100", { 1, 2, 4, 8 }, 1 },
     { "gcp", "h100", { NULL, NULL, NULL, "a3-highgpu-8g" }, "nvidia-h100-80gb",
       { 0, 0, 0, 8 }, 1 },
+    /* Azure: the F series, and the NC series' GPU sizes (the K80's NC v1 is
+     * retired); the plugin's validate asks which sizes the subscription has */
+    { "azure", NULL, { "Standard_F2s_v2", "Standard_F4s_v2", "Standard_F8s_v2",
+                       "Standard_F16s_v2" }, NULL, { 0, 0, 0, 0 }, 1 },
+    { "azure", "t4", { "Standard_NC4as_T4_v3", "Standard_NC8as_T4_v3", "Standard_NC16as_T4_v3",
+                       "Standard_NC64as_T4_v3" }, NULL, { 1, 1, 1, 4 }, 1 },
+    { "azure", "v100", { "Standard_NC6s_v3", "Standard_NC6s_v3", "Standard_NC12s_v3",
+                         "Standard_NC24s_v3" }, NULL, { 1, 1, 2, 4 }, 1 },
+    { "azure", "a100", { "Standard_NC24ads_A100_v4", "Standard_NC24ads_A100_v4",
+                         "Standard_NC48ads_A100_v4", "Standard_NC96ads_A100_v4" }, NULL,
+      { 1, 1, 2, 4 }, 1 },
+    { "azure", "h100", { NULL, NULL, "Standard_NC40ads_H100_v5", "Standard_NC80adis_H100_v5" },
+      NULL, { 0, 0, 1, 2 }, 1 },
     { "local-vm", NULL, { "1cpu-512m", "1cpu-1024m", "2cpu-2048m", "2cpu-4096m" }, NULL,
       { 0, 0, 0, 0 }, 1 },
 };
@@ -87,6 +101,16 @@ static const struct regions region_rows[] = {
     { "gcp", "a100", "us-central1 us-east1 us-west1 us-west4 europe-west4 asia-northeast1 "
                      "asia-southeast1" },
     { "gcp", "h100", "us-central1 us-east4 us-west1 europe-west4 asia-southeast1" },
+    { "azure", NULL, "eastus eastus2 westus westus2 westus3 centralus southcentralus "
+                     "northeurope westeurope uksouth swedencentral germanywestcentral "
+                     "japaneast southeastasia australiaeast" },
+    { "azure", "t4", "eastus eastus2 westus2 westus3 southcentralus northeurope westeurope "
+                     "uksouth japaneast southeastasia australiaeast" },
+    { "azure", "v100", "eastus eastus2 westus2 southcentralus northeurope westeurope uksouth "
+                       "japaneast southeastasia australiaeast" },
+    { "azure", "a100", "eastus eastus2 westus2 westus3 southcentralus northeurope westeurope "
+                       "swedencentral southeastasia australiaeast" },
+    { "azure", "h100", "eastus eastus2 westus3 southcentralus swedencentral" },
     { "local-vm", NULL, "local" },
 };
 
@@ -98,6 +122,8 @@ static const struct {
     { "aws", "eu-west", "eu-west-1" },   { "aws", "eu-north", "eu-north-1" },
     { "gcp", "us-east", "us-east1" },    { "gcp", "us-west", "us-west1" },
     { "gcp", "eu-west", "europe-west1" }, { "gcp", "eu-north", "europe-north1" },
+    { "azure", "us-east", "eastus" },     { "azure", "us-west", "westus2" },
+    { "azure", "eu-west", "westeurope" }, { "azure", "eu-north", "northeurope" },
 };
 
 const char *gf_cloud_region_resolve(const char *provider, const char *region)

@@ -273,6 +273,25 @@ TEST(cloud_tables_follow_the_seed_documents)
               -GF_EINVAL);
     ASSERT(strstr(msg, "not offered by gcp") != NULL);
     free(msg);
+    /* Azure: the F series, the NC series for tesla (the K80's NC v1 is retired) */
+    static const struct {
+        const char *size, *gpu, *type;
+    } az[] = {
+        { "m", NULL, "Standard_F4s_v2" },       { "l", NULL, "Standard_F8s_v2" },
+        { "xl", NULL, "Standard_F16s_v2" },     { "m", "tesla", "Standard_NC6s_v3" },
+        { "l", "tesla", "Standard_NC12s_v3" },  { "xl", "tesla", "Standard_NC24s_v3" },
+        { "m", "t4", "Standard_NC8as_T4_v3" },
+    };
+    for (size_t i = 0; i < GF_ARRAY_LEN(az); i++) {
+        ASSERT_EQ(gf_cloud_shape_resolve("azure", "eu-west", az[i].size, az[i].gpu, &sh, &which,
+                                         &msg), 0);
+        ASSERT_STREQ(sh.instance_type, az[i].type);
+    }
+    ASSERT_STREQ(gf_cloud_region_resolve("azure", "us-east"), "eastus");
+    ASSERT_STREQ(gf_cloud_region_resolve("azure", "eu-north"), "northeurope");
+    ASSERT_EQ(gf_cloud_shape_resolve("azure", "us-east", "m", "k80", &sh, &which, &msg),
+              -GF_EINVAL);
+    free(msg);
     /* every abstract size x GPU either resolves or says why, in every region */
     static const char *const sizes[] = { "s", "m", "l", "xl" };
     static const char *const gpus[] = { NULL, "t4", "l4", "a10g", "k80", "v100", "a100", "h100" };
