@@ -157,6 +157,7 @@ install: $(B)/gpuforge $(B)/gpuforge.1
 COMPAT_SH := tests/compat/state.sh $(sort $(wildcard tests/compat/seed/*.sh))
 LINT_SH := $(NODESH_SRC) $(EXECSH_SRC) engine/modules/sh/embed tests/docs.sh tests/fuzz/run $(COMPAT_SH) \
            $(wildcard engine/cloud/plugins/gpuforge-cloud-*) tests/cloud/gpuforge-cloud-fake \
+           tests/cloud/argv-az/az \
            engine/cli/mkman tests/install.sh $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
 lint:
 	shellcheck -s sh $(LINT_SH)
