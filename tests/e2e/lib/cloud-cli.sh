@@ -74,13 +74,31 @@ offline() {
 }
 export FE ENDPOINT
 
-# Live instances of the fake cloud, one line each: NAME ID
+# Live instances of cluster ${1:-$NAME} in the fake cloud, one line each: NAME ID
 live() {
     case $PROVIDER in
-    aws) jq -r '.ec2[] | select(.state != "terminated" and .state != "shutting-down")
+    aws) jq -r --arg c "${1:-$NAME}" '.ec2[] | select(.tags["gpuforge-cluster"] == $c)
+                | select(.state != "terminated" and .state != "shutting-down")
                 | "\(.tags.Name) \(.id)"' "$FE/state.json" ;;
-    gcp) jq -r '.gce[] | select(.deleted | not) | "\(.name) \(.zone)/\(.name)"' "$FE/state.json" ;;
+    gcp) jq -r --arg c "${1:-$NAME}" '.gce[] | select(.resource.labels["gpuforge-cluster"] == $c)
+                | select(.deleted | not) | "\(.name) \(.zone)/\(.name)"' "$FE/state.json" ;;
     esac | sort
+}
+
+# Another cluster's instance whose name and tag begin like this cluster's:
+# nothing of this cluster's life cycle may list, adopt or remove it.
+FOREIGN=$NAME-x
+foreign_instance() {
+    jq -n --arg c "$FOREIGN" --arg n "$FOREIGN-master-1" '{seq: 100, tokens: {},
+        ec2: {"i-0000000000f0f0f0f": {id: "i-0000000000f0f0f0f", reservation: "r-0f0f0f0f",
+            token: "other", image: "ami-0deb12bbbbbbbbbb2", type: "t3.medium", state: "running",
+            polls: 2, spot: false, launch: "2024-01-01T00:00:00.000Z", private: "172.31.9.9",
+            address: "10.214.251.250", public: "10.214.251.250",
+            tags: {"gpuforge-cluster": $c, Name: $n}}},
+        gce: {("gf-fake-project/us-central1-a/" + $n): {id: "7000000000000000999", name: $n,
+            project: "gf-fake-project", zone: "us-central1-a", status: "RUNNING", polls: 2,
+            deleted: false, created: "2024-01-01T00:00:00.000-00:00", private: "10.128.9.9",
+            address: "10.214.251.250", resource: {labels: {"gpuforge-cluster": $c}}}}}'
 }
 
 # The fake's record of node $1 (the last one made under that name)
@@ -128,6 +146,7 @@ pools:
   - {pool: gpu, count: 1, $GPU_POOL}
 EOF
 mkdir -p "$FE"
+foreign_instance >"$FE/state.json"
 cli_env 8080
 
 test_begin "cloud $PROVIDER: the real $CLI against a fake endpoint on 127.0.0.1"
@@ -135,7 +154,13 @@ test_begin "cloud $PROVIDER: the real $CLI against a fake endpoint on 127.0.0.1"
 expect_success 'validate asks the provider and creates nothing' '
     offline "$GF" cloud validate -c cluster.yml &&
     test -s "$FE/requests.jsonl" &&
-    test -z "$(creates)"
+    test -z "$(creates)" &&
+    jq -r .agent "$FE/requests.jsonl" | sort -u >agents && cat agents &&
+    case $PROVIDER in
+    aws) grep -qx "aws-cli/[0-9.]*" agents ;;
+    gcp) grep -qx "google-cloud-sdk gcloud/[0-9.]*" agents ;;
+    esac &&
+    test "$(wc -l <agents)" = 1
 '
 
 expect_code 4 'a value the provider refuses is shown at its line' '
@@ -157,7 +182,7 @@ expect_success 'up killed after the first instance leaves an intent record' '
 "$GF" cloud up -c cluster.yml --wait 0 >up1.out 2>&1 &
 up=\$!
 n=0
-while [ -z "\$(jq -r ".ec2 + .gce | keys[]" "$FE/state.json" 2>/dev/null)" ] && [ \$n -lt 1200 ]; do
+while ! grep -q "$NAME-master-1" "$FE/state.json" && [ \$n -lt 1200 ]; do
     sleep 0.1; n=\$((n + 1))
 done
 kill \$up
@@ -247,6 +272,12 @@ expect_success 'down removes every instance and the state' '
     offline "$GF" cloud down -c cluster.yml &&
     test -z "$(live)" &&
     test ! -e state
+'
+
+expect_success 'another cluster with a name this one begins is left alone' '
+    test "$(live "$FOREIGN" | cut -d" " -f1)" = "$FOREIGN-master-1" &&
+    ! grep -q "$FOREIGN" up2.out st &&
+    ! jq -r ".nodes[].id" state/state.json 2>/dev/null | grep -q "f0f0f0f\|$FOREIGN"
 '
 
 expect_success 'down after a partial up removes what the up made' '
