@@ -8,6 +8,7 @@
  * file beside it, fsync, rename) only when its checksum is still the one
  * the probe saw, then mounts, remounts, unmounts or removes the mount point.
  * NFS is fstype=nfs with src host:/path (the node needs the NFS client).
+ * A swap entry has path none (fstab only: states present and absent).
  * In check mode only the probe runs. Like Ansible on Linux, a changed entry
  * of a mounted file system is applied with `mount -o remount`, which does
  * not switch a mount to another src or fstype.
@@ -122,7 +123,11 @@ int gf_fstab_edit(const char *text, const struct gf_fstab_ent *e, int remove, st
         size_t lead = strspn(p, " \t");
         char *f[6];
         int n = lead < len && p[lead] != '#' ? fields_of(p, len, f, 6) : 0;
-        if (n >= 4 && strcmp(f[1], e->path) == 0) {
+        /* Several swap entries share the mount point "none": as in
+         * Ansible, such a line is this entry only when its src is ours. */
+        int other_swap = n >= 4 && *e->src && strcmp(f[1], "none") == 0 &&
+                         strcmp(f[2], "swap") == 0 && strcmp(f[0], e->src) != 0;
+        if (n >= 4 && strcmp(f[1], e->path) == 0 && !other_swap) {
             found = 1;
             int same = 1;
             for (int i = 0; i < 6; i++) /* dump and passno default to 0 */
@@ -297,8 +302,16 @@ static int mount_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf
 
     for (size_t n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
         path[n - 1] = '\0'; /* Ansible strips trailing slashes */
-    if (path[0] != '/') {
-        gf_modres_fail(res, "path must be absolute, not '%s'", path);
+    /* "none" is the mount point of fstab entries that are not mounted on a
+     * directory (swap): only the fstab is kept, nothing is mounted. */
+    int entry_only = strcmp(path, "none") == 0;
+    if (path[0] != '/' && !entry_only) {
+        gf_modres_fail(res, "path must be absolute (or none, for a swap entry), not '%s'", path);
+        goto out;
+    }
+    if (entry_only && (!strcmp(state, "mounted") || !strcmp(state, "remounted"))) {
+        gf_modres_fail(res, "path none is an fstab entry that is not mounted on a directory "
+                            "(swap): state=%s needs an absolute mount point", state);
         goto out;
     }
     if ((!strcmp(state, "mounted") || !strcmp(state, "present")) && (!*e.src || !*e.fstype)) {
@@ -319,7 +332,8 @@ static int mount_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf
             *data = '\0';
             data += 8;
             pl.dir = gf_mod_tagged(r.out.buf, "GFDIR") != NULL;
-            pl.mounted = gf_mounts_find(mnts, path, &msrc, &mtype, &mopts);
+            pl.mounted = !entry_only && gf_mounts_find(mnts, path, &msrc, &mtype, &mopts);
+            pl.dir = pl.dir && !entry_only;
             if (!strcmp(state, "mounted") || !strcmp(state, "present") || !strcmp(state, "absent"))
                 pl.fstab_changed = gf_fstab_edit(data, &e, !strcmp(state, "absent"), &new);
             plan_for(state, &pl);

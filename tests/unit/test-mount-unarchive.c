@@ -1,5 +1,5 @@
 /* test-mount-unarchive.c - unit tests for the pure parts of the mount
- * module (fstab edits, /proc/self/mounts lookup) and of the unarchive
+ * module (fstab edits, swap entries, /proc/self/mounts lookup) and of the unarchive
  * module (re-streaming an archive as tar, reading `tar --diff`). */
 #include <unistd.h>
 
@@ -83,6 +83,28 @@ TEST(fstab_escapes_blanks)
     char *again = edit(s, &e, 0, &ch);
     ASSERT_EQ(ch, 0); /* the escaped entry is recognised */
     free(again);
+    free(s);
+}
+
+TEST(fstab_swap_entries_are_told_apart_by_src)
+{
+    struct gf_fstab_ent e = { "/swapfile", "none", "swap", "sw", "0", "0" };
+    int ch;
+    char *s = edit("/dev/sda2 none swap sw 0 0\n", &e, 0, &ch);
+
+    ASSERT_EQ(ch, 1); /* another swap's line is not this entry: appended */
+    ASSERT_STREQ(s, "/dev/sda2 none swap sw 0 0\n/swapfile none swap sw 0 0\n");
+    char *again = edit(s, &e, 0, &ch);
+    ASSERT_EQ(ch, 0);
+    free(again);
+    again = edit(s, &e, 1, &ch); /* absent removes only this one */
+    ASSERT_EQ(ch, 1);
+    ASSERT_STREQ(again, "/dev/sda2 none swap sw 0 0\n");
+    free(again);
+    free(s);
+    s = edit("/swapfile none swap defaults 0 0\n", &e, 0, &ch);
+    ASSERT_EQ(ch, 1); /* the same swap with other options is rewritten */
+    ASSERT_STREQ(s, "/swapfile none swap sw 0 0\n");
     free(s);
 }
 
