@@ -35,6 +35,27 @@ static int write_conf(struct gf_modctx *ctx, const char *file, const struct gf_b
     return rc < 0 ? rc : res->failed ? 1 : 0;
 }
 
+/* Runs the reload of the file or the setting of the live value. */
+static int sysctl_apply(struct gf_modctx *ctx, const char *name, const char *value, const char *file,
+                        int reload, int setp, const struct gf_val *args, struct gf_result *r,
+                        struct gf_modres *res)
+{
+    struct gf_buf script = GF_BUF_INIT;
+
+    gf_sh_assign(&script, "gf_name", name);
+    gf_sh_assign(&script, "gf_value", value);
+    gf_sh_assign(&script, "gf_file", file);
+    gf_sh_assign(&script, "gf_reload", reload ? "1" : "0");
+    gf_sh_assign(&script, "gf_setp", setp ? "1" : "0");
+    gf_sh_assign(&script, "gf_e", gf_arg_bool(args, "ignoreerrors", 0) ? "-e" : "");
+    gf_nodesh_add(&script, "lib");
+    gf_nodesh_add(&script, "sysctl_apply");
+    gf_result_release(r);
+    int rc = gf_sys_run(ctx, script.buf, NULL, 0, r, res, "applying sysctl failed");
+    gf_buf_release(&script);
+    return rc;
+}
+
 static int sysctl_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
 {
     const char *name = gf_arg_str(args, "name", NULL);
@@ -83,19 +104,17 @@ static int sysctl_run(struct gf_modctx *ctx, const struct gf_val *args, struct g
         gf_buf_addf(&res->diff, "--- before: %s\n+++ after: %s\n%s", file, file, diff.buf);
     if (ctx->check || !res->changed)
         goto out;
+    /* Ansible's order: the live value first (a key that cannot be set
+     * leaves the file alone), then the file, then its reload. */
+    if (setp && (rc = sysctl_apply(ctx, name, value.buf, file, 0, 1, args, &r, res)))
+        goto failed;
     if (fchanged && (rc = write_conf(ctx, file, &edited, args, res)))
         goto out;
-    gf_buf_reset(&script);
-    gf_sh_assign(&script, "gf_name", name);
-    gf_sh_assign(&script, "gf_value", value.buf);
-    gf_sh_assign(&script, "gf_file", file);
-    gf_sh_assign(&script, "gf_reload", gf_arg_bool(args, "reload", 1) ? "1" : "0");
-    gf_sh_assign(&script, "gf_setp", setp ? "1" : "0");
-    gf_sh_assign(&script, "gf_e", gf_arg_bool(args, "ignoreerrors", 0) ? "-e" : "");
-    gf_nodesh_add(&script, "lib");
-    gf_nodesh_add(&script, "sysctl_apply"); /* reload the file, set the value */
-    gf_result_release(&r);
-    rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "applying sysctl failed");
+    if (gf_arg_bool(args, "reload", 1))
+        rc = sysctl_apply(ctx, name, value.buf, file, 1, 0, args, &r, res);
+failed:
+    if (res->failed)
+        res->changed = 0; /* Ansible's fail_json reports changed false */
 out:
     gf_result_release(&r);
     gf_buf_release(&value);

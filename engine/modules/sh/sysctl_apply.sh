@@ -1,6 +1,7 @@
 # shellcheck shell=sh disable=SC2154
-# sysctl_apply.sh - the sysctl module's last step, once the file is
-# written: reloads the file, then sets the live value (Ansible's order).
+# sysctl_apply.sh - the sysctl module's steps that change the node: sets
+# the live value (gf_setp), or reloads the file once it is written
+# (gf_reload); the module runs them in Ansible's order, the value first.
 # Sent after lib.sh.
 # In: gf_name, gf_value, gf_file, gf_reload, gf_setp (1: sysctl -w),
 #     gf_e ("-e" with ignoreerrors, else empty).
