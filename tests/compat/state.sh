@@ -20,6 +20,8 @@
 #   /etc/ssh/ssh_host_*,             the testbed's own keys, per node and testbed
 #     /home/gf/.ssh/authorized_keys
 #   /root/.ansible, /home/*/.ansible ansible-playbook's remote temporary directory
+#   the UUID of a swap area          mkswap makes a new one every time (the
+#                                    file is hashed with it zeroed)
 set -u
 net=${1:-}
 export LC_ALL=C
@@ -58,6 +60,14 @@ if [ -n "$net" ]; then
             printf '%s  %s\n' "$(norm <"$f" | sha256sum | cut -c1-64)" "$f"
         done >"$tmp/nsums"
 fi
+# Swap areas (SWAPSPACE2 at the end of the first 4 KiB page) are hashed
+# with their UUID (16 bytes at 1036) zeroed.
+walk -type f -size +39k -print 2>/dev/null |
+    while IFS= read -r f; do
+        [ "$(dd if="$f" bs=1 skip=4086 count=10 2>/dev/null)" = SWAPSPACE2 ] || continue
+        printf '%s  %s\n' "$({ head -c 1036 "$f"; head -c 16 /dev/zero; tail -c +1053 "$f"; } |
+            sha256sum | cut -c1-64)" "$f"
+    done >>"$tmp/nsums"
 awk 'FNR == NR { n[substr($0, 67)] = substr($0, 1, 64); next }
      { p = substr($0, 67); print p, (p in n) ? n[p] : substr($0, 1, 64) }' \
     "$tmp/nsums" "$tmp/sums" | sort
