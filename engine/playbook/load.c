@@ -1319,6 +1319,64 @@ static void role_free(void *p)
     free(r);
 }
 
+/* A role with an argument spec for its entry point (meta/argument_specs.yml,
+ * else the argument_specs of meta/main.yml) starts, as in Ansible, with a
+ * validate_argument_spec task of the spec's options, named after the entry
+ * point and its short_description and tagged always. */
+static int role_argspec_task(struct ld *l, const struct gf_role *r, const char *entry,
+                             struct gf_val *params, const struct inh *in, struct gf_vec *out)
+{
+    char *path = role_file(r->path, "meta", "argument_specs");
+    struct gf_val *doc = NULL;
+    int rc;
+
+    if (path == NULL)
+        path = role_file(r->path, "meta", "main");
+    if (path == NULL)
+        return 0;
+    if ((rc = load_yaml(l, path, &doc)) == 0 && doc && doc->type == GF_VAL_MAP) {
+        const char *fname = l->pb->files.v[l->pb->files.n - 1];
+        const struct gf_val *specs = gf_val_map_get(doc, "argument_specs");
+        const struct gf_val *spec = specs && specs->type == GF_VAL_MAP ?
+                                    gf_val_map_get(specs, entry) : NULL;
+        if (spec && spec->type == GF_VAL_MAP && spec->u.map.n) {
+            const struct gf_val *sd = gf_val_map_get(spec, "short_description");
+            struct gf_val *opts = gf_val_map_get(spec, "options");
+            struct gf_buf tname = GF_BUF_INIT;
+            gf_buf_addf(&tname, "Validating arguments against arg spec '%s'", entry);
+            if (sd) {
+                gf_buf_adds(&tname, " - ");
+                gf_val_to_text(sd, &tname);
+            }
+            struct gf_val *vctx = gf_val_map(), *args = gf_val_map(), *task = gf_val_map();
+            gf_val_map_set(vctx, "type", gf_val_str("role"));
+            gf_val_map_set(vctx, "name", gf_val_str(r->name));
+            gf_val_map_set(vctx, "argument_spec_name", gf_val_str(entry));
+            gf_val_map_set(vctx, "path", gf_val_str(r->path));
+            gf_val_map_set(args, "argument_spec", opts && opts->type != GF_VAL_NULL ?
+                           gf_val_ref(opts) : gf_val_map());
+            gf_val_map_set(args, "provided_arguments", params ? gf_val_ref(params) :
+                           gf_val_map());
+            gf_val_map_set(args, "validate_args_context", vctx);
+            struct gf_val *tags = gf_val_list();
+            gf_val_list_push(tags, gf_val_str("always"));
+            gf_val_map_set(task, "name", gf_val_strn(tname.buf, tname.len));
+            gf_val_map_set(task, "ansible.builtin.validate_argument_spec", args);
+            gf_val_map_set(task, "tags", tags);
+            task->line = spec->kline ? spec->kline : spec->line;
+            task->col = spec->kline ? spec->kcol : spec->col;
+            struct inh sub = *in;
+            sub.dir = r->path;
+            rc = parse_task(l, fname, task, &sub, out);
+            gf_val_unref(task);
+            gf_buf_release(&tname);
+        }
+    }
+    gf_val_unref(doc);
+    free(path);
+    return rc;
+}
+
 static int load_role(struct ld *l, const char *file, struct gf_val *where, const char *name,
                      struct gf_val *params, const struct gf_val *from, const struct inh *in,
                      int dedup, struct gf_vec *out)
@@ -1441,7 +1499,13 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
     char *tf = role_file(dir, "tasks", tasks_from ? tasks_from : "main");
     if (tf == NULL && tasks_from)
         rc = perr(l, file, where, "role '%s' has no tasks/%s.yml", name, tasks_from);
-    else if (tf)
+    const struct gf_val *validate = gf_val_map_get(from, "rolespec_validate");
+    int off = 0;
+    if (rc == 0 && validate && (rc = get_bool(l, file, validate, "rolespec_validate", &off)) == 0)
+        off = !off;
+    if (rc == 0 && !off)
+        rc = role_argspec_task(l, r, tasks_from ? tasks_from : "main", params, &sub, out);
+    if (rc == 0 && tf)
         rc = load_tasks_file(l, tf, &sub, out);
     free(tf);
     char *hf = rc ? NULL : role_file(dir, "handlers", handlers_from ? handlers_from : "main");

@@ -200,6 +200,45 @@ TEST(loader_role_vars_files_empty_or_comments_only)
     done();
 }
 
+TEST(loader_role_argument_spec_task_comes_first)
+{
+    put("a/site.yml", "- hosts: all\n  roles:\n    - role: r\n      p: 1\n      tags: rt\n"
+        "  tasks:\n    - import_role: {name: r, tasks_from: other}\n"
+        "    - import_role: {name: r, rolespec_validate: false}\n");
+    put("a/roles/r/tasks/main.yml", "- debug: msg=x\n");
+    put("a/roles/r/tasks/other.yml", "- debug: msg=o\n");
+    put("a/roles/r/meta/main.yml", "argument_specs:\n  main: {options: {}}\n");
+    put("a/roles/r/meta/argument_specs.yml",
+        "argument_specs:\n  main:\n    short_description: The role.\n"
+        "    options:\n      p: {type: int}\n");
+    struct gf_playbook *pb = load_ok("a/site.yml");
+    struct gf_play *pl = pb->plays.v[0];
+    struct gf_vec *t = &pl->sections[1];
+
+    /* argument_specs.yml wins over meta/main.yml; no spec for "other";
+     * rolespec_validate: false leaves it out */
+    ASSERT_EQ(t->n, 4);
+    struct gf_task *v = t->v[0];
+    ASSERT_STREQ(v->name, "Validating arguments against arg spec 'main' - The role.");
+    ASSERT_STREQ(v->module->name, "validate_argument_spec");
+    ASSERT_STREQ(v->role->name, "r");
+    ASSERT_EQ(v->tags.n, 2);
+    ASSERT(!strcmp(v->tags.v[0], "always") || !strcmp(v->tags.v[1], "always"));
+    ASSERT(!strcmp(v->tags.v[0], "rt") || !strcmp(v->tags.v[1], "rt"));
+    ASSERT(strstr(v->file, "argument_specs.yml") != NULL);
+    ASSERT_EQ(v->line, 2);
+    struct gf_val *given = gf_val_map_get(v->args, "provided_arguments");
+    ASSERT_EQ(gf_val_map_get(given, "p")->u.i, 1);
+    ASSERT(gf_val_map_get(gf_val_map_get(v->args, "argument_spec"), "p") != NULL);
+    ASSERT_STREQ(gf_val_map_get(gf_val_map_get(v->args, "validate_args_context"),
+                                "argument_spec_name")->u.str.s, "main");
+    ASSERT_STREQ(((struct gf_task *)t->v[1])->module->name, "debug");
+    ASSERT_STREQ(((struct gf_task *)t->v[2])->module->name, "debug");
+    ASSERT_STREQ(((struct gf_task *)t->v[3])->module->name, "debug");
+    gf_playbook_free(pb);
+    done();
+}
+
 TEST(loader_errors_have_positions)
 {
     put("e/unknown-module.yml", "- hosts: all\n  tasks:\n    - name: x\n      coppy: {}\n");
