@@ -350,13 +350,15 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
         json_result(r, "runner_result", h, t, status_word(o), o->delegated, o->result, NULL);
     if (r->o->json)
         return;
-    if (o->looped && o->status != GF_ST_UNREACHABLE) {
+    /* the items were shown one by one; a loop whose items were all skipped
+     * (or that had none) then shows the host skipped, as Ansible does */
+    if (o->looped && o->status != GF_ST_UNREACHABLE && !(o->skipped && o->status == GF_ST_OK)) {
         if (o->ignored) {
             gf_buf_adds(&b, "...ignoring\n");
             write_result(r, t, h, &b);
             gf_buf_release(&b);
         }
-        return; /* the items were shown one by one */
+        return;
     }
     add_diff(&b, t, o->result);
     if (o->status == GF_ST_UNREACHABLE || o->status == GF_ST_FAILED) {

@@ -93,6 +93,8 @@ struct vctx {
     const struct gf_task *t;
     struct gf_val *loopvars;     /* item, index_var */
     struct gf_val *regtmp;       /* register name -> this result (changed_when, until) */
+    struct gf_val *loopfacts;    /* a loop's earlier items: their set_fact / include_vars
+                                  * facts and registered result, seen by the later items */
     struct gf_val *role_path, *role_name, *ansible_role_name;
     struct gf_val *search_path;  /* ansible_search_path, built on first use */
     struct gf_tpl_scope scope;

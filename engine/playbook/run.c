@@ -30,6 +30,8 @@ static struct gf_val *vlookup(void *ctx, const char *name)
         return x;
     if (v->regtmp && (x = gf_val_map_get(v->regtmp, name)))
         return x;
+    if (v->loopfacts && (x = gf_val_map_get(v->loopfacts, name)))
+        return x;
     if (r->o->extra_vars && (x = gf_val_map_get(r->o->extra_vars, name)))
         return x;
     if (h->incvars && (x = gf_val_map_get(h->incvars, name))) /* include params */
@@ -138,6 +140,7 @@ void vctx_release(struct vctx *v)
 {
     gf_val_unref(v->loopvars);
     gf_val_unref(v->regtmp);
+    gf_val_unref(v->loopfacts);
     gf_val_unref(v->role_path);
     gf_val_unref(v->role_name);
     gf_val_unref(v->ansible_role_name);
@@ -910,6 +913,27 @@ static struct gf_val *facts_of(const struct gf_val *result)
     return m;
 }
 
+/* As Ansible runs a loop's items in one set of variables: the facts of a
+ * set_fact or include_vars item, and the item's result under the task's
+ * register, are variables of the items after it. */
+static void loop_item_vars(struct vctx *v, const struct gf_val *ir, enum gf_status st, int sk)
+{
+    const struct gf_task *t = v->t;
+    const struct gf_val *f = gf_val_map_get(ir, "ansible_facts");
+    int clean = t->module && (!strcmp(t->module->name, "set_fact") ||
+                              !strcmp(t->module->name, "include_vars"));
+    struct gf_val *m = v->loopfacts ? v->loopfacts : gf_val_map();
+
+    if (clean && st == GF_ST_OK && !sk && f && f->type == GF_VAL_MAP) {
+        struct gf_val *n = gf_val_map_merge(m, f);
+        gf_val_unref(m);
+        m = n;
+    }
+    if (t->register_var)
+        gf_val_map_set(m, t->register_var, gf_val_unsafe(gf_val_ref((struct gf_val *)ir)));
+    v->loopfacts = m;
+}
+
 /* Runs task t on host h (worker thread): prints the result lines and leaves
  * the outcome in h->out for the barrier. */
 void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
@@ -960,7 +984,8 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
     }
     struct gf_val *results = gf_val_list();
     const char *lv = t->loop_var ? t->loop_var : "item";
-    int all_skipped = items->u.list.n > 0, any_failed = 0, any_changed = 0;
+    /* no items: skipped, as Ansible reports it */
+    int all_skipped = 1, any_failed = 0, any_changed = 0;
     o->status = GF_ST_OK;
     for (size_t i = 0; i < items->u.list.n; i++) {
         struct gf_val *item = items->u.list.v[i], *ir = NULL;
@@ -979,6 +1004,7 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
             }
         }
         out_item(r, h, t, o->delegated, label ? label : item, ir, st, sk, ch);
+        loop_item_vars(&v, ir, st, sk);
         gf_val_unref(label);
         all_skipped &= sk;
         any_failed |= st != GF_ST_OK;
@@ -993,8 +1019,11 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
         o->status = GF_ST_FAILED;
     o->result = gf_val_map();
     gf_val_map_set(o->result, "changed", gf_val_bool(any_changed));
-    gf_val_map_set(o->result, "msg", gf_val_str(any_failed ? "One or more items failed"
-                                                           : "All items completed"));
+    if (items->u.list.n)
+        gf_val_map_set(o->result, "msg", gf_val_str(any_failed ? "One or more items failed"
+                                                               : "All items completed"));
+    else
+        gf_val_map_set(o->result, "skipped_reason", gf_val_str("No items in the list"));
     if (any_failed)
         gf_val_map_set(o->result, "failed", gf_val_bool(1));
     if (all_skipped)
