@@ -193,9 +193,20 @@ char *task_display_name(struct run *r, const struct gf_task *t, struct hstate *h
         gf_error_clear(&err);
         vctx_release(&v);
     }
+    /* include_role's own name (IncludeRole.get_name): no role prefix, and
+     * "ACTION : ROLE" when it has no name */
+    int inc_role = t->kind == GF_TASK_INCLUDE && t->action && gf_endswith(t->action, "include_role");
+    if (name == NULL && inc_role && t->name == NULL) {
+        const struct gf_val *rn = gf_val_map_get(t->include, "name");
+        struct gf_buf b = GF_BUF_INIT;
+        gf_buf_addf(&b, "%s : ", t->action);
+        if (rn)
+            gf_val_to_text(rn, &b);
+        name = gf_buf_detach(&b, NULL);
+    }
     if (name == NULL)
         name = gf_xstrdup(raw);
-    if (t->role) {
+    if (t->role && !inc_role) {
         char *full = gf_xasprintf("%s : %s", t->role->name, name);
         free(name);
         name = full;

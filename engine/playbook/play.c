@@ -500,6 +500,14 @@ static int include_opts(struct vctx *v, struct gf_val **opts, const char **name,
 
 /* include_tasks / include_role with a loop or a templated name: resolved
  * for each host and item, then run group by group. */
+/* include_role, unlike include_tasks, prints no "included:" line and
+ * counts nothing itself in the recap (Ansible's strategy loads a role's
+ * blocks without the included-file step that counts and reports). */
+static int include_is_role(const struct gf_task *t)
+{
+    return t->action && gf_endswith(t->action, "include_role");
+}
+
 static void run_include_each(struct run *r, const struct gf_task *t, struct gf_vec *act)
 {
     struct gf_vec groups = GF_VEC_INIT, no = GF_VEC_INIT;
@@ -586,10 +594,11 @@ static void run_include_each(struct run *r, const struct gf_task *t, struct gf_v
             gf_vec_push(&saved, h->incvars);
             struct gf_val *m = gf_val_map_merge(h->incvars, g->vars.v[k]);
             h->incvars = m;
-            h->st.ok++;
+            h->st.ok += !include_is_role(t);
         }
         if (hosts.n) {
-            out_included(r, t, shown, &hosts, g->label);
+            if (!include_is_role(t))
+                out_included(r, t, shown, &hosts, g->label);
             run_list(r, tasks, &hosts);
         }
         for (size_t k = 0; k < hosts.n; k++) {
@@ -647,9 +656,11 @@ static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *a
         ((struct hstate *)no.v[i])->st.skipped++;
     }
     if (yes.n) {
-        out_included(r, t, t->meta ? t->meta : "", &yes, NULL);
-        for (size_t i = 0; i < yes.n; i++)
-            ((struct hstate *)yes.v[i])->st.ok++;
+        if (!include_is_role(t)) {
+            out_included(r, t, t->meta ? t->meta : "", &yes, NULL);
+            for (size_t i = 0; i < yes.n; i++)
+                ((struct hstate *)yes.v[i])->st.ok++;
+        }
         run_list(r, &t->block, &yes);
     }
     gf_vec_release(&yes, NULL);
