@@ -1504,7 +1504,8 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
     if (rc == 0 && validate && (rc = get_bool(l, file, validate, "rolespec_validate", &off)) == 0)
         off = !off;
     if (rc == 0 && !off)
-        rc = role_argspec_task(l, r, tasks_from ? tasks_from : "main", params, &sub, out);
+        rc = role_argspec_task(l, r, tasks_from ? tasks_from : "main", from ? NULL : params,
+                               &sub, out); /* include_role's vars are no role parameters */
     if (rc == 0 && tf)
         rc = load_tasks_file(l, tf, &sub, out);
     free(tf);
