@@ -16,10 +16,12 @@
  * required ones, defaults, types with their conversions, elements,
  * choices, then the options of dict options, recursively. Appends
  * Ansible's error messages, in Ansible's order, to errs (a list of
- * strings). Returns 0, or -1 when the spec asks for something gpuforge
+ * strings). ansible_types names the Python classes of strings, lists and
+ * dicts as Ansible's YAML loader gives them (AnsibleUnicode, ...; unsafe
+ * text as AnsibleUnsafeText), else as Python's own. Returns 0, or -1 when the spec asks for something gpuforge
  * does not check, with *what set to a malloc'd message naming it (errs
  * then is incomplete). */
 int gf_argspec_validate(const struct gf_val *spec, const struct gf_val *params,
-                        struct gf_val *errs, char **what);
+                        int ansible_types, struct gf_val *errs, char **what);
 
 #endif

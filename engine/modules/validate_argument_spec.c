@@ -30,15 +30,27 @@ static const struct gf_param vas_params[] = {
 
 /* ---- Python's view of values ---- */
 
+/* Set for one validation (a worker thread each): name the classes Ansible's
+ * YAML loader and templating give strings, lists and dicts. */
+static _Thread_local int ansible_classes;
+
 static const char *pytype(const struct gf_val *v)
 {
     switch (v ? v->type : GF_VAL_NULL) {
     case GF_VAL_BOOL: return "<class 'bool'>";
     case GF_VAL_INT: return "<class 'int'>";
     case GF_VAL_FLOAT: return "<class 'float'>";
-    case GF_VAL_STR: return "<class 'str'>";
-    case GF_VAL_LIST: return "<class 'list'>";
-    case GF_VAL_MAP: return "<class 'dict'>";
+    case GF_VAL_STR:
+        if (!ansible_classes)
+            return "<class 'str'>";
+        return v->flags & GF_VAL_UNSAFE ? "<class 'ansible.utils.unsafe_proxy.AnsibleUnsafeText'>"
+                                        : "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
+    case GF_VAL_LIST:
+        return ansible_classes ? "<class 'ansible.parsing.yaml.objects.AnsibleSequence'>"
+                               : "<class 'list'>";
+    case GF_VAL_MAP:
+        return ansible_classes ? "<class 'ansible.parsing.yaml.objects.AnsibleMapping'>"
+                               : "<class 'dict'>";
     default: return "<class 'NoneType'>";
     }
 }
@@ -788,11 +800,12 @@ out:
 }
 
 int gf_argspec_validate(const struct gf_val *spec, const struct gf_val *params,
-                        struct gf_val *errs, char **what)
+                        int ansible_types, struct gf_val *errs, char **what)
 {
     struct av a = { errs, gf_val_list(), NULL, NULL, GF_VEC_INIT };
     struct gf_val *p = gf_val_map_merge(params, NULL);
 
+    ansible_classes = ansible_types;
     level(&a, spec, p, NULL);
     if (a.unsup->u.list.n && !a.what) {
         struct gf_vec names = GF_VEC_INIT;
@@ -828,11 +841,13 @@ static int vas_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
                    vctx && vctx->type == GF_VAL_MAP ? gf_val_ref((struct gf_val *)vctx)
                                                     : gf_val_map());
     if (spec->type != GF_VAL_MAP) {
+        ansible_classes = 1;
         gf_modres_fail(res, "Incorrect type for argument_spec, expected dict and got %s",
                        pytype(spec));
         goto out;
     }
     if (given && given->type != GF_VAL_MAP && given->type != GF_VAL_NULL) {
+        ansible_classes = 1;
         gf_modres_fail(res, "Incorrect type for provided_arguments, expected dict and got %s",
                        pytype(given));
         goto out;
@@ -855,7 +870,7 @@ static int vas_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
         gf_val_map_set(fromvars, k, t);
     }
     params = gf_val_map_merge(fromvars, given && given->type == GF_VAL_MAP ? given : NULL);
-    if (gf_argspec_validate(spec, params, errs, &what) < 0) {
+    if (gf_argspec_validate(spec, params, 1, errs, &what) < 0) {
         gf_modres_fail(res, "validate_argument_spec: %s is not checked by gpuforge", what);
         goto out;
     }

@@ -64,7 +64,7 @@ TEST(argspec_errors_as_ansible_gives_them)
         struct gf_buf got = GF_BUF_INIT;
         char *what = NULL;
 
-        ASSERT_EQ(gf_argspec_validate(spec, params, errs, &what), 0);
+        ASSERT_EQ(gf_argspec_validate(spec, params, 0, errs, &what), 0);
         gf_json_dump(errs, -1, 0, &got);
         if (strcmp(got.buf, cases[i][2]) != 0)
             FAILF("case %zu:\n got %s\nwant %s", i, got.buf, cases[i][2]);
@@ -83,9 +83,9 @@ TEST(argspec_bool_and_passing_values)
     struct gf_val *errs = gf_val_list();
     char *what = NULL;
 
-    ASSERT_EQ(gf_argspec_validate(spec, ok, errs, &what), 0);
+    ASSERT_EQ(gf_argspec_validate(spec, ok, 0, errs, &what), 0);
     ASSERT_EQ(errs->u.list.n, 0);
-    ASSERT_EQ(gf_argspec_validate(spec, bad, errs, &what), 0);
+    ASSERT_EQ(gf_argspec_validate(spec, bad, 0, errs, &what), 0);
     ASSERT_EQ(errs->u.list.n, 1);
     ASSERT(strstr(((struct gf_val *)errs->u.list.v[0])->u.str.s,
                   "argument 'b' is of type <class 'int'> and we were unable to convert to bool: "
@@ -102,7 +102,7 @@ TEST(argspec_refuses_what_it_does_not_check)
     struct gf_val *errs = gf_val_list();
     char *what = NULL;
 
-    ASSERT_EQ(gf_argspec_validate(spec, p, errs, &what), -1);
+    ASSERT_EQ(gf_argspec_validate(spec, p, 0, errs, &what), -1);
     ASSERT_STREQ(what, "type bytes (option s)");
     free(what);
     gf_val_unref(spec);
@@ -110,9 +110,29 @@ TEST(argspec_refuses_what_it_does_not_check)
     spec = json("{\"d\": {\"type\": \"dict\", \"required_if\": [[\"a\", 1, [\"b\"]]], "
                 "\"options\": {\"a\": {}, \"b\": {}}}}");
     p = json("{\"d\": {\"a\": 1}}");
-    ASSERT_EQ(gf_argspec_validate(spec, p, errs, &what), -1);
+    ASSERT_EQ(gf_argspec_validate(spec, p, 0, errs, &what), -1);
     ASSERT_STREQ(what, "required_if (in the options of d)");
     free(what);
+    gf_val_unref(errs);
+    gf_val_unref(spec);
+    gf_val_unref(p);
+}
+
+TEST(argspec_names_ansible_classes)
+{
+    struct gf_val *spec = json("{\"a\": {\"type\": \"int\"}, \"u\": {\"type\": \"int\"}}");
+    struct gf_val *p = json("{\"a\": \"x\"}"), *errs = gf_val_list();
+    char *what = NULL;
+
+    gf_val_map_set(p, "u", gf_val_unsafe(gf_val_str("y")));
+    ASSERT_EQ(gf_argspec_validate(spec, p, 1, errs, &what), 0);
+    ASSERT_EQ(errs->u.list.n, 2);
+    ASSERT_STREQ(((struct gf_val *)errs->u.list.v[0])->u.str.s,
+                 "argument 'a' is of type <class 'ansible.parsing.yaml.objects.AnsibleUnicode'> "
+                 "and we were unable to convert to int: <class "
+                 "'ansible.parsing.yaml.objects.AnsibleUnicode'> cannot be converted to an int");
+    ASSERT(strstr(((struct gf_val *)errs->u.list.v[1])->u.str.s,
+                  "<class 'ansible.utils.unsafe_proxy.AnsibleUnsafeText'>") != NULL);
     gf_val_unref(errs);
     gf_val_unref(spec);
     gf_val_unref(p);
