@@ -88,4 +88,14 @@ expect_success 'a normal run repairs it, to the same state as node2' '
     node_state node1 >s1 && test_cmp s2 s1
 '
 
+expect_success 'a role argument spec fails the same way under both' '
+    "$GF" run -i "$INV" -l node1 "$TEST_DIR/playbooks/sbs/argspec-bad.yml" >gfa.out 2>&1
+    test $? = 2 &&
+    ansible-playbook -i "$INV" -l node2 "$TEST_DIR/playbooks/sbs/argspec-bad.yml" >ana.out 2>&1
+    test $? = 2 &&
+    grep -A1 "^TASK" gfa.out | normalize /dev/stdin >a1 &&
+    grep -A1 "^TASK" ana.out | normalize /dev/stdin >a2 &&
+    grep -q "Validation of arguments failed" a1 && test_cmp a2 a1
+'
+
 test_done
