@@ -10,7 +10,8 @@
 #   make man             build/gpuforge.1, from the binary's own --help
 #   make install         PREFIX=/usr/local DESTDIR=: binary, man page, completion,
 #                        the shipped roles, playbooks and cloud plugins
-#   make SANITIZE=address,undefined   build with sanitizers
+#   make SANITIZE=address,undefined   build with sanitizers; with B=DIR, `make
+#                        B=DIR SANITIZE=... test` runs both halves on DIR/gpuforge
 #   make WERROR=1        warnings are errors (CI)
 
 CC ?= cc
@@ -111,8 +112,14 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	tests/fuzz/run $(FUZZ_SECONDS)
 
+ifeq ($(SANITIZE),)
 e2e: gpuforge
 	tests/e2e/run-all
+else
+# the sanitizer build of B runs the suite; a report fails it (tests/e2e/run-all)
+e2e: $(B)/gpuforge
+	GF_BIN=$(CURDIR)/$(B)/gpuforge GF_SAN_LOGS=$(CURDIR)/$(B)/san-logs tests/e2e/run-all
+endif
 
 # the cloud plugin local-vm with a real VM (qemu, software emulation: minutes)
 e2e-vm: gpuforge

@@ -90,10 +90,10 @@ build_stack() {
             mkdir -p k3simg && echo "stand-in airgap images" >k3simg/x &&
             tar -C k3simg -cf k3s-airgap-images-amd64.tar x &&
             printf '#!/bin/sh\necho "install.sh stand-in: the gpuforge roles do not use it" >&2\nexit 1\n' >install.sh &&
-            { [ -e key ] || "$3/gpuforge" bundle keygen -o key >/dev/null; } &&
+            { [ -e key ] || "${GF_BIN:-$3/gpuforge}" bundle keygen -o key >/dev/null; } &&
             "$3/artifacts/fetch" --out out --with k3s,docker,images --status "$2" \
                 --k3s-binary "$3/tests/standin/k3s" --k3s-images k3s-airgap-images-amd64.tar \
-                --install-sh install.sh --images images --version 1.30.0 --key key --gpuforge "$3/gpuforge"
+                --install-sh install.sh --images images --version 1.30.0 --key key --gpuforge "${GF_BIN:-$3/gpuforge}"
     )
 }
 
