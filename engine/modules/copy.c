@@ -45,6 +45,7 @@ static void hex_digest(const EVP_MD *md, const char *data, size_t len, char *out
 static const char put_script[] =
     "d=$gf_dest; if [ -n \"$gf_base\" ] && [ -d \"$d\" ]; then d=\"${d%/}/$gf_base\"; fi\n"
     "if [ -e \"$d\" ] && [ ! -f \"$d\" ]; then echo \"GFERR $d exists and is not a regular file\"; exit 1; fi\n"
+    "dir=$(dirname \"$d\"); [ \"$gf_check\" = 1 ] || [ ! -d \"$dir\" ] || gf_tmp_clean \"$dir\"\n"
     "cur=; [ -f \"$d\" ] && cur=$(sha256sum <\"$d\" | cut -c1-64)\n"
     "if [ -n \"$cur\" ] && [ \"$gf_force\" = 0 ]; then echo \"GF 0 $d\"; exit 0; fi\n"
     "wmode=$gf_mode\n"
@@ -60,9 +61,9 @@ static const char put_script[] =
     "if [ $ch = 0 ] || [ \"$gf_check\" = 1 ]; then echo \"GF $ch $d\"; exit 0; fi\n"
     "if [ \"$cur\" != \"$gf_sum\" ]; then\n"
     "  [ \"$gf_probe\" = 1 ] && { echo GFNEED; exit 0; }\n"
-    "  dir=$(dirname \"$d\"); [ -d \"$dir\" ] || { echo \"GFERR destination directory $dir does not exist\"; exit 1; }\n"
+    "  [ -d \"$dir\" ] || { echo \"GFERR destination directory $dir does not exist\"; exit 1; }\n"
     "  um=$(umask); umask 077\n"
-    "  t=$(mktemp \"$dir/.gf-tmp-XXXXXX\") || { echo \"GFERR cannot create a file in $dir\"; exit 1; }\n"
+    "  gf_tmpfile \"$dir\" || { echo \"GFERR cannot create a file in $dir\"; exit 1; }; t=$gf_tmp\n"
     "  trap 'rm -f \"$t\"' EXIT INT TERM HUP\n"
     "  cat >\"$t\" || { echo \"GFERR write failed (disk full?)\"; exit 1; }\n"
     "  [ \"$(sha256sum <\"$t\" | cut -c1-64)\" = \"$gf_sum\" ] || { echo \"GFERR content corrupted in transfer\"; exit 1; }\n"
@@ -161,6 +162,7 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
         gf_sh_assign(&script, "gf_validate", validate);
         if (validate)
             gf_nodesh_add(&script, "validate");
+        gf_nodesh_add(&script, "tmpfile");
         gf_buf_adds(&script, put_script);
         gf_result_init(&r, 65536);
         gf_mod_sh(ctx, script.buf, probe ? NULL : data, probe ? 0 : len, &r);

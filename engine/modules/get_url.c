@@ -99,6 +99,7 @@ static void script_finish(struct gf_buf *b)
 {
     gf_nodesh_add(b, "lib");
     gf_nodesh_add(b, "attrs");
+    gf_nodesh_add(b, "tmpfile");
     gf_nodesh_add(b, "get_url");
 }
 

@@ -53,6 +53,7 @@ static int modprobe_run(struct gf_modctx *ctx, const struct gf_val *args, struct
     }
     gf_buf_addc(&script, '\n');
     gf_nodesh_add(&script, "lib");
+    gf_nodesh_add(&script, "tmpfile");
     gf_nodesh_add(&script, "modprobe"); /* GFDO per change, GFEND */
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "modprobe failed");
     if (rc == 0)

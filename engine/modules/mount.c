@@ -21,6 +21,7 @@
 
 #include "module.h"
 #include "mount-private.h"
+#include "nodesh.h"
 #include "sysmod.h"
 #include "textedit.h"
 
@@ -192,7 +193,7 @@ static const char act_script[] =
     "if [ \"$gf_write\" = 1 ]; then\n"
     "  cur=; [ -f \"$f\" ] && cur=$(sha256sum <\"$f\" | cut -c1-64)\n"
     "  [ \"$cur\" = \"$gf_oldsum\" ] || err \"$f changed while the task ran; run it again\"\n"
-    "  dir=$(dirname \"$f\"); t=$(mktemp \"$dir/.gf-fstab-XXXXXX\") || err \"cannot create a file in $dir\"\n"
+    "  dir=$(dirname \"$f\"); gf_tmpfile \"$dir\" || err \"cannot create a file in $dir\"; t=$gf_tmp\n"
     "  trap 'rm -f \"$t\"' EXIT INT TERM HUP\n"
     "  cat >\"$t\" || err \"write of $f failed\"\n"
     "  if [ -f \"$f\" ]; then chmod \"$(stat -c %a \"$f\")\" \"$t\"; chown --reference=\"$f\" \"$t\" 2>/dev/null\n"
@@ -260,6 +261,7 @@ static int mount_act(struct gf_modctx *ctx, const struct gf_val *args, const str
     gf_sh_assign(&script, "gf_do", pl->action);
     gf_sh_assign(&script, "gf_opts", gf_arg_str(args, "opts", NULL));
     gf_sh_assign(&script, "gf_rmdir", pl->rmdir ? "1" : "0");
+    gf_nodesh_add(&script, "tmpfile");
     gf_buf_adds(&script, act_script);
     rc = gf_sys_run(ctx, script.buf, pl->fstab_changed ? new->buf : NULL,
                     pl->fstab_changed ? new->len : 0, &r, res, "mount");

@@ -532,6 +532,7 @@ static int uri_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
         gf_sh_assign(&s, "gf_phase", "write");
         gf_sh_assign(&s, "gf_dest", path.buf);
         gf_nodesh_add(&s, "lib");
+        gf_nodesh_add(&s, "tmpfile");
         gf_nodesh_add(&s, "uri");
         rc = gf_sys_run(ctx, s.buf, a.body.buf ? a.body.buf : "", a.body.len, &r, res,
                         "uri failed");
@@ -551,6 +552,7 @@ static int uri_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
         gf_sh_assign(&s, "gf_check", "0");
         gf_nodesh_add(&s, "lib");
         gf_nodesh_add(&s, "attrs");
+        gf_nodesh_add(&s, "tmpfile");
         gf_nodesh_add(&s, "get_url");
         rc = gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "uri failed");
         if (rc == 0)
@@ -574,6 +576,7 @@ static int uri_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_m
         gf_sh_assign(&s, "gf_check", "1");
         gf_nodesh_add(&s, "lib");
         gf_nodesh_add(&s, "attrs");
+        gf_nodesh_add(&s, "tmpfile");
         gf_nodesh_add(&s, "get_url");
         if (gf_sys_run(ctx, s.buf, NULL, 0, &r, res, "uri failed") == 0)
             gf_urlfetch_set_stat(res, r.out.buf);

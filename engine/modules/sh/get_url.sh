@@ -1,6 +1,6 @@
 # shellcheck shell=sh disable=SC2154
 # get_url.sh - the node side of get_url (engine/modules/get_url.c), sent
-# after lib.sh and attrs.sh.
+# after lib.sh, attrs.sh and tmpfile.sh.
 #
 # Input: gf_phase, gf_url, gf_dest, gf_algo (md5, sha1, sha256, ...: the
 # checksum's algorithm, or empty), gf_sum, gf_check, gf_mode, gf_owner,
@@ -156,7 +156,8 @@ if [ $ch = 1 ]; then
         cp -p "$d" "$b" || fail "cannot back up $d"
         echo "GFBACKUP $b"
     fi
-    t=$(mktemp "$dir/.gf-get_url.XXXXXX") || fail "cannot create a file beside $d"
+    gf_tmpfile "$dir" || fail "cannot create a file beside $d"
+    t=$gf_tmp
     cat "$body" >"$t" || { rm -f "$t"; fail "failed to copy $body to $d"; }
     if [ -e "$d" ]; then
         chmod "$(stat -c %a "$d")" "$t" && chown "$(stat -c %u:%g "$d")" "$t"

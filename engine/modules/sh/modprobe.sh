@@ -50,7 +50,7 @@ put() {
     d=${1%/*}
     # any step failing is the failure
     # shellcheck disable=SC2015
-    mkdir -p "$d" && t=$(mktemp "$d/.gf-tmp-XXXXXX") &&
+    mkdir -p "$d" && gf_tmpfile "$d" && t=$gf_tmp &&
         printf '%s\n' "$2" >"$t" && chmod 644 "$t" && mv -f "$t" "$1" ||
         { rm -f "$t"; fail "cannot write $1"; }
 }

@@ -1,5 +1,6 @@
 # shellcheck shell=sh disable=SC2154
-# uri.sh - the node side of uri (engine/modules/uri.c), sent after lib.sh.
+# uri.sh - the node side of uri (engine/modules/uri.c), sent after lib.sh
+# (and tmpfile.sh for gf_phase=write).
 #
 # gf_phase=probe: "GFCURL 0|1"; GFEXISTS lines for gf_creates, gf_removes
 # and gf_dest ("GFEXISTS creates 1"), "GFDESTDIR 0|1", "GFMTIME seconds".
@@ -20,7 +21,8 @@ if [ "$gf_phase" = probe ]; then
 fi
 if [ "$gf_phase" = write ]; then
     d=$gf_dest
-    t=$(mktemp "$(dirname "$d")/.gf-uri.XXXXXX") || fail "failed to create temporary content file"
+    gf_tmpfile "$(dirname "$d")" || fail "failed to create temporary content file"
+    t=$gf_tmp
     if ! cat >"$t"; then rm -f "$t"; fail "failed to write $d"; fi
     if [ -e "$d" ]; then chmod "$(stat -c %a "$d")" "$t"; else chmod 644 "$t"; fi
     mv -f "$t" "$d" || { rm -f "$t"; fail "failed to write $d"; }
