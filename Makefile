@@ -24,6 +24,12 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 ifneq ($(SANITIZE),)
+# clang unless CC is given: with GCC's two runtimes an UndefinedBehaviorSanitizer
+# report ignores UBSAN_OPTIONS=log_path and reaches only stderr, where the
+# end-to-end suite cannot see it (tests/e2e/run-all)
+ifeq ($(origin CC),default)
+CC := clang
+endif
 OPT += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 export GF_TEST_TIMEOUT ?= 120
 LDSAN := -fsanitize=$(SANITIZE)
