@@ -31,7 +31,7 @@ ifeq ($(origin CC),default)
 CC := clang
 endif
 OPT += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
-export GF_TEST_TIMEOUT ?= 120
+export GF_TEST_TIMEOUT ?= 300
 LDSAN := -fsanitize=$(SANITIZE)
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -61,9 +61,12 @@ all: gpuforge
 gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# the same binary inside the build directory, for side-by-side builds (B=...)
+# the same binary inside the build directory, for side-by-side builds (B=...),
+# with the shipped roles and playbooks beside it as ./gpuforge has them
 $(B)/gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	ln -sfn $(CURDIR)/roles $(B)/roles
+	ln -sfn $(CURDIR)/playbooks $(B)/playbooks
 
 $(B)/libgpuforge.a: $(LIB_OBJ)
 	@rm -f $@
