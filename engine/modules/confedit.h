@@ -58,4 +58,32 @@ struct gf_authkey_opts {
 int gf_authkey_edit(const char *text, size_t len, const struct gf_authkey_opts *o,
                     struct gf_textedit *te);
 
+/* community.general.pamd (pamd.c); NULL means not given. */
+enum gf_pamd_state {
+    GF_PAMD_UPDATED,
+    GF_PAMD_BEFORE,
+    GF_PAMD_AFTER,
+    GF_PAMD_ARGS_PRESENT,
+    GF_PAMD_ARGS_ABSENT,
+    GF_PAMD_ABSENT,
+};
+struct gf_pamd_opts {
+    const char *type, *control, *module_path;
+    const char *new_type, *new_control, *new_module_path;
+    const char *const *args;     /* module_arguments: nargs of them, when have_args */
+    size_t nargs;
+    int have_args;
+    enum gf_pamd_state state;
+    const char *mark;            /* "# Updated by Ansible - TIME", the second line written */
+};
+/* The arguments the Python module refuses before it reads the file: a
+ * static message, or NULL. */
+const char *gf_pamd_invalid(const struct gf_pamd_opts *o);
+/* Edits a PAM service file as community.general.pamd does; te->found is
+ * its change_count, te->out the whole file as written (the text as it was
+ * when nothing changes). Returns 0, or -GF_EINVAL with te->err set (a rule
+ * the module finds invalid, or one it cannot parse). */
+int gf_pamd_edit(const char *text, size_t len, const struct gf_pamd_opts *o,
+                 struct gf_textedit *te);
+
 #endif

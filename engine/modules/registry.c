@@ -47,6 +47,7 @@ extern const struct gf_module gf_module_openssh_keypair;
 extern const struct gf_module gf_module_ufw;
 extern const struct gf_module gf_module_apt_key;
 extern const struct gf_module gf_module_validate_argument_spec;
+extern const struct gf_module gf_module_pamd;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -87,6 +88,7 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_ufw,
     &gf_module_apt_key,
     &gf_module_validate_argument_spec,
+    &gf_module_pamd,
     NULL,
 };
 

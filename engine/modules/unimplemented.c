@@ -299,22 +299,6 @@ static const struct gf_param p_alternatives[] = {
     { "subcommands", GF_P_LIST, 0, "slaves", NULL },
     { 0 },
 };
-static const struct gf_param p_pamd[] = {
-    { "backup", GF_P_BOOL, 0, NULL, NULL },
-    { "control", GF_P_STR, 0, NULL, NULL },
-    { "module_arguments", GF_P_LIST, 0, NULL, NULL },
-    { "module_path", GF_P_STR, 0, NULL, NULL },
-    { "name", GF_P_STR, 0, NULL, NULL },
-    { "new_control", GF_P_STR, 0, NULL, NULL },
-    { "new_module_path", GF_P_STR, 0, NULL, NULL },
-    { "new_type", GF_P_STR, 0, NULL,
-      "account,-account,auth,-auth,password,-password,session,-session" },
-    { "path", GF_P_PATH, 0, NULL, NULL },
-    { "state", GF_P_STR, 0, NULL, "absent,before,after,args_absent,args_present,updated" },
-    { "type", GF_P_STR, 0, NULL,
-      "account,-account,auth,-auth,password,-password,session,-session" },
-    { 0 },
-};
 static const struct gf_param p_seport[] = {
     { "ignore_selinux_state", GF_P_BOOL, 0, NULL, NULL },
     { "local", GF_P_BOOL, 0, NULL, NULL },
@@ -494,7 +478,6 @@ const struct gf_module gf_modules_unimplemented[] = {
     UNIMPL("zypper_repository", "community.general.zypper_repository", p_zypper_repository, NULL),
     UNIMPL("pacman", "community.general.pacman", p_pacman, NULL),
     UNIMPL("alternatives", "community.general.alternatives", p_alternatives, NULL),
-    UNIMPL("pamd", "community.general.pamd", p_pamd, NULL),
     UNIMPL("seport", "community.general.seport", p_seport, NULL),
     UNIMPL("sefcontext", "community.general.sefcontext", p_sefcontext, NULL),
     UNIMPL("locale_gen", "community.general.locale_gen", p_locale_gen, NULL),
