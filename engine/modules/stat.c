@@ -1,6 +1,7 @@
 /* stat.c - the `stat` module: facts about a path on the node (type, mode,
- * owner, size, mtime, SHA-1 checksum of regular files, link target:
- * sh/stat.sh; lsattr's attributes through sh/stat_attrs.sh). */
+ * owner, size, mtime, SHA-1 checksum of regular files, link target,
+ * lsattr's attributes through sh/stat_attrs.sh and file(1)'s mime type
+ * through sh/stat_mime.sh). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ static const struct gf_param stat_params[] = {
     { "get_checksum", GF_P_BOOL, 0, NULL, NULL },
     { "checksum_algorithm", GF_P_STR, 0, "checksum,checksum_algo", "sha1,sha256" },
     { "get_attributes", GF_P_BOOL, 0, "attr,attributes", NULL },
+    { "get_mime", GF_P_BOOL, 0, "mime,mime_type,mime-type", NULL },
     { NULL, 0, 0, NULL, NULL },
 };
 
@@ -54,12 +56,45 @@ static void set_attributes(struct gf_val *st, const char *line)
     gf_val_map_set(st, "attr_flags", gf_val_str(clean));
 }
 
+/* A copy of s[0..n) without Python's strip() whitespace at either end. */
+static char *strip_dup(const char *s, size_t n)
+{
+    while (n && strchr(" \t\n\r\v\f", *s)) {
+        s++;
+        n--;
+    }
+    while (n && strchr(" \t\n\r\v\f", s[n - 1]))
+        n--;
+    return gf_xstrndup(s, n);
+}
+
+/* mimetype and charset from file(1)'s "PATH: TYPE; charset=CHARSET", taken
+ * apart as Ansible does (after the last ':', exactly one ';', the charset
+ * up to a second '='); "unknown" without file(1) or another answer. */
+static void set_mime(struct gf_val *st, const char *line)
+{
+    const char *colon = line ? strrchr(line, ':') : NULL;
+    const char *semi = colon ? strchr(colon, ';') : NULL;
+    const char *eq = semi && !strchr(semi + 1, ';') ? strchr(semi, '=') : NULL;
+    char *type = NULL, *charset = NULL;
+
+    if (eq) {
+        type = strip_dup(colon + 1, (size_t)(semi - colon - 1));
+        charset = strip_dup(eq + 1, strcspn(eq + 1, "="));
+    }
+    gf_val_map_set(st, "mimetype", gf_val_str(type ? type : "unknown"));
+    gf_val_map_set(st, "charset", gf_val_str(charset ? charset : "unknown"));
+    free(type);
+    free(charset);
+}
+
 static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res)
 {
     const char *path = gf_arg_str(args, "path", NULL);
     const char *algo = gf_arg_str(args, "checksum_algorithm", "sha1");
     int attrs = gf_arg_bool(args, "get_attributes", 1);
-    char *attr_line = NULL;
+    int mime = gf_arg_bool(args, "get_mime", 1);
+    char *attr_line = NULL, *mime_line = NULL;
     struct gf_buf cmd = GF_BUF_INIT;
     struct gf_result r;
     int rc = 0;
@@ -70,6 +105,8 @@ static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
     gf_sh_assign(&cmd, "gf_sum", tool);
     free(tool);
     gf_nodesh_add(&cmd, "stat");
+    if (mime)
+        gf_nodesh_add(&cmd, "stat_mime");
     if (attrs)
         gf_nodesh_add(&cmd, "stat_attrs");
     gf_result_init(&r, 65536);
@@ -80,6 +117,13 @@ static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
         attr_line = gf_xstrndup(al + 7, strcspn(al + 7, "\n"));
         *al = '\0';
         r.out.len = (size_t)(al - r.out.buf);
+    }
+    /* and the mime line before it */
+    char *ml = r.out.buf ? strstr(r.out.buf, "GFMIME ") : NULL;
+    if (ml && (ml == r.out.buf || ml[-1] == '\n')) {
+        mime_line = gf_xstrndup(ml + 7, strcspn(ml + 7, "\n"));
+        *ml = '\0';
+        r.out.len = (size_t)(ml - r.out.buf);
     }
     struct gf_val *st = gf_val_map();
     if (r.status == GF_ST_UNREACHABLE) {
@@ -126,12 +170,15 @@ static int stat_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_
                 gf_val_map_set(st, "checksum", gf_val_str(sum));
             if (lnk && *lnk)
                 gf_val_map_set(st, "lnk_source", gf_val_str(lnk));
+            if (mime)
+                set_mime(st, mime_line);
             if (attrs)
                 set_attributes(st, attr_line);
         }
     }
     gf_val_map_set(res->data, "stat", st);
     free(attr_line);
+    free(mime_line);
     gf_result_release(&r);
     gf_buf_release(&cmd);
     return rc;

@@ -504,8 +504,6 @@ const struct gf_module_params gf_modules_unimplemented_params[] = {
       "serole,setype,seuser,unsafe_writes" },
     { "file",
       "attr,attributes,selevel,serole,setype,seuser,unsafe_writes" },
-    { "stat",
-      "get_mime,mime,mime-type,mime_type" },
     { "template",
       "attr,attributes,block_end_string,block_start_string,comment_end_string,"
       "comment_start_string,follow,newline_sequence,output_encoding,selevel,serole,"

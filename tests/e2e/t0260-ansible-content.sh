@@ -81,8 +81,8 @@ expect_code 2 'a module or parameter gpuforge lacks fails on the node that reach
     grep "^fatal: \[node2\]: FAILED! => {.*module .ansible.builtin.dnf. is not implemented" out |
         grep -q "by gpuforge (task at .*unimplemented.yml:5:7, host .node2.)" &&
     grep -q "^skipping: \[node1\]" out &&
-    grep "^fatal: \[node1\]: FAILED! => {.*module .stat.: Ansible.s parameter" out |
-        grep -q "get_mime. is not implemented by gpuforge" &&
+    grep "^fatal: \[node1\]: FAILED! => {.*module .file.: Ansible.s parameter" out |
+        grep -q "selevel. is not implemented by gpuforge" &&
     grep -Eq "node1 +: ok=0 .*failed=1 +skipped=1" out &&
     exit $rc
 '

@@ -676,17 +676,18 @@ TEST(check_knows_what_include_vars_and_fact_modules_define)
 
 TEST(ansible_parameters_gpuforge_lacks)
 {
-    const struct gf_module *stat = gf_module_find("stat"), *svc = gf_module_find("service");
+    const struct gf_module *file = gf_module_find("file"), *svc = gf_module_find("service");
+    const struct gf_module *stat = gf_module_find("stat");
     struct gf_val *args = gf_val_map(), *ok;
     struct gf_error err = GF_ERROR_INIT;
 
     gf_val_map_set(args, "path", gf_val_str("/"));
-    gf_val_map_set(args, "get_mime", gf_val_bool(0));
-    ok = gf_module_check_args_static(stat, args, &err); /* accepted before the run */
+    gf_val_map_set(args, "selevel", gf_val_str("s0"));
+    ok = gf_module_check_args_static(file, args, &err); /* accepted before the run */
     ASSERT(ok != NULL);
     gf_val_unref(ok);
-    ASSERT(gf_module_check_args(stat, args, &err) == NULL); /* refused where it runs */
-    ASSERT_STREQ(err.msg, "module 'stat': Ansible's parameter 'get_mime' is not "
+    ASSERT(gf_module_check_args(file, args, &err) == NULL); /* refused where it runs */
+    ASSERT_STREQ(err.msg, "module 'file': Ansible's parameter 'selevel' is not "
                  "implemented by gpuforge");
     gf_error_clear(&err);
     gf_val_unref(args);
