@@ -1439,7 +1439,11 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
         r->short_name = r->name + strlen(collection) + 1;
         r->collection = collection;
     } else {
-        r->name = gf_xstrdup(strrchr(name, '/') ? strrchr(name, '/') + 1 : name);
+        /* as Ansible: a name found under a roles path is kept as written
+         * ("network_plugin/calico"); a path given as such is its basename */
+        int as_path = name[0] == '/' || name[0] == '~' || !strncmp(name, "./", 2) ||
+                      !strncmp(name, "../", 3);
+        r->name = gf_xstrdup(as_path && strrchr(name, '/') ? strrchr(name, '/') + 1 : name);
         r->short_name = r->name;
     }
     r->path = dir;

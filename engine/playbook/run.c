@@ -979,7 +979,28 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
     /* a loop: `when` is checked per item */
     struct gf_val *items = NULL;
     if (run_loop_items(&v, &items, &err) < 0) {
-        fail_outcome(o, &err);
+        /* Ansible's TaskExecutor keeps an undefined loop for later: the
+         * task's when, evaluated without an item, may still skip it */
+        const struct gf_val *fc = NULL;
+        struct gf_error werr = GF_ERROR_INIT;
+        int ok = 1;
+        if (err.msg && (strstr(err.msg, "undefined variable") || strstr(err.msg, "has no attr") ||
+                        strstr(err.msg, "has no element")) &&
+            t->when && eval_conds(&v, t->when, 0, &ok, &fc, &werr) == 0 && !ok) {
+            struct gf_buf b = GF_BUF_INIT;
+            gf_val_to_text(fc, &b);
+            o->result = gf_val_map();
+            gf_val_map_set(o->result, "changed", gf_val_bool(0));
+            gf_val_map_set(o->result, "false_condition", gf_val_strn(b.buf, b.len));
+            gf_val_map_set(o->result, "skip_reason", gf_val_str("Conditional result was False"));
+            gf_buf_release(&b);
+            o->status = GF_ST_OK;
+            o->skipped = 1;
+            gf_error_clear(&err);
+        } else {
+            fail_outcome(o, &err);
+        }
+        gf_error_clear(&werr);
         goto print;
     }
     struct gf_val *results = gf_val_list();
@@ -1019,11 +1040,13 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
         o->status = GF_ST_FAILED;
     o->result = gf_val_map();
     gf_val_map_set(o->result, "changed", gf_val_bool(any_changed));
-    if (items->u.list.n)
-        gf_val_map_set(o->result, "msg", gf_val_str(any_failed ? "One or more items failed"
-                                                               : "All items completed"));
-    else
+    /* Ansible's TaskExecutor: no items is a skip with a reason, no msg */
+    if (items->u.list.n == 0)
         gf_val_map_set(o->result, "skipped_reason", gf_val_str("No items in the list"));
+    else
+        gf_val_map_set(o->result, "msg", gf_val_str(any_failed ? "One or more items failed"
+                                                    : all_skipped ? "All items skipped"
+                                                    : "All items completed"));
     if (any_failed)
         gf_val_map_set(o->result, "failed", gf_val_bool(1));
     if (all_skipped)
