@@ -126,6 +126,57 @@ static int skip_by_paths(struct gf_modctx *ctx, const char *creates, const char 
     return 1;
 }
 
+/* Python's shlex.quote(s), appended to b. */
+static void py_quote(struct gf_buf *b, const char *s)
+{
+    if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                        "@%+=:,./_-") == strlen(s)) {
+        gf_buf_adds(b, s);
+        return;
+    }
+    gf_buf_addc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            gf_buf_adds(b, "'\"'\"'");
+        else
+            gf_buf_addc(b, *s);
+    }
+    gf_buf_addc(b, '\'');
+}
+
+/* The command as run_command reports one it could not start
+ * (AnsibleModule._clean_args): the words quoted and joined, a password
+ * given after --password (or as --password=) masked. */
+static void clean_args(const struct gf_val *words, struct gf_buf *b)
+{
+    int mask_next = 0;
+
+    for (size_t i = 0; i < words->u.list.n; i++) {
+        const struct gf_val *wv = words->u.list.v[i];
+        const char *w = wv->u.str.s, *p = w;
+        if (i)
+            gf_buf_addc(b, ' ');
+        if (mask_next) {
+            py_quote(b, "********");
+            mask_next = 0;
+            continue;
+        }
+        while (*p == '-' && p - w < 2)
+            p++;
+        if (strncmp(p, "pass", 4) == 0) {
+            const char *eq = strchr(w, '=');
+            if (eq) {
+                char *m = gf_xasprintf("%.*s=********", (int)(eq - w), w);
+                py_quote(b, m);
+                free(m);
+                continue;
+            }
+            mask_next = 1;
+        }
+        py_quote(b, w);
+    }
+}
+
 int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf_modres *res,
                        int mode)
 {
@@ -138,6 +189,7 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
     struct gf_result r;
     struct gf_val *cmdv = NULL; /* the command as Ansible reports it: argv for command */
     struct gf_val *start = NULL;
+    char *argv0 = NULL;
     int rc = 0;
 
     gf_result_init(&r, 1u << 20);
@@ -176,6 +228,10 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
             gf_modres_fail(res, "cannot split the command: unbalanced quotes");
             goto out;
         }
+        /* a program that is not there fails as Popen does (command_exec.sh) */
+        gf_buf_adds(&cmd, "{\n");
+        gf_sh_assign(&cmd, "gf_argv0", words.n ? words.v[0] : "");
+        gf_nodesh_add(&cmd, "command_exec");
         gf_buf_adds(&cmd, "exec");
         cmdv = gf_val_list();
         for (size_t i = 0; i < words.n; i++) {
@@ -183,6 +239,8 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
             gf_sh_quote(&cmd, words.v[i]);
             gf_val_list_push(cmdv, gf_val_str(words.v[i]));
         }
+        gf_buf_adds(&cmd, "\n}");
+        argv0 = words.n ? gf_xstrdup(words.v[0]) : NULL;
         gf_vec_release(&words, free);
     } else if (mode == 1) {
         const char *exe = gf_arg_str(args, "executable", "/bin/sh");
@@ -209,6 +267,23 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
     }
     if (gf_mod_become_failed(res, shrc, &r))
         goto out;
+    const char *noexec = r.rc == 127 && cmdv ? gf_mod_tagged(r.out.buf, "GFNOEXEC ") : NULL;
+    if (noexec) {
+        /* Ansible's run_command: the OSError of Popen, nothing started */
+        int eno = atoi(noexec);
+        struct gf_buf c = GF_BUF_INIT;
+        clean_args(cmdv, &c);
+        gf_modres_fail(res, "[Errno %d] %s: b'%s'", eno,
+                       eno == 2 ? "No such file or directory" : "Permission denied", argv0);
+        gf_val_map_set(res->data, "cmd", gf_val_str(c.buf ? c.buf : ""));
+        gf_val_map_set(res->data, "rc", gf_val_int(eno));
+        gf_val_map_set(res->data, "stdout", gf_val_str(""));
+        gf_val_map_set(res->data, "stderr", gf_val_str(""));
+        gf_val_map_set(res->data, "stdout_lines", gf_val_list());
+        gf_val_map_set(res->data, "stderr_lines", gf_val_list());
+        gf_buf_release(&c);
+        goto out;
+    }
     size_t on = r.out.len, en = r.err.len;
     if (gf_arg_bool(args, "strip_empty_ends", 1)) {
         on = strip_end(r.out.buf, on);
@@ -235,6 +310,7 @@ int gf_mod_command_run(struct gf_modctx *ctx, const struct gf_val *args, struct 
         gf_val_map_set(res->data, "msg", gf_val_str(r.msg ? r.msg : "non-zero return code"));
     }
 out:
+    free(argv0);
     gf_val_unref(start);
     gf_val_unref(cmdv);
     gf_result_release(&r);
