@@ -61,6 +61,38 @@ struct inh {
     int handler;
 };
 
+/* A module of the content's own (Python, in a role's or the playbook's
+ * library/): gpuforge cannot run it, but, as with Ansible's modules it
+ * lacks, a task naming it passes the static checks and fails only on the
+ * node it reaches (run.c), naming it. */
+static const struct gf_param library_params[] = { { NULL, 0, 0, NULL, NULL } };
+static const struct gf_module library_module_entry = {
+    .name = "(a module of the content's library/)",
+    .params = library_params,
+    .free_params = 1,
+    .unimplemented = 1,
+};
+
+static const struct gf_module *library_module(struct ld *l, const struct inh *in,
+                                              const char *name)
+{
+    const char *dirs[2] = { in && in->role ? in->role->path : NULL, l->pb->dir };
+    int found = 0;
+
+    if (strchr(name, '/') || strchr(name, '.'))
+        return NULL;
+    for (int i = 0; i < 2 && !found; i++) {
+        if (dirs[i] == NULL)
+            continue;
+        char *p = gf_xasprintf("%s/library/%s.py", dirs[i], name), *q = gf_xasprintf(
+            "%s/library/%s", dirs[i], name);
+        found = access(p, F_OK) == 0 || access(q, F_OK) == 0;
+        free(p);
+        free(q);
+    }
+    return found ? &library_module_entry : NULL;
+}
+
 static int perr(struct ld *l, const char *file, const struct gf_val *v, const char *fmt, ...)
     GF_PRINTF(4, 5);
 static int perr(struct ld *l, const char *file, const struct gf_val *v, const char *fmt, ...)
@@ -913,6 +945,8 @@ static int parse_task(struct ld *l, const char *file, struct gf_val *v, const st
         goto out;
     }
     const struct gf_module *m = gf_module_find(modname);
+    if (m == NULL)
+        m = library_module(l, in, modname);
     if (m == NULL) {
         const char *near = gf_module_suggest(modname);
         rc = kerr(l, file, actval, "unknown module '%s'%s%s%s", modname,

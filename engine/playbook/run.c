@@ -502,9 +502,11 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
         return GF_ST_FAILED;
     }
     if (t->module->unimplemented) {
-        gf_modres_fail(res, "module '%s' is not implemented by gpuforge (task at %s:%d:%d, "
-                       "host '%s')", t->action ? t->action : t->module->name, t->file, t->line,
-                       t->col, eh->host->name);
+        gf_modres_fail(res, "module '%s' %s (task at %s:%d:%d, host '%s')",
+                       t->action ? t->action : t->module->name,
+                       t->module->name[0] == '(' ? "is a Python module of the content's "
+                       "library/, which gpuforge cannot run" : "is not implemented by gpuforge",
+                       t->file, t->line, t->col, eh->host->name);
         return GF_ST_FAILED;
     }
     args = gf_module_check_args(t->module, targs, &err);

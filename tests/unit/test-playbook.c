@@ -730,3 +730,19 @@ TEST(check_play_hosts_template)
     gf_playbook_free(pb);
     done();
 }
+
+TEST(library_modules_pass_the_static_checks_only)
+{
+    /* a module of a role's library/ (or the playbook's) loads and checks;
+     * the same name without the file is an unknown module */
+    put("lib/roles/r/library/fingerprint.py", "# a Python module\n");
+    put("lib/roles/r/tasks/main.yml", "- name: fp\n  fingerprint:\n    msg: hi\n  when: false\n");
+    put("lib/library/own", "#!/bin/sh\n");
+    put("lib/site.yml", "- hosts: all\n  roles: [r]\n  tasks:\n    - own: { any: 1 }\n");
+    struct gf_playbook *pb = load_ok("lib/site.yml");
+    gf_playbook_free(pb);
+    check_err("lib/site.yml", NULL);
+    put("lib/other.yml", "- hosts: all\n  tasks:\n    - fingerprint: {}\n");
+    load_err("lib/other.yml", "other.yml:3:7: unknown module 'fingerprint'");
+    done();
+}
