@@ -22,6 +22,7 @@
 #   /root/.ansible, /home/*/.ansible ansible-playbook's remote temporary directory
 #   the UUID of a swap area          mkswap makes a new one every time (the
 #                                    file is hashed with it zeroed)
+# and the time stamps in backups' names and pamd's mark line (stamps below).
 set -u
 net=${1:-}
 export LC_ALL=C
@@ -47,19 +48,26 @@ walk() {
         -o -path /home/gf/.ssh/authorized_keys -o -path /root/.ansible -o -path '/home/*/.ansible' \) -prune -o "$@"
 }
 
+# The time stamps the tools write whatever the playbook says: a backup's
+# name (FILE.PID.YYYY-MM-DD@HH:MM:SS~, Ansible's backup_local) and pamd's
+# "# Updated by Ansible - TIME" line.
+stamps() {
+    sed 's/\.[0-9][0-9]*\.[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]@[0-9][0-9]:[0-9][0-9]:[0-9][0-9]~\( \|$\)/.PID.TIME~\1/'
+}
 echo "## files"
-walk -printf '%p %y %m %u:%g %l\n' 2>/dev/null | norm | sort
+walk -printf '%p %y %m %u:%g %l\n' 2>/dev/null | norm | stamps | sort
 echo "## hashes"
 walk -type f -print0 2>/dev/null >"$tmp/files"
 xargs -0 -r sha256sum <"$tmp/files" 2>/dev/null >"$tmp/sums"
-# Files that mention the network prefix are hashed once it is normalized.
-: >"$tmp/nsums"
-if [ -n "$net" ]; then
-    xargs -0 -r grep -lF -- "$net" <"$tmp/files" 2>/dev/null |
-        while IFS= read -r f; do
-            printf '%s  %s\n' "$(norm <"$f" | sha256sum | cut -c1-64)" "$f"
-        done >"$tmp/nsums"
-fi
+# Files that mention the network prefix are hashed once it is normalized,
+# and those with pamd's mark once its time is.
+{
+    [ -z "$net" ] || xargs -0 -r grep -lF -- "$net" <"$tmp/files" 2>/dev/null
+    xargs -0 -r grep -l '^# Updated by Ansible - ' <"$tmp/files" 2>/dev/null
+} | sort -u | while IFS= read -r f; do
+    printf '%s  %s\n' "$(norm <"$f" | sed 's/^# Updated by Ansible - .*/# Updated by Ansible - TIME/' |
+        sha256sum | cut -c1-64)" "$f"
+done >"$tmp/nsums"
 # Swap areas (SWAPSPACE2 at the end of the first 4 KiB page) are hashed
 # with their UUID (16 bytes at 1036) zeroed.
 walk -type f -size +39k -print 2>/dev/null |
@@ -70,7 +78,7 @@ walk -type f -size +39k -print 2>/dev/null |
     done >>"$tmp/nsums"
 awk 'FNR == NR { n[substr($0, 67)] = substr($0, 1, 64); next }
      { p = substr($0, 67); print p, (p in n) ? n[p] : substr($0, 1, 64) }' \
-    "$tmp/nsums" "$tmp/sums" | sort
+    "$tmp/nsums" "$tmp/sums" | stamps | sort
 echo "## libraries"
 ldconfig -p | sort
 echo "## packages"
