@@ -812,6 +812,15 @@ static int parse_include(struct ld *l, const char *file, struct gf_val *v, const
     if (dynamic) {
         if ((rc = include_inh(l, t, in, &sub, &inherited)) == 0 && !late)
             rc = load_target(l, t, &sub, name, t->include, &t->block, &shown);
+        /* as in Ansible, a role include_role cannot find is an error only
+         * where the include runs (a RedHat-only include of a collection's
+         * role must not stop a run on Debian): loaded then, per host */
+        if (rc < 0 && role && !late && l->err->msg && gf_startswith(l->err->msg, "role '") &&
+            strstr(l->err->msg, "' not found (looked in ")) {
+            gf_error_clear(l->err);
+            rc = 0;
+            late = 1;
+        }
     } else {
         inh_from_task(&sub, in, t);
         rc = load_target(l, t, &sub, name, t->include, out, &shown);

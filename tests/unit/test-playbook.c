@@ -746,3 +746,22 @@ TEST(library_modules_pass_the_static_checks_only)
     load_err("lib/other.yml", "other.yml:3:7: unknown module 'fingerprint'");
     done();
 }
+
+TEST(include_role_of_a_missing_role_fails_where_it_runs)
+{
+    /* include_role resolves the role when it runs, as in Ansible: a role
+     * that is not there is no load error; import_role's is */
+    put("inc/site.yml", "- hosts: all\n  tasks:\n    - include_role: { name: ns.coll.gone }\n"
+        "      when: ansible_os_family == 'RedHat'\n");
+    struct gf_playbook *pb = load_ok("inc/site.yml");
+    gf_playbook_free(pb);
+    put("inc/static.yml", "- hosts: all\n  tasks:\n    - import_role: { name: gone }\n");
+    char path[600];
+    struct gf_error err = GF_ERROR_INIT;
+    snprintf(path, sizeof(path), "%s/inc/static.yml", dir);
+    pb = NULL;
+    ASSERT(gf_playbook_load(path, NULL, &pb, &err) < 0);
+    ASSERT(strstr(err.msg, "role 'gone' not found"));
+    gf_error_clear(&err);
+    done();
+}
