@@ -48,6 +48,7 @@ extern const struct gf_module gf_module_ufw;
 extern const struct gf_module gf_module_apt_key;
 extern const struct gf_module gf_module_validate_argument_spec;
 extern const struct gf_module gf_module_pamd;
+extern const struct gf_module gf_module_tempfile;
 
 const struct gf_module *const gf_modules[] = {
     &gf_module_command, &gf_module_shell, &gf_module_raw, &gf_module_debug,
@@ -89,6 +90,7 @@ const struct gf_module *const gf_modules[] = {
     &gf_module_apt_key,
     &gf_module_validate_argument_spec,
     &gf_module_pamd,
+    &gf_module_tempfile,
     NULL,
 };
 
