@@ -371,7 +371,7 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
          * default callback prints too */
         if (o->skipped && o->status == GF_ST_OK) {
             gf_buf_adds(&b, "skipping: ");
-            host_label(&b, h, o->delegated);
+            host_label(&b, h, NULL);
             gf_buf_addc(&b, '\n');
         }
         return;
@@ -387,7 +387,8 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
             gf_buf_adds(&b, "...ignoring\n");
     } else {
         gf_buf_adds(&b, o->skipped ? "skipping: " : o->changed ? "changed: " : "ok: ");
-        host_label(&b, h, o->delegated);
+        /* (Ansible's skip line names no delegate) */
+        host_label(&b, h, o->skipped ? NULL : o->delegated);
         if (gf_verbosity > 0 || (verbose_always(t) && !o->skipped)) {
             gf_buf_adds(&b, " => ");
             dump(t, o->result, &b);

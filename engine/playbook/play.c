@@ -432,8 +432,11 @@ static void run_meta(struct run *r, const struct gf_task *t, struct gf_vec *act)
             ok = 0;
         }
         gf_error_clear(&err);
-        if (!ok)
+        if (!ok) {
+            /* Ansible's _execute_meta reports the skip (and counts nothing) */
+            out_skip_host(r, h, t);
             continue;
+        }
         if (!strcmp(t->meta, "end_play"))
             r->end_play = 1;
         else if (!strcmp(t->meta, "end_host"))

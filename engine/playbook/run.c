@@ -936,6 +936,32 @@ static void loop_item_vars(struct vctx *v, const struct gf_val *ir, enum gf_stat
     v->loopfacts = m;
 }
 
+/* Before the task can run at all: when its when, evaluated without an
+ * item, is false, fills o as a skip (Ansible's result: false_condition,
+ * skip_reason) and returns 1; else returns 0 (an error in the condition
+ * included: the caller reports its own). */
+static int skipped_by_when(struct vctx *v, struct outcome *o)
+{
+    const struct gf_val *fc = NULL;
+    struct gf_error werr = GF_ERROR_INIT;
+    int ok = 1;
+
+    if (!v->t->when || eval_conds(v, v->t->when, 0, &ok, &fc, &werr) < 0 || ok) {
+        gf_error_clear(&werr);
+        return 0;
+    }
+    struct gf_buf b = GF_BUF_INIT;
+    gf_val_to_text(fc, &b);
+    o->result = gf_val_map();
+    gf_val_map_set(o->result, "changed", gf_val_bool(0));
+    gf_val_map_set(o->result, "false_condition", gf_val_strn(b.buf, b.len));
+    gf_val_map_set(o->result, "skip_reason", gf_val_str("Conditional result was False"));
+    gf_buf_release(&b);
+    o->status = GF_ST_OK;
+    o->skipped = 1;
+    return 1;
+}
+
 /* Runs task t on host h (worker thread): prints the result lines and leaves
  * the outcome in h->out for the barrier. */
 void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
@@ -966,6 +992,14 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
         o->delegated = gf_xstrdup(d->u.str.s);
         gf_val_unref(s);
         gf_val_unref(d);
+        /* a module that runs on the controller anyway (assert, debug,
+         * set_fact, fail) needs no connection to localhost */
+        if (eh == NULL && t->module && t->module->controller_only &&
+            (!strcmp(o->delegated, "localhost") || !strcmp(o->delegated, "127.0.0.1")))
+            eh = h;
+        /* as in Ansible, a task its when skips needs no connection */
+        if (eh == NULL && t->loop == NULL && skipped_by_when(&v, o))
+            goto print;
         if (eh == NULL) {
             gf_error_set(&err, GF_EINVAL, t->file, t->line, t->col, "delegate_to host '%s' "
                          "is not in the inventory",
@@ -983,26 +1017,11 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
     if (run_loop_items(&v, &items, &err) < 0) {
         /* Ansible's TaskExecutor keeps an undefined loop for later: the
          * task's when, evaluated without an item, may still skip it */
-        const struct gf_val *fc = NULL;
-        struct gf_error werr = GF_ERROR_INIT;
-        int ok = 1;
         if (err.msg && (strstr(err.msg, "undefined variable") || strstr(err.msg, "has no attr") ||
-                        strstr(err.msg, "has no element")) &&
-            t->when && eval_conds(&v, t->when, 0, &ok, &fc, &werr) == 0 && !ok) {
-            struct gf_buf b = GF_BUF_INIT;
-            gf_val_to_text(fc, &b);
-            o->result = gf_val_map();
-            gf_val_map_set(o->result, "changed", gf_val_bool(0));
-            gf_val_map_set(o->result, "false_condition", gf_val_strn(b.buf, b.len));
-            gf_val_map_set(o->result, "skip_reason", gf_val_str("Conditional result was False"));
-            gf_buf_release(&b);
-            o->status = GF_ST_OK;
-            o->skipped = 1;
+                        strstr(err.msg, "has no element")) && skipped_by_when(&v, o))
             gf_error_clear(&err);
-        } else {
+        else
             fail_outcome(o, &err);
-        }
-        gf_error_clear(&werr);
         goto print;
     }
     struct gf_val *results = gf_val_list();
