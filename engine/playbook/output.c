@@ -366,13 +366,8 @@ void out_result(struct run *r, struct hstate *h, const struct gf_task *t,
     if (o->looped && o->status != GF_ST_UNREACHABLE && !(o->skipped && o->status == GF_ST_OK)) {
         if (o->ignored) {
             gf_buf_adds(&b, "...ignoring\n");
-        /* the items were shown one by one; a loop whose items were all
-         * skipped (or that had none) is a skip of its own, which Ansible's
-         * default callback prints too */
-        if (o->skipped && o->status == GF_ST_OK) {
-            gf_buf_adds(&b, "skipping: ");
-            host_label(&b, h, NULL);
-            gf_buf_addc(&b, '\n');
+            write_result(r, t, h, &b);
+            gf_buf_release(&b);
         }
         return;
     }
