@@ -40,7 +40,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) -pthread -MMD 
 ALL_LDFLAGS := $(LDSAN) -pthread $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lm
 
-B := build
+B ?= build
 ENGINE_SRC := $(sort $(wildcard engine/*/*.c))
 MAIN_SRC := engine/cli/main.c
 LIB_SRC := $(filter-out $(MAIN_SRC),$(ENGINE_SRC))
