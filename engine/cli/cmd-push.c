@@ -3,14 +3,10 @@
  * (signature first) before it contacts any node.
  */
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "../bundle/push.h"
 #include "common.h"
@@ -65,70 +61,13 @@ static int push_extra(struct gf_cli *c, int o, const char *arg)
 }
 
 /* The progress line, on a terminal only, redrawn four times a second. */
-struct progress {
-    struct gf_push *ps;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int stop;
-    pthread_t thread;
-};
-
-static void *progress_main(void *arg)
+static void draw(void *arg)
 {
-    struct progress *pr = arg;
+    struct gf_buf line = GF_BUF_INIT;
 
-    pthread_mutex_lock(&pr->lock);
-    while (!pr->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 250000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&pr->wake, &pr->lock, &ts);
-        if (pr->stop)
-            break;
-        pthread_mutex_unlock(&pr->lock);
-        struct gf_buf line = GF_BUF_INIT;
-        struct winsize ws;
-        gf_push_progress(pr->ps, &line);
-        size_t w = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20 ? ws.ws_col : 80;
-        if (line.len > w - 1)
-            gf_buf_setlen(&line, w - 1);
-        gf_out_status(line.buf);
-        gf_buf_release(&line);
-        pthread_mutex_lock(&pr->lock);
-    }
-    pthread_mutex_unlock(&pr->lock);
-    return NULL;
-}
-
-static int progress_start(struct progress *pr, struct gf_push *ps)
-{
-    const char *term = getenv("TERM");
-
-    memset(pr, 0, sizeof(*pr));
-    if (opt.no_progress || !isatty(STDOUT_FILENO) || (term && !strcmp(term, "dumb")))
-        return 0;
-    pr->ps = ps;
-    pthread_mutex_init(&pr->lock, NULL);
-    pthread_cond_init(&pr->wake, NULL);
-    if (pthread_create(&pr->thread, NULL, progress_main, pr) != 0)
-        return 0;
-    return 1;
-}
-
-static void progress_stop(struct progress *pr)
-{
-    pthread_mutex_lock(&pr->lock);
-    pr->stop = 1;
-    pthread_cond_signal(&pr->wake);
-    pthread_mutex_unlock(&pr->lock);
-    pthread_join(pr->thread, NULL);
-    gf_out_status(NULL);
-    pthread_cond_destroy(&pr->wake);
-    pthread_mutex_destroy(&pr->lock);
+    gf_push_progress(arg, &line);
+    gf_out_status_fit(&line);
+    gf_buf_release(&line);
 }
 
 int gf_bundle_push_main(int argc, char **argv);
@@ -184,8 +123,8 @@ int gf_bundle_push_main(int argc, char **argv)
         c.targets[i].become = 1; /* preparing and activating need root */
     }
     int64_t t0 = gf_now_ms();
-    struct progress pr;
-    int shown = progress_start(&pr, &ps);
+    struct gf_ticker *progress = gf_status_wanted(opt.no_progress)
+                                 ? gf_ticker_start(250, draw, &ps) : NULL;
     gf_push_phase(&ps, GF_PUSH_PREP);
     if (!opt.downgrade)
         gf_push_refuse_downgrades(&ps, "use --allow-downgrade");
@@ -193,8 +132,10 @@ int gf_bundle_push_main(int argc, char **argv)
         gf_push_chain(&ps);
     gf_push_phase(&ps, GF_PUSH_STAR);
     gf_push_phase(&ps, GF_PUSH_ACTIVATE);
-    if (shown)
-        progress_stop(&pr);
+    if (progress) {
+        gf_ticker_stop(progress);
+        gf_out_status(NULL);
+    }
     double secs = (double)(gf_now_ms() - t0) / 1000.0;
     uint64_t sent = 0;
     for (size_t i = 0; i < ps.n; i++) {

@@ -167,6 +167,18 @@ void gf_out_write(const char *s, size_t len);
 void gf_out_status(const char *line);
 /* Writes len bytes to stderr, the status line taken away meanwhile. */
 void gf_err_write(const char *s, size_t len);
+/* Whether a status line may be shown: stdout a terminal, TERM not dumb,
+ * and not turned off (off: --no-progress and the like). */
+int gf_status_wanted(int off);
+/* gf_out_status with line cut to the terminal's width (a wrapped line
+ * could not be taken away whole). */
+void gf_out_status_fit(struct gf_buf *line);
+/* Calls fn(ctx) every ms milliseconds on a thread of its own until
+ * gf_ticker_stop (which waits for a call under way); NULL when no thread
+ * could be made. */
+struct gf_ticker;
+struct gf_ticker *gf_ticker_start(int ms, void (*fn)(void *), void *ctx);
+void gf_ticker_stop(struct gf_ticker *t);
 
 /* One-time libssh initialisation (thread-safe). */
 void gf_ssh_global_init(void);

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -139,4 +141,86 @@ char *gf_read_secret(const char *prompt)
     close(fd);
     char *s = gf_buf_detach(&b, NULL);
     return s;
+}
+
+/* ---- a status line's redraw clock ---- */
+
+struct gf_ticker {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t thread;
+    int stop, ms;
+    void (*fn)(void *);
+    void *ctx;
+};
+
+static void *ticker_main(void *arg)
+{
+    struct gf_ticker *t = arg;
+
+    pthread_mutex_lock(&t->lock);
+    while (!t->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += t->ms * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&t->wake, &t->lock, &ts);
+        if (t->stop)
+            break;
+        pthread_mutex_unlock(&t->lock);
+        t->fn(t->ctx);
+        pthread_mutex_lock(&t->lock);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return NULL;
+}
+
+struct gf_ticker *gf_ticker_start(int ms, void (*fn)(void *), void *ctx)
+{
+    struct gf_ticker *t = gf_xcalloc(1, sizeof(*t));
+
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->wake, NULL);
+    t->ms = ms;
+    t->fn = fn;
+    t->ctx = ctx;
+    if (pthread_create(&t->thread, NULL, ticker_main, t) != 0) {
+        pthread_cond_destroy(&t->wake);
+        pthread_mutex_destroy(&t->lock);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void gf_ticker_stop(struct gf_ticker *t)
+{
+    if (t == NULL)
+        return;
+    pthread_mutex_lock(&t->lock);
+    t->stop = 1;
+    pthread_cond_signal(&t->wake);
+    pthread_mutex_unlock(&t->lock);
+    pthread_join(t->thread, NULL);
+    pthread_cond_destroy(&t->wake);
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+}
+
+int gf_status_wanted(int off)
+{
+    const char *term = getenv("TERM");
+
+    return !off && isatty(STDOUT_FILENO) && !(term && !strcmp(term, "dumb"));
+}
+
+void gf_out_status_fit(struct gf_buf *line)
+{
+    struct winsize ws;
+    size_t w = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20 ? ws.ws_col : 80;
+
+    if (line->len > w - 1)
+        gf_buf_setlen(line, w - 1);
+    gf_out_status(line->buf);
 }

@@ -7,9 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "run-priv.h"
 
@@ -17,9 +14,7 @@
 
 struct progress {
     pthread_mutex_t lock;
-    pthread_cond_t wake;
-    pthread_t thread;
-    int stop;
+    struct gf_ticker *ticker;
     char *task;                  /* the current task's banner name */
     size_t total, done, failed;  /* hosts of the current task */
     struct gf_map running;       /* host name -> (intptr) start ms */
@@ -27,23 +22,12 @@ struct progress {
 
 int progress_wanted(const struct gf_run_opts *o)
 {
-    const char *term = getenv("TERM");
-
-    return !o->json && !o->no_progress && !o->step && isatty(STDOUT_FILENO) &&
-           !(term && !strcmp(term, "dumb"));
+    return !o->json && !o->step && gf_status_wanted(o->no_progress);
 }
 
-static size_t term_width(void)
+static void draw(void *arg)
 {
-    struct winsize ws;
-
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
-        return ws.ws_col;
-    return 80;
-}
-
-static void draw(struct progress *p)
-{
+    struct progress *p = arg;
     struct gf_buf b = GF_BUF_INIT;
     int64_t now = gf_now_ms();
     const char *longest = NULL;
@@ -67,35 +51,8 @@ static void draw(struct progress *p)
     if (longest)
         gf_buf_addf(&b, "; longest: %s %.1f s", longest, (double)(now - lstart) / 1000.0);
     pthread_mutex_unlock(&p->lock);
-    size_t w = term_width() - 1;
-    if (b.len > w)
-        gf_buf_setlen(&b, w);
-    gf_out_status(b.buf);
+    gf_out_status_fit(&b);
     gf_buf_release(&b);
-}
-
-static void *progress_main(void *arg)
-{
-    struct progress *p = arg;
-
-    pthread_mutex_lock(&p->lock);
-    while (!p->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += TICK_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&p->wake, &p->lock, &ts);
-        if (p->stop)
-            break;
-        pthread_mutex_unlock(&p->lock);
-        draw(p);
-        pthread_mutex_lock(&p->lock);
-    }
-    pthread_mutex_unlock(&p->lock);
-    return NULL;
 }
 
 void progress_start(struct run *r)
@@ -104,9 +61,7 @@ void progress_start(struct run *r)
         return;
     struct progress *p = gf_xcalloc(1, sizeof(*p));
     pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->wake, NULL);
-    if (pthread_create(&p->thread, NULL, progress_main, p) != 0) {
-        pthread_cond_destroy(&p->wake);
+    if ((p->ticker = gf_ticker_start(TICK_MS, draw, p)) == NULL) {
         pthread_mutex_destroy(&p->lock);
         free(p);
         return;
@@ -120,15 +75,10 @@ void progress_stop(struct run *r)
 
     if (p == NULL)
         return;
-    pthread_mutex_lock(&p->lock);
-    p->stop = 1;
-    pthread_cond_signal(&p->wake);
-    pthread_mutex_unlock(&p->lock);
-    pthread_join(p->thread, NULL);
+    gf_ticker_stop(p->ticker);
     gf_out_status(NULL);
     free(p->task);
     gf_map_release(&p->running, NULL);
-    pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->lock);
     free(p);
     r->progress = NULL;
