@@ -777,6 +777,25 @@ static void random_hex(char *out, size_t nbytes)
  * adjustments, and a close from a command that exited without reading all
  * its input). Returns 0, 1 when the remote closed the channel first, or -1
  * on a broken connection. */
+/* A new channel on s running cmd, or NULL with r UNREACHABLE and why (a
+ * channel that cannot be opened is a connection that does not answer). */
+static ssh_channel open_exec(struct gf_session *s, const char *cmd, struct gf_result *r)
+{
+    ssh_channel ch = ssh_channel_new(s->ssh);
+
+    if (ch && ssh_channel_open_session(ch) == SSH_OK && ssh_channel_request_exec(ch, cmd) == SSH_OK)
+        return ch;
+    const char *why = ssh_get_error(s->ssh);
+    if (why == NULL || *why == '\0')
+        why = ssh_is_connected(s->ssh) ? "the host did not answer (network down or packets "
+                                          "dropped?)"
+                                        : "the connection is closed";
+    result_fail(r, GF_ST_UNREACHABLE, "cannot start the command: %s", why);
+    if (ch)
+        ssh_channel_free(ch);
+    return NULL;
+}
+
 static int write_all(ssh_channel ch, const char *data, size_t len, _Atomic uint64_t *count)
 {
     while (len > 0) {
@@ -985,15 +1004,7 @@ static int shell_start(struct gf_session *s, struct gf_shell *sh, struct gf_resu
         gf_buf_adds(&full, "exec /bin/sh -c ");
     }
     gf_sh_quote(&full, inner.buf);
-    sh->ch = ssh_channel_new(s->ssh);
-    if (sh->ch == NULL || ssh_channel_open_session(sh->ch) != SSH_OK ||
-        ssh_channel_request_exec(sh->ch, full.buf) != SSH_OK) {
-        const char *e = ssh_get_error(s->ssh);
-        if (e == NULL || *e == '\0')
-            e = ssh_is_connected(s->ssh) ? "the host did not answer (network down or packets "
-                                            "dropped?)"
-                                          : "the connection is closed";
-        result_fail(r, GF_ST_UNREACHABLE, "cannot start the command: %s", e);
+    if ((sh->ch = open_exec(s, full.buf, r)) == NULL) {
         ret = -GF_ECONNECT;
         goto out;
     }
@@ -1253,15 +1264,7 @@ static int run_exec(struct gf_session *s, const char *cmd, const char *input, si
     } else {
         gf_buf_adds(&full, cmd);
     }
-    ch = ssh_channel_new(s->ssh);
-    if (ch == NULL || ssh_channel_open_session(ch) != SSH_OK ||
-        ssh_channel_request_exec(ch, full.buf) != SSH_OK) {
-        const char *why = ssh_get_error(s->ssh);
-        if (why == NULL || *why == '\0')
-            why = ssh_is_connected(s->ssh) ? "the host did not answer (network down or packets "
-                                              "dropped?)"
-                                            : "the connection is closed";
-        result_fail(r, GF_ST_UNREACHABLE, "cannot start the command: %s", why);
+    if ((ch = open_exec(s, full.buf, r)) == NULL) {
         ret = -GF_ECONNECT;
         goto out;
     }
