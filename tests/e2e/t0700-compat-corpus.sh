@@ -40,7 +40,7 @@ k3s-io/reset.yml|matches on nodes seeded with what a k3s-ansible install leaves:
 k3s-io/role:prereq|gpuforge exit 4: roles/prereq/tasks/main.yml:19: unknown module ansible.builtin.dnf; ansible-playbook fails too: prereq asserts ansible-core >= 2.15
 kubespray/role:reset|matches on nodes seeded with what it removes (same end state and recap; second runs change what ansible-playbook changes), but takes 7 to 16 minutes, so it is not in COMPAT_MATCH
 kubespray/role:kubernetes/preinstall|gpuforge exit 4: preinstall/tasks/0060-resolvconf.yml:25: unknown module replace; ansible-playbook fails too: no nameserver in /etc/resolv.conf
-devsec/role:ssh_hardening|task "Validating arguments against arg spec main": Ansible ran the implicit argument spec task, which gpuforge did not then (it does now; not rerun since); end state with pamd and changed=0 second runs alike, about 7 minutes
+devsec/role:ssh_hardening|matches (same end state with pamd, same recap, changed=0 second runs), but takes about 7 minutes, so it is not in COMPAT_MATCH
 role:geerlingguy.docker|gpuforge exit 4: vars/main.yml:3: an empty vars file is refused; ansible-playbook fails too: deb822_repository needs ansible-core >= 2.15
 role:geerlingguy.nfs|gpuforge exit 4: tasks/main.yml:4: unknown module include_vars; ansible-playbook fails too: nfs-common is not installable offline
 role:geerlingguy.ntp|gpuforge exit 4: tasks/main.yml:4: include_vars with with_first_found; ansible-playbook fails too: ntpsec is not installable offline
