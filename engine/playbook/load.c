@@ -830,8 +830,10 @@ static int parse_include(struct ld *l, const char *file, struct gf_val *v, const
         /* a templated name is loaded per host when the include runs */
         t->kind = GF_TASK_INCLUDE;
         t->include_late = late;
-        t->meta = late ? NULL : shown;
-        shown = NULL;
+        if (!late) { /* else freed below: a late include names its file when it runs */
+            t->meta = shown;
+            shown = NULL;
+        }
         gf_vec_push(out, t);
     }
     free(shown);
