@@ -86,9 +86,15 @@ dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Version}\n' | sort
 echo "## unit files"
 systemctl list-unit-files --no-legend --no-pager | awk '{ print $1, $2 }' | sort
 echo "## active units"
-# Sessions and user managers come and go with the tools' logins.
+# Sessions and user managers come and go with the tools' logins; systemd's
+# own boot-time one-shot services and their credentials mounts are active
+# or not by when the boot got to them (seen to differ between two nodes
+# booted alike, before any run).
 systemctl list-units --state=active --no-legend --no-pager --plain | awk '{ print $1 }' |
-    grep -v '^session-\|^user@\|^user-runtime-dir@\|^user-[0-9]*\.slice' | sort
+    grep -v '^session-\|^user@\|^user-runtime-dir@\|^user-[0-9]*\.slice' |
+    grep -v '^run-credentials-' |
+    grep -v '^systemd-\(sysctl\|sysusers\|journal-flush\|tmpfiles-setup\|modules-load\)\.service$' |
+    sort
 echo "## users"
 getent passwd | sort
 echo "## groups"
@@ -110,8 +116,9 @@ sysctl -a 2>/dev/null | grep '^net\.\|^kernel\.hostname \|^kernel\.domainname ' 
     grep -v '^net\.netfilter\.nf_conntrack_count ' | norm | sort
 echo "## mounts"
 # Without what names the testbed's own plumbing: the host paths of bind
-# mounts ([...]) and the overlay's upper and work directories.
-findmnt -rn -o TARGET,SOURCE,FSTYPE,OPTIONS | norm |
+# mounts ([...]) and the overlay's upper and work directories; without the
+# boot services' credentials mounts (above).
+findmnt -rn -o TARGET,SOURCE,FSTYPE,OPTIONS | norm | grep -v '^/run/credentials/' |
     sed -e 's/\[[^] ]*\]//' -e 's/,upperdir=[^,]*//' -e 's/,workdir=[^,]*//' | sort
 echo "## swap"
 tail -n +2 /proc/swaps | awk '{ print $1, $2, $3 }' | sort
