@@ -992,11 +992,6 @@ void run_task_host(struct run *r, const struct gf_task *t, struct hstate *h)
         o->delegated = gf_xstrdup(d->u.str.s);
         gf_val_unref(s);
         gf_val_unref(d);
-        /* a module that runs on the controller anyway (assert, debug,
-         * set_fact, fail) needs no connection to localhost */
-        if (eh == NULL && t->module && t->module->controller_only &&
-            (!strcmp(o->delegated, "localhost") || !strcmp(o->delegated, "127.0.0.1")))
-            eh = h;
         /* as in Ansible, a task its when skips needs no connection */
         if (eh == NULL && t->loop == NULL && skipped_by_when(&v, o))
             goto print;
