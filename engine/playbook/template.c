@@ -486,16 +486,21 @@ static struct gf_val *repeat(struct rctx *r, const struct gf_val *seq, long long
 {
     size_t unit = seq->type == GF_VAL_STR ? seq->u.str.len : seq->u.list.n;
 
-    if (k < 0)
+    if (k < 0 || unit == 0) /* "" * 10**18 is "", at once */
         k = 0;
     if (unit && (unsigned long long)k > MAX_SEQ / unit)
         return tpl_fail(r, pos, "result of '*' is too large");
     if (seq->type == GF_VAL_STR) {
-        struct gf_buf b = GF_BUF_INIT;
-        for (long long i = 0; i < k; i++)
-            gf_buf_add(&b, seq->u.str.s, unit);
-        size_t len;
-        char *s = gf_buf_detach(&b, &len);
+        size_t len = unit * (size_t)k, have = unit;
+        char *s = gf_xmalloc(len + 1);
+        if (len) /* the first copy, then doubling: log2(k) copies, not k */
+            memcpy(s, seq->u.str.s, unit);
+        while (have < len) {
+            size_t n = have < len - have ? have : len - have;
+            memcpy(s + have, s, n);
+            have += n;
+        }
+        s[len] = '\0';
         return gf_val_str_own(s, len);
     }
     struct gf_val *l = gf_val_list();
