@@ -367,15 +367,26 @@ static void run_module_task(struct run *r, const struct gf_task *t, struct gf_ve
     gf_parallel(ran.n, r->o->exec->forks, task_worker, &j);
     apply(r, t, &ran, once ? hosts : NULL, &any_failed);
     gf_vec_release(&ran, NULL);
-    if (any_failed && fatal)
-        r->end_play = 1;
+    int tripped = any_failed && fatal, maxfail = 0;
     if (r->play->max_fail_percentage >= 0 && r->batch.n) {
         size_t nf = 0;
         for (size_t i = 0; i < r->batch.n; i++)
             nf += ((struct hstate *)r->batch.v[i])->failed ||
                   ((struct hstate *)r->batch.v[i])->unreachable;
         if ((double)nf * 100.0 / (double)r->batch.n > r->play->max_fail_percentage)
-            r->end_play = 1;
+            tripped = maxfail = 1;
+    }
+    /* as Ansible's linear strategy: the play ends for every host, the run
+     * after this batch, and it says so (twice for max_fail_percentage, as
+     * ansible-playbook 2.14 does: once for the percentage, once because no
+     * host is left) */
+    if (tripped && !r->break_play) {
+        r->end_play = r->break_play = 1;
+        for (int i = 0; i < 1 + maxfail && !r->o->json; i++)
+            out_line(r, "\nNO MORE HOSTS LEFT %s",
+                     "*************************************************************");
+    } else if (tripped) {
+        r->end_play = 1;
     }
 }
 
@@ -995,6 +1006,7 @@ static void run_play(struct run *r, struct gf_play *pl)
         gf_vec_release(&hosts, NULL);
         return;
     }
+    r->break_play = 0;
     for (size_t start = 0, k = 0; start < hosts.n && !r->end_play; k++) {
         size_t n = batch_size(pl, k, hosts.n);
         if (start + n > hosts.n)
@@ -1009,13 +1021,13 @@ static void run_play(struct run *r, struct gf_play *pl)
                     !((struct hstate *)batch.v[i])->unreachable;
         gf_vec_release(&batch, NULL);
         start += n;
-        if (!left && !r->o->json) {
-            out_line(r, "\nNO MORE HOSTS LEFT %s",
-                     "*************************************************************");
+        /* Ansible's playbook executor: a batch whose every host failed, or
+         * a tripped any_errors_fatal or max_fail_percentage, ends the
+         * play and every play after it */
+        if (!left || r->break_play) {
+            r->stop = 1;
             break;
         }
-        if (!left)
-            break;
     }
     gf_vec_release(&hosts, NULL);
 }
@@ -1157,7 +1169,7 @@ int gf_playbook_run(struct gf_playbook *pb, struct gf_inventory *inv,
         gf_error_clear(&err);
     }
     progress_start(&r);
-    for (size_t p = 0; p < pb->plays.n && !r.abort; p++)
+    for (size_t p = 0; p < pb->plays.n && !r.abort && !r.stop; p++)
         run_play(&r, pb->plays.v[p]);
     progress_stop(&r);
     if (r.abort) { /* as Ansible: an error between plays ends the run, no recap */

@@ -78,6 +78,9 @@ struct run {
     int step_all;                /* --step answered "c" */
     int started;                 /* --start-at-task found */
     int abort;                   /* a play's hosts could not be templated: stop */
+    int break_play;              /* any_errors_fatal or max_fail_percentage tripped */
+    int stop;                    /* no more plays (Ansible's break_play): above, or a
+                                  * batch whose every host failed */
     struct gf_map warned;        /* host pattern terms already warned about */
     const struct gf_task *facts_task; /* the batch's fact gathering, or NULL */
     struct gf_vec batch;         /* struct hstate *: the current batch */

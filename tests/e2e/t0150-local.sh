@@ -87,4 +87,40 @@ expect_success '-c local without an inventory entry for it' '
     grep -q "^$(id -un)\$" out
 '
 
+# fails PLAYBOOK-TEXT: the playbook of two plays over h1 and h2 whose first
+# play fails on h1 with the keywords given; both tools' whole outputs
+# (blank lines and trailing spaces aside) and exit statuses compared
+fails() {
+    {
+        printf -- '- hosts: %s\n  gather_facts: false\n%b  tasks:\n' "$2" "$1"
+        printf '    - fail: msg=boom\n      when: inventory_hostname == "h1"\n'
+        printf '    - debug: msg=after\n'
+        printf -- '- hosts: h2\n  gather_facts: false\n  tasks:\n    - debug: msg=second\n'
+    } >fails.yml
+    ansible-playbook -i inv.ini fails.yml >fails.ans 2>&1
+    echo "rc $?" >>fails.ans
+    "$GF" run -i inv.ini fails.yml >fails.gf 2>&1
+    echo "rc $?" >>fails.gf
+    for f in fails.ans fails.gf; do
+        grep -v '^[[:space:]]*$' "$f" | sed 's/[[:space:]]*$//' >"$f.n"
+    done
+    test_cmp fails.ans.n fails.gf.n
+}
+
+expect_success 'a batch whose every host failed ends the run: no later play' '
+    fails "  serial: 1\n" "h1:h2" && grep -q "^rc 2" fails.gf && ! grep -q second fails.gf &&
+    fails "" h1 && ! grep -q second fails.gf
+'
+
+expect_success 'any_errors_fatal and max_fail_percentage end the run, NO MORE HOSTS LEFT' '
+    fails "  any_errors_fatal: true\n" "h1:h2" && grep -q "NO MORE HOSTS LEFT" fails.gf &&
+    ! grep -q second fails.gf &&
+    fails "  max_fail_percentage: 0\n" "h1:h2" && ! grep -q second fails.gf &&
+    fails "  serial: 1\n  any_errors_fatal: true\n" "h1:h2"
+'
+
+expect_success 'a play where only some hosts failed goes on to the next' '
+    fails "" "h1:h2" && grep -q second fails.gf && grep -q after fails.gf
+'
+
 test_done
