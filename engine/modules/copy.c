@@ -40,50 +40,6 @@ static void hex_digest(const EVP_MD *md, const char *data, size_t len, char *out
         sprintf(out + 2 * i, "%02x", d[i]);
 }
 
-/* The script prints one line "GF <changed> <path>" or "GFERR <msg>" or
- * "GFNEED" (probe: content must be sent). It reads stdin only to write. */
-static const char put_script[] =
-    "d=$gf_dest; if [ -n \"$gf_base\" ] && [ -d \"$d\" ]; then d=\"${d%/}/$gf_base\"; fi\n"
-    "if [ -e \"$d\" ] && [ ! -f \"$d\" ]; then echo \"GFERR $d exists and is not a regular file\"; exit 1; fi\n"
-    "dir=$(dirname \"$d\"); [ \"$gf_check\" = 1 ] || [ ! -d \"$dir\" ] || gf_tmp_clean \"$dir\"\n"
-    "cur=; [ -f \"$d\" ] && cur=$(sha256sum <\"$d\" | cut -c1-64)\n"
-    "if [ -n \"$cur\" ] && [ \"$gf_force\" = 0 ]; then echo \"GF 0 $d\"; exit 0; fi\n"
-    "wmode=$gf_mode\n"
-    "if [ -n \"$wmode\" ]; then case $wmode in *[!0-7]*)\n"
-    "  tm=$(mktemp) && chmod \"$(stat -c %a \"$d\" 2>/dev/null || echo 644)\" \"$tm\" &&\n"
-    "  chmod \"$wmode\" \"$tm\" && wmode=$(stat -c %a \"$tm\"); rm -f \"$tm\";;\n"
-    "  *) wmode=$(printf %o \"$((0$wmode))\");; esac; fi\n"
-    "ch=0; [ \"$cur\" = \"$gf_sum\" ] || ch=1\n"
-    "if [ -f \"$d\" ]; then set -- $(stat -c '%a %U %u %G %g' \"$d\")\n"
-    "  [ -z \"$wmode\" ] || [ \"$wmode\" = \"$1\" ] || ch=1\n"
-    "  [ -z \"$gf_owner\" ] || [ \"$gf_owner\" = \"$2\" ] || [ \"$gf_owner\" = \"$3\" ] || ch=1\n"
-    "  [ -z \"$gf_group\" ] || [ \"$gf_group\" = \"$4\" ] || [ \"$gf_group\" = \"$5\" ] || ch=1; fi\n"
-    "if [ $ch = 0 ] || [ \"$gf_check\" = 1 ]; then echo \"GF $ch $d\"; exit 0; fi\n"
-    "if [ \"$cur\" != \"$gf_sum\" ]; then\n"
-    "  [ \"$gf_probe\" = 1 ] && { echo GFNEED; exit 0; }\n"
-    "  [ -d \"$dir\" ] || { echo \"GFERR destination directory $dir does not exist\"; exit 1; }\n"
-    "  um=$(umask); umask 077\n"
-    "  gf_tmpfile \"$dir\" || { echo \"GFERR cannot create a file in $dir\"; exit 1; }; t=$gf_tmp\n"
-    "  trap 'rm -f \"$t\"' EXIT INT TERM HUP\n"
-    "  cat >\"$t\" || { echo \"GFERR write failed (disk full?)\"; exit 1; }\n"
-    "  [ \"$(sha256sum <\"$t\" | cut -c1-64)\" = \"$gf_sum\" ] || { echo \"GFERR content corrupted in transfer\"; exit 1; }\n"
-    "  [ -z \"$gf_validate\" ] || gf_validate_file \"$t\" || exit 1\n"
-    "  if [ -n \"$wmode\" ]; then chmod \"$wmode\" \"$t\"; elif [ -f \"$d\" ]; then chmod \"$(stat -c %a \"$d\")\" \"$t\";\n"
-    "  else chmod \"$(printf %o \"$((0666 & ~0$um))\")\" \"$t\"; fi\n"
-    "  if [ -f \"$d\" ] && [ \"$(id -u)\" = 0 ]; then chown --reference=\"$d\" \"$t\"; fi\n"
-    "  [ -z \"$gf_owner\" ] || chown \"$gf_owner\" \"$t\" || { echo \"GFERR chown $gf_owner failed\"; exit 1; }\n"
-    "  [ -z \"$gf_group\" ] || chgrp \"$gf_group\" \"$t\" || { echo \"GFERR chgrp $gf_group failed\"; exit 1; }\n"
-    "  if [ \"$gf_backup\" = 1 ] && [ -f \"$d\" ]; then b=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\";\n"
-    "    cp -p \"$d\" \"$b\" && echo \"GFBACKUP $b\"; fi\n"
-    "  sync \"$t\" 2>/dev/null; mv -f \"$t\" \"$d\" || { echo \"GFERR rename to $d failed\"; exit 1; }\n"
-    "  trap - EXIT INT TERM HUP; sync \"$dir\" 2>/dev/null\n"
-    "else\n"
-    "  [ -z \"$wmode\" ] || chmod \"$wmode\" \"$d\" || { echo \"GFERR chmod failed\"; exit 1; }\n"
-    "  [ -z \"$gf_owner\" ] || chown \"$gf_owner\" \"$d\" || { echo \"GFERR chown $gf_owner failed\"; exit 1; }\n"
-    "  [ -z \"$gf_group\" ] || chgrp \"$gf_group\" \"$d\" || { echo \"GFERR chgrp $gf_group failed\"; exit 1; }\n"
-    "fi\n"
-    "echo \"GF 1 $d\"\n";
-
 /* The value of the base64 line "TAG <base64>" of out, decoded. */
 static struct gf_val *b64_line(const char *out, const char *tag)
 {
@@ -163,7 +119,8 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
         if (validate)
             gf_nodesh_add(&script, "validate");
         gf_nodesh_add(&script, "tmpfile");
-        gf_buf_adds(&script, put_script);
+        /* prints "GF <changed> <path>", "GFNEED" (probe) or "GFERR text" */
+        gf_nodesh_add(&script, "copy_put");
         gf_result_init(&r, 65536);
         gf_mod_sh(ctx, script.buf, probe ? NULL : data, probe ? 0 : len, &r);
         if (r.status == GF_ST_UNREACHABLE) {

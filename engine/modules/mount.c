@@ -179,39 +179,7 @@ int gf_mounts_find(const char *mounts, const char *path, char **src, char **fsty
     return found;
 }
 
-/* ---- the node side ---- */
-
-static const char probe_script[] =
-    "if [ -f \"$gf_fstab\" ]; then echo GFFSTAB 1; else echo GFFSTAB 0; fi\n"
-    "[ -d \"$gf_path\" ] && echo GFDIR\n"
-    "echo GFMOUNTS; cat /proc/self/mounts; echo GFDATA; [ -f \"$gf_fstab\" ] && cat \"$gf_fstab\"\n"
-    "exit 0\n";
-
-static const char act_script[] =
-    "f=$gf_fstab; p=$gf_path\n"
-    "err() { echo \"GFERR $*\" | tr '\\n' ' '; echo; exit 1; }\n"
-    "if [ \"$gf_write\" = 1 ]; then\n"
-    "  cur=; [ -f \"$f\" ] && cur=$(sha256sum <\"$f\" | cut -c1-64)\n"
-    "  [ \"$cur\" = \"$gf_oldsum\" ] || err \"$f changed while the task ran; run it again\"\n"
-    "  dir=$(dirname \"$f\"); gf_tmpfile \"$dir\" || err \"cannot create a file in $dir\"; t=$gf_tmp\n"
-    "  trap 'rm -f \"$t\"' EXIT INT TERM HUP\n"
-    "  cat >\"$t\" || err \"write of $f failed\"\n"
-    "  if [ -f \"$f\" ]; then chmod \"$(stat -c %a \"$f\")\" \"$t\"; chown --reference=\"$f\" \"$t\" 2>/dev/null\n"
-    "  else chmod 644 \"$t\"; fi\n"
-    "  if [ \"$gf_backup\" = 1 ] && [ -f \"$f\" ]; then b=\"$f.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"\n"
-    "    cp -p \"$f\" \"$b\" && echo \"GFBACKUP $b\"; fi\n"
-    "  sync \"$t\" 2>/dev/null; mv -f \"$t\" \"$f\" || err \"rename to $f failed\"\n"
-    "  trap - EXIT INT TERM HUP; sync \"$dir\" 2>/dev/null\n"
-    "fi\n"
-    "mnt() { if [ \"$f\" = /etc/fstab ]; then mount \"$p\"; else mount -T \"$f\" \"$p\"; fi; }\n"
-    "case $gf_do in\n"
-    "mount) mkdir -p \"$p\" || err \"cannot create $p\"; o=$(mnt 2>&1) || err \"mount $p: $o\";;\n"
-    "remount) o=$(mount -o \"remount${gf_opts:+,$gf_opts}\" \"$p\" 2>&1) ||\n"
-    "  o=$(umount \"$p\" 2>&1 && mnt 2>&1) || err \"remount $p: $o\";;\n"
-    "umount) o=$(umount \"$p\" 2>&1) || err \"umount $p: $o\";;\n"
-    "esac\n"
-    "if [ \"$gf_rmdir\" = 1 ] && [ -d \"$p\" ]; then o=$(rmdir \"$p\" 2>&1) || err \"Error rmdir $p: $o\"; fi\n"
-    "echo GFDONE\n";
+/* ---- the node side (sh/mount_probe.sh, sh/mount_act.sh) ---- */
 
 struct mount_plan {
     int fstab_changed, mounted, dir;
@@ -262,7 +230,7 @@ static int mount_act(struct gf_modctx *ctx, const struct gf_val *args, const str
     gf_sh_assign(&script, "gf_opts", gf_arg_str(args, "opts", NULL));
     gf_sh_assign(&script, "gf_rmdir", pl->rmdir ? "1" : "0");
     gf_nodesh_add(&script, "tmpfile");
-    gf_buf_adds(&script, act_script);
+    gf_nodesh_add(&script, "mount_act");
     rc = gf_sys_run(ctx, script.buf, pl->fstab_changed ? new->buf : NULL,
                     pl->fstab_changed ? new->len : 0, &r, res, "mount");
     const char *bk = rc == 0 ? gf_mod_tagged(r.out.buf, "GFBACKUP ") : NULL;
@@ -322,7 +290,7 @@ static int mount_run(struct gf_modctx *ctx, const struct gf_val *args, struct gf
     }
     gf_sh_assign(&script, "gf_fstab", fstab);
     gf_sh_assign(&script, "gf_path", path);
-    gf_buf_adds(&script, probe_script);
+    gf_nodesh_add(&script, "mount_probe");
     rc = gf_sys_run(ctx, script.buf, NULL, 0, &r, res, "mount");
     if (rc == 0) {
         const char *mnts = gf_mod_tagged(r.out.buf, "GFMOUNTS\n");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nodefile.h"
+#include "nodesh.h"
 
 /* Files bigger than this are not edited in memory. */
 #define EDIT_MAX (64u << 20)
@@ -30,22 +31,6 @@ void gf_remote_file_release(struct gf_remote_file *rf)
     gf_buf_release(&rf->content);
     memset(rf, 0, sizeof(*rf));
 }
-
-/* Prints GFDIR, GFPERM, "GFNONE <parent exists>" or "GF <sha1|-> <mode>
- * <uid> <user> <gid> <group> <size>", then the path and the path resolved,
- * then the content unless the controller has it or it is too big. (A
- * leading ~ was expanded before the module ran: gf_module_expand_paths.) */
-static const char read_script[] =
-    "p=$gf_path\n"
-    "r=$(readlink -m -- \"$p\") || r=$p\n"
-    "if [ -d \"$p\" ]; then echo GFDIR; exit 0; fi\n"
-    "if [ ! -e \"$p\" ]; then e=0; [ -d \"$(dirname -- \"$r\")\" ] && e=1\n"
-    "  printf 'GFNONE %s\\n%s\\n%s\\n' $e \"$p\" \"$r\"; exit 0; fi\n"
-    "if [ ! -r \"$p\" ]; then echo GFPERM; exit 0; fi\n"
-    "s=$(stat -L -c '%a %u %U %g %G %s' -- \"$p\") || exit 1\n"
-    "h=-; [ \"$gf_sum\" = 0 ] || h=$(sha1sum <\"$p\" | cut -c1-40)\n"
-    "printf 'GF %s %s\\n%s\\n%s\\n' \"$h\" \"$s\" \"$p\" \"$r\"\n"
-    "[ \"$h\" = \"$gf_have\" ] || [ \"${s##* }\" -gt \"$gf_max\" ] || exec cat -- \"$p\"\n";
 
 /* Splits the next line off *p (in place); NULL when there is none. */
 static char *next_line(char **p)
@@ -124,7 +109,8 @@ int gf_mod_read_file(struct gf_modctx *ctx, const char *path, const char *have, 
     gf_sh_assign(&script, "gf_sum", have ? "1" : "0");
     gf_sh_assign(&script, "gf_have", have);
     gf_sh_assign(&script, "gf_max", num);
-    gf_buf_adds(&script, read_script);
+    /* GFDIR, GFPERM, GFNONE or GF: sh/nodefile_read.sh */
+    gf_nodesh_add(&script, "nodefile_read");
     gf_result_init(&r, max + 8192);
     gf_mod_sh(ctx, script.buf, NULL, 0, &r);
     if ((rc = gf_mod_lost(res, &r)) == 0)
