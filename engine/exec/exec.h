@@ -151,6 +151,11 @@ extern const struct gf_execsh gf_execsh_table[];
 void gf_sh_quote(struct gf_buf *b, const char *s);
 /* Appends the line NAME='value' (value NULL: empty) to a shell script. */
 void gf_sh_assign(struct gf_buf *b, const char *name, const char *value);
+/* Scripts on the node report through tagged lines ("GF 1 /path", "GFERR
+ * why"; docs/internals/node-protocol.md). Returns the text after `tag` on
+ * the first line of out that starts with it (borrowed, up to the end of
+ * out), or NULL. */
+const char *gf_sh_tagged(const char *out, const char *tag);
 
 /* Runs fn(i, ctx) for i in [0, n) on at most `forks` threads; a slow item
  * never delays others. Returns after all are done. */

@@ -129,10 +129,12 @@ int gf_mod_sh(struct gf_modctx *ctx, const char *cmd, const char *input, size_t 
  * ran) with sudo's output as Ansible's module_stdout/module_stderr and
  * returns 1; else returns 0. */
 int gf_mod_become_failed(struct gf_modres *res, int sh_rc, const struct gf_result *r);
-/* Scripts on the node report through tagged lines ("GF 1 /path", "GFERR
- * why"). Returns the text after `tag` on the first line of out that starts
- * with it (borrowed, up to the end of out), or NULL. */
-const char *gf_mod_tagged(const char *out, const char *tag);
+/* The modules' name for gf_sh_tagged (exec.h): the text after `tag` on the
+ * first line of out that starts with it (borrowed), or NULL. */
+static inline const char *gf_mod_tagged(const char *out, const char *tag)
+{
+    return gf_sh_tagged(out, tag);
+}
 /* A new string value: p up to the end of its line. */
 struct gf_val *gf_mod_line_val(const char *p);
 /* Convenience getters on validated args (borrowed; defaults when absent). */

@@ -437,16 +437,6 @@ int gf_mod_become_failed(struct gf_modres *res, int sh_rc, const struct gf_resul
     return 1;
 }
 
-const char *gf_mod_tagged(const char *out, const char *tag)
-{
-    size_t n = strlen(tag);
-
-    for (const char *p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, tag, n) == 0)
-            return p + n;
-    return NULL;
-}
-
 struct gf_val *gf_mod_line_val(const char *p)
 {
     return gf_val_strn(p, strcspn(p, "\n"));
