@@ -50,7 +50,10 @@ NODESH_OBJ := $(B)/gen/nodesh-data.o
 # the execution layer's own node-side scripts (engine/exec/exec.h)
 EXECSH_SRC := $(sort $(wildcard engine/exec/sh/*.sh))
 EXECSH_OBJ := $(B)/gen/execsh-data.o
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(NODESH_OBJ) $(EXECSH_OBJ)
+# the bundle push's node-side scripts (engine/bundle/bundle-private.h)
+BUNDLESH_SRC := $(sort $(wildcard engine/bundle/sh/*.sh))
+BUNDLESH_OBJ := $(B)/gen/bundlesh-data.o
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(NODESH_OBJ) $(EXECSH_OBJ) $(BUNDLESH_OBJ)
 MAIN_OBJ := $(MAIN_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
@@ -88,6 +91,14 @@ $(B)/gen/execsh-data.c: $(EXECSH_SRC) engine/modules/sh/embed
 	engine/modules/sh/embed -p execsh -i exec/exec.h $(EXECSH_SRC) > $@.tmp && mv $@.tmp $@
 
 $(EXECSH_OBJ): $(B)/gen/execsh-data.c
+	$(CC) $(ALL_CFLAGS) -Iengine -c -o $@ $<
+
+$(B)/gen/bundlesh-data.c: $(BUNDLESH_SRC) engine/modules/sh/embed
+	@mkdir -p $(dir $@)
+	engine/modules/sh/embed -p bundlesh -i bundle/bundle-private.h $(BUNDLESH_SRC) > $@.tmp && \
+	    mv $@.tmp $@
+
+$(BUNDLESH_OBJ): $(B)/gen/bundlesh-data.c
 	$(CC) $(ALL_CFLAGS) -Iengine -c -o $@ $<
 
 $(B)/unit-tests: $(UNIT_OBJ) $(B)/libgpuforge.a
@@ -171,13 +182,14 @@ install: $(B)/gpuforge $(B)/gpuforge.1
 # shellcheck and dash -n over the node-side scripts
 # node-side scripts of the side-by-side harness (tests/compat)
 COMPAT_SH := tests/compat/state.sh $(sort $(wildcard tests/compat/seed/*.sh))
-LINT_SH := $(NODESH_SRC) $(EXECSH_SRC) engine/modules/sh/embed tests/docs.sh tests/fuzz/run $(COMPAT_SH) \
+LINT_SH := $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) engine/modules/sh/embed tests/docs.sh \
+           tests/fuzz/run $(COMPAT_SH) \
            $(wildcard engine/cloud/plugins/gpuforge-cloud-*) tests/cloud/gpuforge-cloud-fake \
            tests/cloud/argv-az/az \
            engine/cli/mkman tests/install.sh $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
 lint:
 	shellcheck -s sh $(LINT_SH)
-	for f in $(NODESH_SRC) $(EXECSH_SRC) $(COMPAT_SH); do dash -n "$$f" || exit 1; done
+	for f in $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) $(COMPAT_SH); do dash -n "$$f" || exit 1; done
 	shellcheck tests/compat/compat
 	shellcheck -x tests/completion.sh engine/cli/gpuforge.bash
 

@@ -10,6 +10,17 @@
 
 #include "bundle.h"
 
+/* ---- node-side scripts ---- */
+/* The bundle push's node-side scripts (engine/bundle/sh/NAME.sh), embedded
+ * at build time like the modules' (engine/modules/nodesh.h); the table
+ * ends with a zeroed entry. */
+struct gf_bundlesh {
+    const char *name;   /* the file's name without .sh */
+    const char *text;   /* comment lines left out */
+    size_t len;
+};
+extern const struct gf_bundlesh gf_bundlesh_table[];
+
 /* ---- SHA-256 (OpenSSL EVP) ---- */
 struct gf_bundle_hash {
     EVP_MD_CTX *ctx;

@@ -32,7 +32,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "../modules/module.h"
+#include "bundle-private.h"
 #include "push.h"
 
 void gf_push_fail(struct gf_push_node *p, enum gf_status st, const char *fmt, ...)
@@ -61,7 +61,7 @@ static int node_run(struct gf_push_node *p, const char *script, const char *inpu
 {
     gf_result_init(r, 65536);
     gf_session_run(p->s, script, input, len, become, r);
-    const char *e = gf_mod_tagged(r->out.buf, "GFERR ");
+    const char *e = gf_sh_tagged(r->out.buf, "GFERR ");
     if (r->status == GF_ST_UNREACHABLE) {
         gf_push_fail(p, GF_ST_UNREACHABLE, "%s", r->msg ? r->msg : "connection lost");
         return -1;
@@ -84,54 +84,16 @@ static void vars(struct gf_push *ps, struct gf_buf *b)
     gf_buf_addf(b, "P=\"$I/$SUM.gfb\"\nSIZE=%zu\n", ps->size);
 }
 
-/* Prepare (as root): skip when held, make the incoming directory for the
- * login user, report the partial file's size and the current version. */
-#define HAVE_CHECK \
-    "if [ -f \"$D/$N/$V/.gf-bundle-sha256\" ] && [ \"$(cat \"$D/$N/$V/.gf-bundle-sha256\")\" = \"$SUM\" ]; then\n" \
-    "  echo GFHAVE; exit 0; fi\n"
-#define CURRENT "c=$(readlink \"$D/$N/current\" 2>/dev/null) && echo \"GFCURRENT $c\"\n"
-static const char prep_script[] =
-    "u=${SUDO_USER:-$(id -un)}\n"
-    HAVE_CHECK
-    "mkdir -p \"$I\" || { echo \"GFERR cannot create $I\"; exit 1; }\n"
-    "chown \"$u\" \"$I\" && chmod 0700 \"$I\" || { echo \"GFERR cannot give $I to $u\"; exit 1; }\n"
-    "s=0; [ -f \"$P\" ] && s=$(stat -c %s \"$P\")\n"
-    "[ \"$s\" -gt \"$SIZE\" ] && { rm -f \"$P\"; s=0; }\n"
-    "echo \"GFSIZE $s\"\n"
-    CURRENT
-    "exit 0\n";
-/* The same look, changing nothing (--check). */
-static const char probe_script[] = HAVE_CHECK CURRENT "exit 0\n";
-
-/* A node's copy written from its first byte is hashed while it arrives (a
- * reader on a FIFO that tee also writes), so activation need not read the
- * file again; appended copies (resumed) are hashed at activation. */
-#define HASH_START \
-    "rm -f \"$P.sha\" \"$P.fifo\"; : >\"$P\" && mkfifo \"$P.fifo\" || exit 1\n" \
-    "(sha256sum <\"$P.fifo\" | cut -c1-64 >\"$P.sha.tmp\" && mv \"$P.sha.tmp\" \"$P.sha\") &\n"
-#define HASH_END "wait; rm -f \"$P.fifo\"\n"
-
-/* Activate (as root): check the whole file against the sha256 of the
- * bundle the controller verified (so every member is what the signed
- * manifest lists), unpack into staging, then switch atomically. */
-static const char activate_script[] =
-    "if [ -f \"$P.sha\" ] && [ \"$(stat -c %s \"$P\")\" = \"$SIZE\" ]; then h=$(cat \"$P.sha\");\n"
-    "else h=$(sha256sum <\"$P\" | cut -c1-64); fi\n"
-    "[ \"$h\" = \"$SUM\" ] || { rm -f \"$P\" \"$P.sha\";\n"
-    "  echo \"GFERR the received bundle does not match its sha256 (removed; push again)\"; exit 1; }\n"
-    "st=\"$D/.staging-$ID\"; rm -rf \"$st\"\n"
-    "mkdir -p \"$st\" \"$D/$N\" || { echo \"GFERR cannot create $st\"; exit 1; }\n"
-    "if ! err=$(tar -xf \"$P\" -C \"$st\" --no-same-owner 2>&1); then rm -rf \"$st\";\n"
-    "  echo \"GFERR unpacking failed (nothing activated): $(echo \"$err\" | tail -1)\"; exit 1; fi\n"
-
-    "echo \"$SUM\" >\"$st/.gf-bundle-sha256\" || { rm -rf \"$st\"; echo \"GFERR write failed (disk full?)\"; exit 1; }\n"
-    "sync\n"
-    "[ -e \"$D/$N/$V\" ] && mv \"$D/$N/$V\" \"$D/.old-$ID\"\n"
-    "mv \"$st\" \"$D/$N/$V\" || { echo \"GFERR cannot move $st into place\"; exit 1; }\n"
-    "ln -sfn \"$V\" \"$D/$N/.current-$ID\" && mv -T \"$D/$N/.current-$ID\" \"$D/$N/current\" ||\n"
-    "  { echo \"GFERR cannot switch $D/$N/current\"; exit 1; }\n"
-    "rm -rf \"$D/.old-$ID\"; rm -f \"$P\" \"$P.sha\"; sync\n"
-    "echo GFOK\n";
+/* The text of the node-side script NAME (engine/bundle/sh/NAME.sh,
+ * embedded at build time); a name with no file is a bug in gpuforge. */
+static const char *bundlesh(const char *name)
+{
+    for (const struct gf_bundlesh *e = gf_bundlesh_table; e->name; e++)
+        if (strcmp(e->name, name) == 0)
+            return e->text;
+    fprintf(stderr, "gpuforge: bug: no node script '%s' was built in\n", name);
+    abort();
+}
 
 struct job {
     struct gf_push *ps;
@@ -160,11 +122,12 @@ static void node_phase(size_t i, void *ctx)
         }
         gf_result_release(&r);
         vars(ps, &b);
-        gf_buf_adds(&b, ps->look_only ? probe_script : prep_script);
+        gf_sh_assign(&b, "gf_look", ps->look_only ? "1" : "0");
+        gf_buf_adds(&b, bundlesh("push_prep"));
         if (node_run(p, b.buf, NULL, 0, 1, &r) == 0) {
-            const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE ");
-            const char *cur = gf_mod_tagged(r.out.buf, "GFCURRENT ");
-            p->skip = gf_mod_tagged(r.out.buf, "GFHAVE") != NULL;
+            const char *sz = gf_sh_tagged(r.out.buf, "GFSIZE ");
+            const char *cur = gf_sh_tagged(r.out.buf, "GFCURRENT ");
+            p->skip = gf_sh_tagged(r.out.buf, "GFHAVE") != NULL;
             p->have = sz ? strtoull(sz, NULL, 10) : 0;
             if (cur)
                 p->current = gf_xstrndup(cur, strcspn(cur, "\n"));
@@ -180,17 +143,14 @@ static void node_phase(size_t i, void *ctx)
         if (j->phase == GF_PUSH_SIZE) {
             gf_buf_adds(&b, "s=0; [ -f \"$P\" ] && s=$(stat -c %s \"$P\"); echo \"GFSIZE $s\"\n");
             if (node_run(p, b.buf, NULL, 0, 0, &r) == 0) {
-                const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE ");
+                const char *sz = gf_sh_tagged(r.out.buf, "GFSIZE ");
                 p->have = sz ? strtoull(sz, NULL, 10) : 0;
             }
             break;
         }
-        if (p->have == 0)
-            gf_buf_adds(&b, HASH_START "tee -a \"$P\" \"$P.fifo\" >/dev/null; rc=$?\n" HASH_END
-                            "[ $rc = 0 ] || { echo \"GFERR writing $P failed (disk full?)\"; exit 1; }\n");
-        else
-            gf_buf_adds(&b, "rm -f \"$P.sha\"; cat >>\"$P\" ||\n"
-                            "  { echo \"GFERR writing $P failed (disk full?)\"; exit 1; }\n");
+        gf_sh_assign(&b, "gf_resume", p->have ? "1" : "0");
+        gf_buf_adds(&b, bundlesh("push_hash"));
+        gf_buf_adds(&b, bundlesh("push_write"));
         atomic_store(&p->need, ps->size - p->have);
         gf_session_count_input(p->s, &p->fed);
         int ran = node_run(p, b.buf, ps->data + p->have, ps->size - p->have, 0, &r);
@@ -210,7 +170,7 @@ static void node_phase(size_t i, void *ctx)
         }
         vars(ps, &b);
         gf_sh_assign(&b, "ID", ps->id);
-        gf_buf_adds(&b, activate_script);
+        gf_buf_adds(&b, bundlesh("push_activate"));
         if (node_run(p, b.buf, NULL, 0, 1, &r) == 0)
             p->done = 1;
         break;
@@ -225,11 +185,7 @@ static void node_phase(size_t i, void *ctx)
         }
         gf_sh_assign(&b, "I", ps->in);
         gf_sh_assign(&b, "ID", ps->id);
-        gf_buf_adds(&b, "rm -f \"$I/relay-$ID.key\" \"$I/relay-$ID.kh\" \"$I/relay-$ID.sh\" \"$I\"/*.fifo\n"
-                        "for f in \"$HOME/.ssh/authorized_keys\" \"$HOME/.ssh/authorized_keys2\"; do\n"
-                        "  if [ -f \"$f\" ] && grep -q \"gf-relay-$ID\\$\" \"$f\"; then\n"
-                        "    grep -v \"gf-relay-$ID\\$\" \"$f\" >\"$f.gf-$ID\"; cat \"$f.gf-$ID\" >\"$f\";\n"
-                        "    rm -f \"$f.gf-$ID\"; [ -s \"$f\" ] || rm -f \"$f\"; fi; done\n");
+        gf_buf_adds(&b, bundlesh("push_relay_clean"));
         gf_result_init(&r, 4096);
         gf_session_run(p->s, b.buf, NULL, 0, 0, &r);
         break;
@@ -246,26 +202,32 @@ static void relay_setup(struct gf_push *ps, struct gf_push_node *p, size_t k)
     struct gf_result r;
     struct gf_push_node *next = k + 1 < ps->chain.n ? ps->chain.v[k + 1] : NULL;
 
-    /* the file restarts: the chain always sends the whole bundle */
-    gf_buf_addf(&script, "P='%s/%s.gfb'\n" HASH_START, ps->in, ps->sum);
+    /* the relay script: its values, then the text (push_relay.sh) */
+    gf_sh_assign(&script, "I", ps->in);
+    gf_sh_assign(&script, "ID", ps->id);
+    gf_sh_assign(&script, "SUM", ps->sum);
+    gf_buf_adds(&script, "P=\"$I/$SUM.gfb\"\n");
     if (next) {
         char *hk = gf_session_hostkey(next->s);
         const struct gf_target *nt = next->t;
-        gf_buf_addf(&script, "tee -p -a \"$P\" \"$P.fifo\" | ssh -T -o BatchMode=yes -o IdentitiesOnly=yes "
-                    "-o StrictHostKeyChecking=yes -o GlobalKnownHostsFile=/dev/null "
-                    "-o UserKnownHostsFile='%s/relay-%s.kh' -o ConnectTimeout=10 "
-                    "-i '%s/relay-%s.key' -p %d ", ps->in, ps->id, ps->in, ps->id, nt->port);
-        if (nt->user)
-            gf_buf_addf(&script, "-l '%s' ", nt->user);
-        gf_buf_addf(&script, "'%s' relay\n" HASH_END, nt->addr);
+        char port[16], *kh;
+        snprintf(port, sizeof(port), "%d", nt->port);
+        gf_sh_assign(&script, "R_ADDR", nt->addr);
+        gf_sh_assign(&script, "R_PORT", port);
+        gf_sh_assign(&script, "R_USER", nt->user);
         if (nt->port == 22)
-            gf_buf_addf(&b, "KH='%s %s'\n", nt->addr, hk ? hk : "");
+            kh = gf_xasprintf("%s %s", nt->addr, hk ? hk : "");
         else
-            gf_buf_addf(&b, "KH='[%s]:%d %s'\n", nt->addr, nt->port, hk ? hk : "");
+            kh = gf_xasprintf("[%s]:%d %s", nt->addr, nt->port, hk ? hk : "");
+        gf_sh_assign(&b, "KH", kh);
+        free(kh);
         free(hk);
     } else {
-        gf_buf_adds(&script, "tee -a \"$P\" \"$P.fifo\" >/dev/null\n" HASH_END);
+        gf_sh_assign(&script, "R_ADDR", NULL);
+        gf_sh_assign(&b, "KH", NULL);
     }
+    gf_buf_adds(&script, bundlesh("push_hash"));
+    gf_buf_adds(&script, bundlesh("push_relay"));
     gf_sh_assign(&b, "I", ps->in);
     gf_sh_assign(&b, "ID", ps->id);
     gf_sh_assign(&b, "SCRIPT", script.buf);
@@ -274,22 +236,15 @@ static void relay_setup(struct gf_push *ps, struct gf_push_node *p, size_t k)
                                   ps->in, ps->id, ps->relay_pub, ps->id);
         gf_sh_assign(&b, "AUTH", auth);
         free(auth);
+    } else {
+        gf_sh_assign(&b, "AUTH", NULL);
     }
-    gf_buf_adds(&b, "umask 077\n"
-                    "printf '%s' \"$SCRIPT\" >\"$I/relay-$ID.sh\" || { echo \"GFERR cannot write in $I\"; exit 1; }\n"
-                    "if [ -n \"$KH\" ]; then printf '%s\\n' \"$KH\" >\"$I/relay-$ID.kh\" && cat >\"$I/relay-$ID.key\" ||\n"
-                    "  { echo \"GFERR cannot write the relay key\"; exit 1; }; fi\n"
-                    /* authorized_keys2 is sshd's other default file, for
-                     * nodes whose authorized_keys is managed read-only */
-                    "if [ -n \"$AUTH\" ]; then mkdir -p \"$HOME/.ssh\" &&\n"
-                    "  { printf '%s\\n' \"$AUTH\" >>\"$HOME/.ssh/authorized_keys\" 2>/dev/null ||\n"
-                    "    printf '%s\\n' \"$AUTH\" >>\"$HOME/.ssh/authorized_keys2\"; } ||\n"
-                    "  { echo \"GFERR cannot add the relay key\"; exit 1; }; fi\n");
+    gf_buf_adds(&b, bundlesh("push_relay_setup"));
     gf_result_init(&r, 65536);
     gf_session_run(p->s, b.buf, next ? ps->relay_priv : NULL, next ? strlen(ps->relay_priv) : 0,
                    0, &r);
-    if (r.rc != 0 || gf_mod_tagged(r.out.buf, "GFERR ")) { /* no chain: everybody by star */
-        const char *e = gf_mod_tagged(r.out.buf, "GFERR ");
+    if (r.rc != 0 || gf_sh_tagged(r.out.buf, "GFERR ")) { /* no chain: everybody by star */
+        const char *e = gf_sh_tagged(r.out.buf, "GFERR ");
         gf_warn("%s: relay not set up (%.*s): pushing star", p->t->name,
                 e ? (int)strcspn(e, "\n") : 4, e ? e : "lost");
         ps->chain_broken = 1;
@@ -445,7 +400,7 @@ void gf_push_progress(struct gf_push *ps, struct gf_buf *line)
                 gf_buf_adds(&b, "s=0; [ -f \"$P\" ] && s=$(stat -c %s \"$P\"); echo \"GFSIZE $s\"\n");
                 gf_result_init(&r, 4096);
                 if (gf_session_run(p->s, b.buf, NULL, 0, 0, &r) == 0) {
-                    const char *sz = gf_mod_tagged(r.out.buf, "GFSIZE ");
+                    const char *sz = gf_sh_tagged(r.out.buf, "GFSIZE ");
                     p->front = sz ? strtoull(sz, NULL, 10) : 0;
                 }
                 gf_result_release(&r);

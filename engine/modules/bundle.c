@@ -5,6 +5,7 @@
  * session. Reports the active copy's path for later tasks. */
 #include <stdlib.h>
 
+#include "../bundle/push.h"
 #include "module.h"
 
 static const struct gf_param bundle_params[] = {

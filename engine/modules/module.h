@@ -192,26 +192,4 @@ extern const struct gf_module_params gf_modules_unimplemented_params[];
 int gf_mod_write_local(const char *path, const char *data, size_t len, int mode,
                        struct gf_buf *err);
 
-/* ---- bundles (engine/bundle/push.c) ---- */
-struct gf_bundle_push_args {
-    const char *path;              /* the bundle file on the controller */
-    const char *pubkey;            /* the public key it must be signed with */
-    const char *dest;              /* where bundles live on the node */
-    int downgrade;                 /* accept a version older than the node's current */
-    int check;                     /* report only */
-};
-struct gf_bundle_push_res {
-    int changed;                   /* the node did not hold it (in check mode: would) */
-    enum gf_status status;
-    uint64_t sent;                 /* bytes sent */
-    char *name, *version, *path;   /* the bundle's, and DEST/NAME/current */
-    char *msg;                     /* why it failed */
-};
-/* Verifies the bundle (once per process and file) and pushes it to the node
- * of the open session s, star, resumed, activated atomically; a node that
- * holds it already is left alone. Returns 0, or -1 with res->msg and
- * res->status. The caller frees res's strings. */
-int gf_bundle_push_session(struct gf_session *s, const struct gf_target *t,
-                           const struct gf_bundle_push_args *a, struct gf_bundle_push_res *res);
-
 #endif
