@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../modules/module.h"
-#include "../playbook/template-priv.h"
+#include "../template/template-priv.h"
 #include "cli.h"
 
 #define DOC_USAGE \

@@ -15,7 +15,7 @@
 
 #include "../core/core.h"
 #include "../exec/exec.h"
-#include "../playbook/template.h"
+#include "../template/template.h"
 
 enum gf_ptype {
     GF_P_STR,

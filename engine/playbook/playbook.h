@@ -19,7 +19,7 @@
 #include "../exec/exec.h"
 #include "../inventory/inventory.h"
 #include "../modules/module.h"
-#include "template.h"
+#include "../template/template.h"
 
 enum gf_task_kind {
     GF_TASK_MODULE,

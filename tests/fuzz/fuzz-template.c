@@ -1,7 +1,7 @@
 /* fuzz-template.c - template compile and render, and expressions, with a
  * few variables of each type in scope (one of them unsafe). The first
  * byte chooses the entry point and flags; the rest is the template. */
-#include "../../engine/playbook/template.h"
+#include "../../engine/template/template.h"
 #include "fuzz.h"
 
 static struct gf_val *vars;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../../engine/core/core.h"
-#include "../../engine/playbook/template.h"
+#include "../../engine/template/template.h"
 #include "harness.h"
 
 /* "{{ (expr) | to_json }}" as a template file (Python escapes), or "ERR msg". */

@@ -1,5 +1,5 @@
 /*
- * test-lookup.c - unit tests for the lookup plugins (engine/playbook/
+ * test-lookup.c - unit tests for the lookup plugins (engine/template/
  * lookup.c) through gf_tpl_lookup, as with_NAME loops call them, and through
  * lookup()/query()/q() in templates: each plugin's results and errors, the
  * search path for files, the unsafe mark on every result, and lookup()'s
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../../engine/core/core.h"
-#include "../../engine/playbook/template.h"
+#include "../../engine/template/template.h"
 #include "harness.h"
 
 static char root[64]; /* a fresh directory: pb/ (a playbook dir) and pb/roles/r */

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "../../engine/core/core.h"
-#include "../../engine/playbook/template.h"
+#include "../../engine/template/template.h"
 #include "harness.h"
 
 /* Loads vars (YAML); the names listed under UNSAFE are marked GF_VAL_UNSAFE. */

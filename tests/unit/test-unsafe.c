@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "../../engine/core/core.h"
-#include "../../engine/playbook/template.h"
+#include "../../engine/template/template.h"
 #include "harness.h"
 
 #define SECRET "ctl-secret-5be3a1"

@@ -1,6 +1,6 @@
 /*
  * template-priv.h - internals shared by the template engine's files
- * (template-parse.c, template.c, filters.c, filters-data.c): the syntax tree,
+ * (parse.c, template.c, filters.c, filters-data.c): the syntax tree,
  * the render context, value helpers and the filter and test tables. Not an
  * interface for other layers: they use template.h.
  */

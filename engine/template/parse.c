@@ -1,5 +1,5 @@
 /*
- * template-parse.c - the template engine's lexer and parser: template text
+ * parse.c - the template engine's lexer and parser: template text
  * into the tree of struct node that template.c renders. Follows Jinja2 3.1:
  * its operator precedence, its tokens (numbers with '_', 0x/0o/0b, adjacent
  * strings), bracket balancing inside "{{ }}", and its whitespace rules

@@ -1,4 +1,4 @@
-/* template-names.c - the variables a compiled template reads from its
+/* names.c - the variables a compiled template reads from its
  * scope, for the check before a run: names the template binds itself
  * ({% for %}, {% set %}) and names it guards (x is defined, x | default)
  * are left out, the way Jinja would not fail on them. */
