@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../modules/module.h"
-#include "../template/template-priv.h"
+#include "../template/template.h"
 #include "cli.h"
 
 #define DOC_USAGE \
@@ -66,6 +66,7 @@ static void md_params(const struct gf_module *m)
 
 static void print_compat(void)
 {
+    const char *name;
     size_t n;
 
     printf("### Modules\n\n");
@@ -80,16 +81,12 @@ static void print_compat(void)
         printf(" |\n");
     }
     printf("\n%zu modules.\n\n### Filters\n\n", n);
-    for (n = 0; n < tpl_nfilters; n++)
-        printf("%s`%s`", n ? ", " : "", tpl_filters[n].name);
-    for (size_t i = 0; i < tpl_nfilters_net; i++)
-        printf(", `%s`", tpl_filters_net[i].name);
-    printf("\n\n%zu filters.\n\n### Tests\n\n", n + tpl_nfilters_net);
-    for (n = 0; n < tpl_ntests; n++)
-        printf("%s`%s`", n ? ", " : "", tpl_tests[n].name);
-    for (size_t i = 0; i < tpl_ntests_net; i++)
-        printf(", `%s`", tpl_tests_net[i].name);
-    printf("\n\n%zu tests.\n", n + tpl_ntests_net);
+    for (n = 0; (name = gf_tpl_filter_name(n)) != NULL; n++)
+        printf("%s`%s`", n ? ", " : "", name);
+    printf("\n\n%zu filters.\n\n### Tests\n\n", n);
+    for (n = 0; (name = gf_tpl_test_name(n)) != NULL; n++)
+        printf("%s`%s`", n ? ", " : "", name);
+    printf("\n\n%zu tests.\n", n);
 }
 
 static const struct option opts[] = {

@@ -3521,6 +3521,22 @@ static const char *strip_fqcn(const char *name)
     return name;
 }
 
+const char *gf_tpl_filter_name(size_t i)
+{
+    if (i < tpl_nfilters)
+        return tpl_filters[i].name;
+    i -= tpl_nfilters;
+    return i < tpl_nfilters_net ? tpl_filters_net[i].name : NULL;
+}
+
+const char *gf_tpl_test_name(size_t i)
+{
+    if (i < tpl_ntests)
+        return tpl_tests[i].name;
+    i -= tpl_ntests;
+    return i < tpl_ntests_net ? tpl_tests_net[i].name : NULL;
+}
+
 const struct tpl_filter *tpl_find_filter(const char *name)
 {
     name = strip_fqcn(name);

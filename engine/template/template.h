@@ -205,6 +205,12 @@ struct gf_val *gf_tpl_file_vars(const char *path, const char *fullpath, const ch
 /* 1 when gf_tpl_lookup knows the plugin name (static checks of with_NAME). */
 int gf_tpl_lookup_known(const char *name);
 
+/* The name of filter i, in table order (the core filters, then the network
+ * ones), or NULL past the last; gf_tpl_test_name the same for tests. For
+ * what lists them (gpuforge doc --compat). Static strings. */
+const char *gf_tpl_filter_name(size_t i);
+const char *gf_tpl_test_name(size_t i);
+
 /* Frees the process-wide compiled-regex cache (at exit; optional). */
 void gf_tpl_global_cleanup(void);
 
