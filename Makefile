@@ -115,6 +115,8 @@ $(B)/fuzz-replay-%: $(B)/tests/fuzz/fuzz-%.o $(B)/tests/fuzz/fuzz-lib.o $(B)/tes
 
 unit: $(B)/unit-tests $(B)/gpuforge $(FUZZ_REPLAY)
 	GF_GPUFORGE=$(B)/gpuforge ./$(B)/unit-tests
+	tests/layers.sh --self-test
+	tests/layers.sh
 	tests/docs.sh --check $(B)/gpuforge
 	tests/completion.sh $(B)/gpuforge
 	tests/install.sh $(B)/gpuforge
@@ -186,7 +188,8 @@ LINT_SH := $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) engine/modules/sh/embed t
            tests/fuzz/run $(COMPAT_SH) \
            $(wildcard engine/cloud/plugins/gpuforge-cloud-*) tests/cloud/gpuforge-cloud-fake \
            tests/cloud/argv-az/az \
-           engine/cli/mkman tests/install.sh $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
+           engine/cli/mkman tests/install.sh tests/layers.sh \
+           $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
 lint:
 	shellcheck -s sh $(LINT_SH)
 	for f in $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) $(COMPAT_SH); do dash -n "$$f" || exit 1; done
