@@ -29,15 +29,11 @@ struct plan {
 static int serr(struct plan *p, const struct gf_val *v, const char *fmt, ...) GF_PRINTF(3, 4);
 static int serr(struct plan *p, const struct gf_val *v, const char *fmt, ...)
 {
-    struct gf_buf b = GF_BUF_INIT;
     va_list ap;
-    int rc;
 
     va_start(ap, fmt);
-    gf_buf_vaddf(&b, fmt, ap);
+    int rc = gf_error_vset(p->err, GF_EINVAL, p->spec, v ? v->line : 0, v ? v->col : 0, fmt, ap);
     va_end(ap);
-    rc = gf_error_set(p->err, GF_EINVAL, p->spec, v ? v->line : 0, v ? v->col : 0, "%s", b.buf);
-    gf_buf_release(&b);
     return rc;
 }
 

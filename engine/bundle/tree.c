@@ -26,15 +26,11 @@ struct tctx {
 static int terr(struct tctx *t, int code, const char *fmt, ...) GF_PRINTF(3, 4);
 static int terr(struct tctx *t, int code, const char *fmt, ...)
 {
-    struct gf_buf b = GF_BUF_INIT;
     va_list ap;
-    int rc;
 
     va_start(ap, fmt);
-    gf_buf_vaddf(&b, fmt, ap);
+    int rc = gf_error_vset(t->err, code, t->root, 0, 0, fmt, ap);
     va_end(ap);
-    rc = gf_error_set(t->err, code, t->root, 0, 0, "%s", b.buf);
-    gf_buf_release(&b);
     return rc;
 }
 

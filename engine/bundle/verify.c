@@ -39,15 +39,11 @@ struct reader {
 static int rej(struct reader *r, const char *fmt, ...) GF_PRINTF(2, 3);
 static int rej(struct reader *r, const char *fmt, ...)
 {
-    struct gf_buf b = GF_BUF_INIT;
     va_list ap;
-    int rc;
 
     va_start(ap, fmt);
-    gf_buf_vaddf(&b, fmt, ap);
+    int rc = gf_error_vset(r->err, GF_EINVAL, r->path, 0, 0, fmt, ap);
     va_end(ap);
-    rc = gf_error_set(r->err, GF_EINVAL, r->path, 0, 0, "%s", b.buf);
-    gf_buf_release(&b);
     return rc;
 }
 

@@ -140,6 +140,10 @@ int gf_errexit(int code);
 /* Sets err (freeing what it held) and returns -code. err may be NULL. */
 int gf_error_set(struct gf_error *err, int code, const char *file, int line, int col,
                  const char *fmt, ...) GF_PRINTF(6, 7);
+/* gf_error_set with a va_list, for a file's own error helper that adds its
+ * file, line and column: returns -code. */
+int gf_error_vset(struct gf_error *err, int code, const char *file, int line, int col,
+                  const char *fmt, va_list ap) GF_PRINTF(6, 0);
 void gf_error_clear(struct gf_error *err);
 /* Formats "file:line:col: msg" (parts present only when known) into b. */
 void gf_error_format(const struct gf_error *err, struct gf_buf *b);

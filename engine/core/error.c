@@ -48,10 +48,9 @@ void gf_error_clear(struct gf_error *err)
     memset(err, 0, sizeof(*err));
 }
 
-int gf_error_set(struct gf_error *err, int code, const char *file, int line, int col,
-                 const char *fmt, ...)
+int gf_error_vset(struct gf_error *err, int code, const char *file, int line, int col,
+                  const char *fmt, va_list ap)
 {
-    va_list ap;
     struct gf_buf b = GF_BUF_INIT;
 
     code = code_ok(code);
@@ -62,11 +61,20 @@ int gf_error_set(struct gf_error *err, int code, const char *file, int line, int
     err->file = file ? gf_xstrdup(file) : NULL;
     err->line = line;
     err->col = col;
-    va_start(ap, fmt);
     gf_buf_vaddf(&b, fmt, ap);
-    va_end(ap);
     err->msg = gf_buf_detach(&b, NULL);
     return -code;
+}
+
+int gf_error_set(struct gf_error *err, int code, const char *file, int line, int col,
+                 const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    int rc = gf_error_vset(err, code, file, line, col, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void gf_error_format(const struct gf_error *err, struct gf_buf *b)

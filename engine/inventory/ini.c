@@ -39,16 +39,12 @@ static int col_of(const struct ini *p, const char *at)
 static int ini_err(struct ini *p, const char *at, const char *fmt, ...) GF_PRINTF(3, 4);
 static int ini_err(struct ini *p, const char *at, const char *fmt, ...)
 {
-    struct gf_buf b = GF_BUF_INIT;
     va_list ap;
-    int rc;
 
     va_start(ap, fmt);
-    gf_buf_vaddf(&b, fmt, ap);
+    int rc = gf_error_vset(p->src->err, GF_EPARSE, p->src->file, p->line,
+                           at ? col_of(p, at) : 0, fmt, ap);
     va_end(ap);
-    rc = gf_error_set(p->src->err, GF_EPARSE, p->src->file, p->line, at ? col_of(p, at) : 0,
-                      "%s", b.buf);
-    gf_buf_release(&b);
     return rc;
 }
 

@@ -32,16 +32,13 @@ static void key_pos(const struct walk *w, int *line, int *col)
 static int walk_err(struct walk *w, const char *fmt, ...) GF_PRINTF(2, 3);
 static int walk_err(struct walk *w, const char *fmt, ...)
 {
-    struct gf_buf b = GF_BUF_INIT;
     va_list ap;
     int line, col, rc;
 
-    va_start(ap, fmt);
-    gf_buf_vaddf(&b, fmt, ap);
-    va_end(ap);
     key_pos(w, &line, &col);
-    rc = gf_error_set(w->src->err, GF_EPARSE, w->src->file, line, col, "%s", b.buf);
-    gf_buf_release(&b);
+    va_start(ap, fmt);
+    rc = gf_error_vset(w->src->err, GF_EPARSE, w->src->file, line, col, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
