@@ -1,10 +1,11 @@
 /*
  * filters.c - the filters, tests and methods templates can call, as Jinja2
- * 3.1 and ansible-core 2.14 define them: strings, lists, dicts, types,
- * regular expressions (pcre2, with Python's re semantics for replacement
- * templates and empty matches), version comparison (LooseVersion and
- * StrictVersion), Python's "%" formatting, and the task-result tests.
- * Serialisers live in filters-data.c.
+ * 3.1 and ansible-core 2.14 define them: strings, lists, dicts, types and
+ * the task-result tests, and the one table of filters and tests (with
+ * filters-net.c's). Other kinds live apart: serialisers and digests in
+ * filters-data.c, regular expressions in filters-regex.c, version
+ * comparison in filters-version.c, Python's "%" formatting in pyformat.c,
+ * the IP filters in filters-net.c.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
@@ -23,7 +24,7 @@
 #define FAIL(...) tpl_fail(r, a->pos, __VA_ARGS__)
 
 /* ---- small helpers ---- */
-static struct gf_val *str_from(struct gf_buf *b)
+struct gf_val *tpl_str_from(struct gf_buf *b)
 {
     size_t len;
     char *s = gf_buf_detach(b, &len);
@@ -32,7 +33,7 @@ static struct gf_val *str_from(struct gf_buf *b)
 }
 
 /* The text of v: v's own bytes for a string, else str(v) in tmp. */
-static const char *text_of(const struct gf_val *v, struct gf_buf *tmp, size_t *len)
+const char *tpl_text_of(const struct gf_val *v, struct gf_buf *tmp, size_t *len)
 {
     if (v->type == GF_VAL_STR) {
         *len = v->u.str.len;
@@ -67,13 +68,13 @@ void tpl_repr(const struct gf_val *v, struct gf_buf *b)
     gf_buf_setlen(b, b->len - 2);
 }
 
-static int opt_bool(const struct gf_val *v, int dflt)
+int tpl_opt_bool(const struct gf_val *v, int dflt)
 {
     return v ? gf_val_truthy(v) : dflt;
 }
 
-static int opt_int(struct rctx *r, struct fargs *a, const struct gf_val *v, long long dflt,
-                   long long *out)
+int tpl_opt_int(struct rctx *r, struct fargs *a, const struct gf_val *v, long long dflt,
+                long long *out)
 {
     if (v == NULL || v->type == GF_VAL_NULL) {
         *out = dflt;
@@ -87,8 +88,8 @@ static int opt_int(struct rctx *r, struct fargs *a, const struct gf_val *v, long
     return -1;
 }
 
-static const char *opt_str(struct rctx *r, struct fargs *a, const struct gf_val *v,
-                           const char *dflt)
+const char *tpl_opt_str(struct rctx *r, struct fargs *a, const struct gf_val *v,
+                        const char *dflt)
 {
     if (v == NULL)
         return dflt;
@@ -243,7 +244,7 @@ static void put_cp(struct gf_buf *b, const char *orig, size_t len, unsigned long
 static struct gf_val *map_case_mode(const struct gf_val *v, struct gf_buf *tmp, int mode)
 {
     size_t n;
-    const char *s = text_of(v, tmp, &n);
+    const char *s = tpl_text_of(v, tmp, &n);
     struct gf_buf out = GF_BUF_INIT;
     int start = 1;
 
@@ -262,7 +263,7 @@ static struct gf_val *map_case_mode(const struct gf_val *v, struct gf_buf *tmp, 
                     (cp < 0x80 && ascii_space((char)cp));
         i += len;
     }
-    return str_from(&out);
+    return tpl_str_from(&out);
 }
 
 static struct gf_val *map_case(const struct gf_val *v, struct gf_buf *tmp, int upper)
@@ -452,993 +453,6 @@ static int vset_has(struct vset *s, const struct gf_val *x)
     return !vset_add(s, x, 0);
 }
 
-/* ---- regular expressions ---- */
-struct rx {
-    pcre2_code *code;
-    int owned;
-};
-
-#define RX_CACHE_MAX 1024
-static pthread_mutex_t rx_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct gf_map rx_cache;
-
-static void code_free_void(void *p)
-{
-    pcre2_code_free(p);
-}
-
-void gf_tpl_global_cleanup(void)
-{
-    pthread_mutex_lock(&rx_lock);
-    gf_map_release(&rx_cache, code_free_void);
-    pthread_mutex_unlock(&rx_lock);
-}
-
-/* Compiles a Python pattern (\Z becomes \z). */
-static int rx_get(struct rctx *r, struct fargs *a, const char *pat, size_t n, int icase,
-                  int mline, int utf, struct rx *out)
-{
-    struct gf_buf p = GF_BUF_INIT;
-    int nul = memchr(pat, '\0', n) != NULL;
-
-    gf_buf_addc(&p, (char)('A' + icase + 2 * mline + 4 * utf));
-    for (size_t i = 0; i < n; i++) {
-        if (pat[i] == '\\' && i + 1 < n) {
-            gf_buf_addc(&p, '\\');
-            gf_buf_addc(&p, pat[i + 1] == 'Z' ? 'z' : pat[i + 1]);
-            i++;
-        } else {
-            gf_buf_addc(&p, pat[i]);
-        }
-    }
-    out->owned = 0;
-    if (!nul) {
-        pthread_mutex_lock(&rx_lock);
-        out->code = gf_map_get(&rx_cache, p.buf);
-        pthread_mutex_unlock(&rx_lock);
-        if (out->code) {
-            gf_buf_release(&p);
-            return 0;
-        }
-    }
-    int ec;
-    PCRE2_SIZE off;
-    uint32_t opts = (icase ? PCRE2_CASELESS : 0) | (mline ? PCRE2_MULTILINE : 0) |
-                    (utf ? PCRE2_UTF | PCRE2_UCP : 0);
-    out->code = pcre2_compile((PCRE2_SPTR)p.buf + 1, p.len - 1, opts, &ec, &off, NULL);
-    if (out->code == NULL) {
-        PCRE2_UCHAR msg[256];
-        pcre2_get_error_message(ec, msg, sizeof(msg));
-        FAIL("invalid regular expression '%.*s': %s at position %zu", (int)n, pat,
-             (const char *)msg, (size_t)off);
-        gf_buf_release(&p);
-        return -1;
-    }
-    out->owned = 1;
-    if (!nul) {
-        pthread_mutex_lock(&rx_lock);
-        if (rx_cache.n < RX_CACHE_MAX && gf_map_get(&rx_cache, p.buf) == NULL) {
-            gf_map_set(&rx_cache, p.buf, out->code);
-            out->owned = 0;
-        }
-        pthread_mutex_unlock(&rx_lock);
-    }
-    gf_buf_release(&p);
-    return 0;
-}
-
-static void rx_put(struct rx *x)
-{
-    if (x->owned)
-        pcre2_code_free(x->code);
-}
-
-static int rx_utf(const char *pat, size_t pn, const char *s, size_t n)
-{
-    return gf_utf8_valid(pat, pn) && gf_utf8_valid(s, n);
-}
-
-/* One match from start; returns pcre2_match's code. */
-static int rx_exec(const struct rx *x, const char *s, size_t n, size_t start, uint32_t opts,
-                   pcre2_match_data *md, int utf)
-{
-    return pcre2_match(x->code, (PCRE2_SPTR)s, n, start, opts | (utf ? PCRE2_NO_UTF_CHECK : 0),
-                       md, NULL);
-}
-
-static int rx_error(struct rctx *r, struct fargs *a, int rc)
-{
-    PCRE2_UCHAR msg[256];
-
-    pcre2_get_error_message(rc, msg, sizeof(msg));
-    FAIL("regular expression failed: %s", (const char *)msg);
-    return -1;
-}
-
-/* Length of the UTF-8 character at s[i] (1 outside UTF mode). */
-static size_t char_len(const char *s, size_t n, size_t i, int utf)
-{
-    size_t j = i + 1;
-
-    if (utf)
-        while (j < n && ((unsigned char)s[j] & 0xc0) == 0x80)
-            j++;
-    return j - i;
-}
-
-/* Walks the matches of x in s as Python's finditer (3.7+ empty-match rules);
- * calls fn for each. Returns 0 or -1. */
-typedef int (*match_fn)(void *ctx, const char *s, PCRE2_SIZE *ov, int rc);
-
-static int rx_each(struct rctx *r, struct fargs *a, const struct rx *x, const char *s, size_t n,
-                   int utf, match_fn fn, void *ctx, size_t *copied, struct gf_buf *between)
-{
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(x->code, NULL);
-    size_t start = 0, last = 0;
-    int rc = 0, empty_prev = 0;
-
-    for (;;) {
-        uint32_t opts = empty_prev ? PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED : 0;
-        if (start > n)
-            break;
-        int m = rx_exec(x, s, n, start, opts, md, utf);
-        if (m == PCRE2_ERROR_NOMATCH) {
-            if (!empty_prev)
-                break;
-            empty_prev = 0;
-            if (start >= n)
-                break;
-            start += char_len(s, n, start, utf);
-            continue;
-        }
-        if (m < 0) {
-            rc = rx_error(r, a, m);
-            break;
-        }
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-        if (between)
-            gf_buf_add(between, s + last, ov[0] - last);
-        last = ov[1];
-        if (fn(ctx, s, ov, m) < 0) {
-            rc = -1;
-            break;
-        }
-        empty_prev = ov[0] == ov[1];
-        start = ov[1];
-    }
-    if (copied)
-        *copied = last;
-    pcre2_match_data_free(md);
-    return rc;
-}
-
-struct subst {
-    struct rctx *r;
-    struct fargs *a;
-    const struct rx *x;
-    const char *rep;
-    size_t rn;
-    struct gf_buf *out;
-};
-
-static int group_num(const struct rx *x, const char *name, size_t n)
-{
-    char buf[128];
-
-    if (n == 0 || n >= sizeof(buf))
-        return -1;
-    memcpy(buf, name, n);
-    buf[n] = '\0';
-    int digits = 1;
-    for (size_t i = 0; i < n; i++)
-        digits &= name[i] >= '0' && name[i] <= '9';
-    if (digits)
-        return atoi(buf);
-    int g = pcre2_substring_number_from_name(x->code, (PCRE2_SPTR)buf);
-    return g < 0 ? -1 : g;
-}
-
-/* Python's expand of a replacement template for one match. */
-static int expand(struct subst *st, const char *s, PCRE2_SIZE *ov)
-{
-    struct rctx *r = st->r;
-    struct fargs *a = st->a;
-    const char *p = st->rep;
-    size_t n = st->rn;
-    uint32_t ngroups = 0;
-
-    pcre2_pattern_info(st->x->code, PCRE2_INFO_CAPTURECOUNT, &ngroups);
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '\\' || i + 1 >= n) {
-            if (p[i] == '\\') {
-                FAIL("bad escape (end of pattern) in replacement");
-                return -1;
-            }
-            gf_buf_addc(st->out, p[i]);
-            continue;
-        }
-        char c = p[++i];
-        int g = -1;
-        if (c == 'g') {
-            const char *lt = i + 1 < n && p[i + 1] == '<' ? p + i + 2 : NULL;
-            const char *gt = lt ? memchr(lt, '>', (size_t)(p + n - lt)) : NULL;
-            if (gt == NULL || (g = group_num(st->x, lt, (size_t)(gt - lt))) < 0) {
-                FAIL("bad group name in replacement");
-                return -1;
-            }
-            i = (size_t)(gt - p);
-        } else if (c == '0' || (c >= '1' && c <= '7' && i + 2 < n && p[i + 1] >= '0' &&
-                                p[i + 1] <= '7' && p[i + 2] >= '0' && p[i + 2] <= '7')) {
-            unsigned v = 0;
-            int k = 0;
-            while (k < 3 && i < n && p[i] >= '0' && p[i] <= '7')
-                v = v * 8 + (unsigned)(p[i++] - '0'), k++;
-            i--;
-            gf_buf_addc(st->out, (char)v);
-            continue;
-        } else if (c >= '1' && c <= '9') {
-            g = c - '0';
-            if (i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9')
-                g = g * 10 + (p[++i] - '0');
-        } else {
-            const char *esc = strchr("n\nt\tr\rf\fv\va\a\\\\", c);
-            if (esc && (esc - "n\nt\tr\rf\fv\va\a\\\\") % 2 == 0) {
-                gf_buf_addc(st->out, esc[1]);
-            } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-                FAIL("bad escape \\%c in replacement", c);
-                return -1;
-            } else {
-                gf_buf_addc(st->out, '\\');
-                gf_buf_addc(st->out, c);
-            }
-            continue;
-        }
-        if (g < 0 || (uint32_t)g > ngroups) {
-            FAIL("invalid group reference %d in replacement", g);
-            return -1;
-        }
-        if (ov[2 * g] != PCRE2_UNSET)
-            gf_buf_add(st->out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
-    }
-    return 0;
-}
-
-static int subst_cb(void *ctx, const char *s, PCRE2_SIZE *ov, int rc)
-{
-    (void)rc;
-    return expand(ctx, s, ov);
-}
-
-static struct gf_val *f_regex_replace(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    struct gf_buf t1 = GF_BUF_INIT, t2 = GF_BUF_INIT, t3 = GF_BUF_INIT, out = GF_BUF_INIT;
-    size_t n, pn = 0, rn = 0, copied = 0;
-    const char *s = text_of(in, &t1, &n);
-    const char *pat = a->a[0] ? text_of(a->a[0], &t2, &pn) : "";
-    const char *rep = a->a[1] ? text_of(a->a[1], &t3, &rn) : "";
-    struct gf_val *res = NULL;
-    struct rx x;
-
-    if (!a->a[0])
-        pn = 0;
-    if (!a->a[1])
-        rn = 0;
-    int utf = rx_utf(pat, pn, s, n);
-    if (rx_get(r, a, pat, pn, opt_bool(a->a[2], 0), opt_bool(a->a[3], 0), utf, &x) == 0) {
-        struct subst st = { r, a, &x, rep, rn, &out };
-        if (rx_each(r, a, &x, s, n, utf, subst_cb, &st, &copied, &out) == 0) {
-            gf_buf_add(&out, s + copied, n - copied);
-            res = str_from(&out);
-        }
-        rx_put(&x);
-    }
-    gf_buf_release(&out);
-    gf_buf_release(&t1);
-    gf_buf_release(&t2);
-    gf_buf_release(&t3);
-    return res;
-}
-
-static struct gf_val *group_val(const char *s, PCRE2_SIZE *ov, int g)
-{
-    if (ov[2 * g] == PCRE2_UNSET)
-        return gf_val_null();
-    return gf_val_strn(s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
-}
-
-static struct gf_val *f_regex_search(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    struct gf_buf t1 = GF_BUF_INIT, t2 = GF_BUF_INIT;
-    size_t n, pn;
-    const char *s = text_of(in, &t1, &n), *pat = text_of(a->a[0], &t2, &pn);
-    struct gf_val *res = NULL;
-    int groups[64];
-    size_t ng = 0;
-    struct rx x;
-
-    if (a->nrest > GF_ARRAY_LEN(groups)) {
-        FAIL("too many groups");
-        goto out;
-    }
-    int utf = rx_utf(pat, pn, s, n);
-    if (rx_get(r, a, pat, pn, opt_bool(a->a[2], 0), opt_bool(a->a[3], 0), utf, &x) < 0)
-        goto out;
-    for (size_t i = 0; i < a->nrest; i++) {
-        const struct gf_val *g = a->rest[i];
-        const char *gs = g->type == GF_VAL_STR ? g->u.str.s : "";
-        int num = -1;
-        if (strncmp(gs, "\\g<", 3) == 0 && strchr(gs, '>'))
-            num = group_num(&x, gs + 3, (size_t)(strchr(gs, '>') - gs - 3));
-        else if (gs[0] == '\\' && gs[1] >= '0' && gs[1] <= '9')
-            num = atoi(gs + 1);
-        else {
-            FAIL("Unknown argument");
-            rx_put(&x);
-            goto out;
-        }
-        uint32_t cnt = 0;
-        pcre2_pattern_info(x.code, PCRE2_INFO_CAPTURECOUNT, &cnt);
-        if (num < 0 || (uint32_t)num > cnt) {
-            FAIL("no such group");
-            rx_put(&x);
-            goto out;
-        }
-        groups[ng++] = num;
-    }
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(x.code, NULL);
-    int m = rx_exec(&x, s, n, 0, 0, md, utf);
-    if (m == PCRE2_ERROR_NOMATCH) {
-        res = gf_val_null();
-    } else if (m < 0) {
-        rx_error(r, a, m);
-    } else {
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-        if (ng == 0) {
-            res = group_val(s, ov, 0);
-        } else {
-            res = gf_val_list();
-            for (size_t i = 0; i < ng; i++)
-                gf_val_list_push(res, group_val(s, ov, groups[i]));
-        }
-    }
-    pcre2_match_data_free(md);
-    rx_put(&x);
-out:
-    gf_buf_release(&t1);
-    gf_buf_release(&t2);
-    return res;
-}
-
-struct findall {
-    struct gf_val *list;
-    uint32_t ngroups;
-};
-
-static int findall_cb(void *ctx, const char *s, PCRE2_SIZE *ov, int rc)
-{
-    struct findall *f = ctx;
-
-    (void)rc;
-    if (f->ngroups == 0) {
-        gf_val_list_push(f->list, group_val(s, ov, 0));
-    } else if (f->ngroups == 1) {
-        struct gf_val *g = group_val(s, ov, 1);
-        if (g->type == GF_VAL_NULL) {
-            gf_val_unref(g);
-            g = gf_val_str("");
-        }
-        gf_val_list_push(f->list, g);
-    } else {
-        struct gf_val *t = gf_val_list();
-        t->flags |= TV_TUPLE;
-        for (uint32_t i = 1; i <= f->ngroups; i++) {
-            struct gf_val *g = group_val(s, ov, (int)i);
-            if (g->type == GF_VAL_NULL) {
-                gf_val_unref(g);
-                g = gf_val_str("");
-            }
-            gf_val_list_push(t, g);
-        }
-        gf_val_list_push(f->list, t);
-    }
-    return 0;
-}
-
-static struct gf_val *f_regex_findall(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    struct gf_buf t1 = GF_BUF_INIT, t2 = GF_BUF_INIT;
-    size_t n, pn;
-    const char *s = text_of(in, &t1, &n), *pat = text_of(a->a[0], &t2, &pn);
-    struct findall f = { NULL, 0 };
-    struct rx x;
-    int utf = rx_utf(pat, pn, s, n);
-
-    if (rx_get(r, a, pat, pn, opt_bool(a->a[2], 0), opt_bool(a->a[1], 0), utf, &x) == 0) {
-        f.list = gf_val_list();
-        pcre2_pattern_info(x.code, PCRE2_INFO_CAPTURECOUNT, &f.ngroups);
-        if (rx_each(r, a, &x, s, n, utf, findall_cb, &f, NULL, NULL) < 0) {
-            gf_val_unref(f.list);
-            f.list = NULL;
-        }
-        rx_put(&x);
-    }
-    gf_buf_release(&t1);
-    gf_buf_release(&t2);
-    return f.list;
-}
-
-static struct gf_val *f_regex_escape(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    struct gf_buf t = GF_BUF_INIT, out = GF_BUF_INIT;
-    size_t n;
-    const char *s = text_of(in, &t, &n);
-    const char *type = opt_str(r, a, a->a[0], "python");
-    const char *special;
-
-    if (type == NULL)
-        return NULL;
-    if (strcmp(type, "python") == 0)
-        special = "()[]{}?*+-|^$\\.&~# \t\n\r\v\f";
-    else if (strcmp(type, "posix_basic") == 0)
-        special = "].[^$*\\";
-    else {
-        gf_buf_release(&t);
-        return FAIL("Invalid regex type (%s)", type);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] && strchr(special, s[i]))
-            gf_buf_addc(&out, '\\');
-        gf_buf_addc(&out, s[i]);
-    }
-    gf_buf_release(&t);
-    return str_from(&out);
-}
-
-/* match/search/regex tests */
-static int regex_test(struct rctx *r, struct gf_val *in, struct fargs *a, int anchored)
-{
-    struct gf_buf t1 = GF_BUF_INIT, t2 = GF_BUF_INIT;
-    size_t n, pn = 0;
-    const char *s = text_of(in, &t1, &n);
-    const char *pat = a->a[0] ? text_of(a->a[0], &t2, &pn) : "";
-    struct rx x;
-    int res = -1;
-
-    if (!a->a[0])
-        pn = 0;
-    int utf = rx_utf(pat, pn, s, n);
-    if (rx_get(r, a, pat, pn, opt_bool(a->a[1], 0), opt_bool(a->a[2], 0), utf, &x) == 0) {
-        pcre2_match_data *md = pcre2_match_data_create_from_pattern(x.code, NULL);
-        int m = rx_exec(&x, s, n, 0, anchored ? PCRE2_ANCHORED : 0, md, utf);
-        if (m >= 0)
-            res = 1;
-        else if (m == PCRE2_ERROR_NOMATCH)
-            res = 0;
-        else
-            rx_error(r, a, m);
-        pcre2_match_data_free(md);
-        rx_put(&x);
-    }
-    gf_buf_release(&t1);
-    gf_buf_release(&t2);
-    return res;
-}
-
-static int t_match(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return regex_test(r, in, a, 1);
-}
-
-static int t_search(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return regex_test(r, in, a, 0);
-}
-
-static int t_regex(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    const char *type = opt_str(r, a, a->a[3], "search");
-
-    if (type == NULL)
-        return -1;
-    return regex_test(r, in, a, strcmp(type, "match") == 0);
-}
-
-/* ---- version comparison ---- */
-/* LooseVersion components: digit runs become numbers, letters and other
- * runs stay strings, dots separate. */
-struct vpart {
-    int num;
-    long long n;
-    const char *s;
-    size_t len;
-};
-
-static size_t loose_parse(const char *s, size_t n, struct vpart *v, size_t max)
-{
-    size_t k = 0, i = 0, other = 0;
-
-    while (i < n && k < max) {
-        size_t j = i;
-        int kind = 0;
-        if (s[i] >= '0' && s[i] <= '9') {
-            while (j < n && s[j] >= '0' && s[j] <= '9')
-                j++;
-            kind = 1;
-        } else if (s[i] >= 'a' && s[i] <= 'z') {
-            while (j < n && s[j] >= 'a' && s[j] <= 'z')
-                j++;
-            kind = 2;
-        } else if (s[i] == '.') {
-            j = i + 1;
-            kind = 3;
-        }
-        if (kind == 0) {
-            if (other == 0)
-                other = i + 1;
-            i++;
-            continue;
-        }
-        if (other && k < max) { /* the unmatched run before this token */
-            v[k].num = 0;
-            v[k].s = s + other - 1;
-            v[k].len = i - (other - 1);
-            k++;
-            other = 0;
-        }
-        if (kind == 1 && k < max) {
-            v[k].num = 1;
-            v[k].n = 0;
-            for (size_t q = i; q < j; q++)
-                v[k].n = v[k].n < LLONG_MAX / 10 ? v[k].n * 10 + (s[q] - '0') : LLONG_MAX;
-            k++;
-        } else if (kind == 2 && k < max) {
-            v[k].num = 0;
-            v[k].s = s + i;
-            v[k].len = j - i;
-            k++;
-        }
-        i = j;
-    }
-    if (other && k < max) {
-        v[k].num = 0;
-        v[k].s = s + other - 1;
-        v[k].len = n - (other - 1);
-        k++;
-    }
-    return k;
-}
-
-static int vpart_eq(const struct vpart *x, const struct vpart *y)
-{
-    if (x->num != y->num)
-        return 0;
-    if (x->num)
-        return x->n == y->n;
-    return x->len == y->len && memcmp(x->s, y->s, x->len) == 0;
-}
-
-/* Returns <0, 0, >0, or INT_MIN when a number meets a string. */
-static int loose_cmp(const char *x, size_t xn, const char *y, size_t yn)
-{
-    struct vpart a[64], b[64];
-    size_t na = loose_parse(x, xn, a, 64), nb = loose_parse(y, yn, b, 64);
-    size_t n = na < nb ? na : nb;
-
-    for (size_t i = 0; i < n; i++) {
-        if (vpart_eq(&a[i], &b[i]))
-            continue;
-        if (a[i].num != b[i].num)
-            return INT_MIN;
-        if (a[i].num)
-            return a[i].n < b[i].n ? -1 : 1;
-        size_t m = a[i].len < b[i].len ? a[i].len : b[i].len;
-        int c = memcmp(a[i].s, b[i].s, m);
-        if (c)
-            return c < 0 ? -1 : 1;
-        return a[i].len < b[i].len ? -1 : 1;
-    }
-    return na < nb ? -1 : na > nb;
-}
-
-/* StrictVersion: N.N[.N][(a|b)N]. Returns 0 and fills v[5] or -1. */
-static int strict_parse(const char *s, long long v[5])
-{
-    char *end;
-
-    memset(v, 0, 5 * sizeof(*v));
-    v[3] = 'z'; /* no prerelease sorts after any */
-    for (int i = 0; i < 3; i++) {
-        if (!(*s >= '0' && *s <= '9'))
-            return i == 2 ? 0 : -1;
-        v[i] = strtoll(s, &end, 10);
-        s = end;
-        if (i < 2) {
-            if (*s != '.')
-                return i == 1 && (*s == '\0' || *s == 'a' || *s == 'b') ? (*s ? -2 : 0) : -1;
-            s++;
-        }
-    }
-    return -2;
-}
-
-static int strict_full(const char *s, long long v[5])
-{
-    int rc = strict_parse(s, v);
-    const char *p = s;
-
-    if (rc == -1)
-        return -1;
-    /* re-scan for the prerelease tail */
-    for (int dots = 0; *p; p++) {
-        if (*p == '.')
-            dots++;
-        if (*p == 'a' || *p == 'b')
-            break;
-        if (!(*p >= '0' && *p <= '9') && *p != '.')
-            return -1;
-        if (dots > 2)
-            return -1;
-    }
-    if (*p == 'a' || *p == 'b') {
-        v[3] = *p;
-        char *end;
-        if (!(p[1] >= '0' && p[1] <= '9'))
-            return -1;
-        v[4] = strtoll(p + 1, &end, 10);
-        if (*end)
-            return -1;
-    }
-    return 0;
-}
-
-static int version_cmp(struct rctx *r, struct fargs *a, struct gf_val *in, int *res)
-{
-    static const struct { const char *name; int op; } ops[] = {
-        { "==", 0 }, { "=", 0 }, { "eq", 0 }, { "<", 1 }, { "lt", 1 }, { "<=", 2 },
-        { "le", 2 }, { ">", 3 }, { "gt", 3 }, { ">=", 4 }, { "ge", 4 }, { "!=", 5 },
-        { "<>", 5 }, { "ne", 5 },
-    };
-    struct gf_buf t1 = GF_BUF_INIT, t2 = GF_BUF_INIT;
-    size_t xn, yn;
-    const char *opname = a->a[1] ? (a->a[1]->type == GF_VAL_STR ? a->a[1]->u.str.s : "?")
-                                 : "eq";
-    const char *vt = a->a[3] && a->a[3]->type == GF_VAL_STR ? a->a[3]->u.str.s : NULL;
-    int strict = opt_bool(a->a[2], 0), op = -1, c, rc = -1;
-
-    for (size_t i = 0; i < GF_ARRAY_LEN(ops); i++)
-        if (strcmp(opname, ops[i].name) == 0)
-            op = ops[i].op;
-    if (a->a[2] && a->a[2]->type != GF_VAL_NULL && vt) {
-        FAIL("Cannot specify both 'strict' and 'version_type'");
-        return -1;
-    }
-    if (!gf_val_truthy(in)) {
-        FAIL("Input version value cannot be empty");
-        return -1;
-    }
-    if (!gf_val_truthy(a->a[0])) {
-        FAIL("Version parameter to compare against cannot be empty");
-        return -1;
-    }
-    if (vt && strcmp(vt, "loose") == 0)
-        vt = NULL;
-    else if (vt && strcmp(vt, "strict") == 0)
-        strict = 1, vt = NULL;
-    if (vt) {
-        FAIL("version_type '%s' is not supported (loose and strict are)", vt);
-        return -1;
-    }
-    if (op < 0) {
-        FAIL("Invalid operator type (%s). Must be one of '==', '=', 'eq', '<', 'lt', '<=', "
-             "'le', '>', 'gt', '>=', 'ge', '!=', '<>', 'ne'", opname);
-        return -1;
-    }
-    const char *x = text_of(in, &t1, &xn), *y = text_of(a->a[0], &t2, &yn);
-    if (strict) {
-        long long vx[5], vy[5];
-        if (strict_full(x, vx) < 0 || strict_full(y, vy) < 0) {
-            FAIL("Version comparison failed: invalid version number '%s'",
-                 strict_full(x, vx) < 0 ? x : y);
-            goto out;
-        }
-        c = 0;
-        for (int i = 0; i < 5 && c == 0; i++)
-            c = vx[i] < vy[i] ? -1 : vx[i] > vy[i];
-    } else {
-        c = loose_cmp(x, xn, y, yn);
-        if (c == INT_MIN) {
-            if (op == 0 || op == 5) {
-                c = 1; /* == and != only need equality */
-            } else {
-                FAIL("Version comparison failed: '<' not supported between instances of "
-                     "'int' and 'str'");
-                goto out;
-            }
-        }
-    }
-    *res = op == 0 ? c == 0 : op == 1 ? c < 0 : op == 2 ? c <= 0 : op == 3 ? c > 0
-         : op == 4 ? c >= 0 : c != 0;
-    rc = 0;
-out:
-    gf_buf_release(&t1);
-    gf_buf_release(&t2);
-    return rc;
-}
-
-static int t_version(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    int res;
-
-    return version_cmp(r, a, in, &res) < 0 ? -1 : res;
-}
-
-static struct gf_val *f_version(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    int res;
-
-    return version_cmp(r, a, in, &res) < 0 ? NULL : gf_val_bool(res);
-}
-
-/* ---- Python "%" formatting ---- */
-/* The conversion specs below are built here from checked characters only. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static void add_s(struct gf_buf *b, const char *spec, const char *s)
-{
-    gf_buf_addf(b, spec, s);
-}
-
-static void add_ll(struct gf_buf *b, const char *spec, long long v)
-{
-    gf_buf_addf(b, spec, v);
-}
-
-static void add_f(struct gf_buf *b, const char *spec, double v)
-{
-    gf_buf_addf(b, spec, v);
-}
-#pragma GCC diagnostic pop
-
-/* "%d" of a float: Python truncates it to an int of any size; gpuforge's
- * integers are 64-bit, so one outside their range is an error, never a
- * wrapped or undefined conversion. Returns 0 or -1 with the error raised. */
-static int fmt_float_int(struct rctx *r, char conv, double f, long long *iv, uint32_t pos)
-{
-    if (isnan(f)) {
-        tpl_fail(r, pos, "cannot convert float NaN to integer");
-        return -1;
-    }
-    if (isinf(f)) {
-        tpl_fail(r, pos, "cannot convert float infinity to integer");
-        return -1;
-    }
-    if (!(f >= -9223372036854775808.0 && f < 9223372036854775808.0)) {
-        tpl_fail(r, pos, "%%%c format: %g is out of the range of 64-bit integers", conv, f);
-        return -1;
-    }
-    *iv = (long long)f;
-    return 0;
-}
-
-/* "%c": a code point (0 to 0x10ffff, written as UTF-8) or a one-character
- * string, padded to the width in wp (characters, as Python counts them).
- * Returns 0 or -1 with the error raised. */
-static int fmt_char(struct rctx *r, const struct gf_val *v, const char *wp, int left,
-                    struct gf_buf *out, uint32_t pos)
-{
-    char u[4];
-    const char *c = u;
-    size_t len = 0;
-
-    if (v->type == GF_VAL_STR && tpl_utf8_len(v->u.str.s, v->u.str.len) == 1) {
-        c = v->u.str.s;
-        len = v->u.str.len;
-    } else if (v->type == GF_VAL_INT || v->type == GF_VAL_BOOL) {
-        long long cp = v->type == GF_VAL_INT ? v->u.i : v->u.b;
-        if (cp < 0 || cp >= 0x110000) {
-            tpl_fail(r, pos, "%%c arg not in range(0x110000)");
-            return -1;
-        }
-        if (cp < 0x80) {
-            u[len++] = (char)cp;
-        } else if (cp < 0x800) {
-            u[len++] = (char)(0xc0 | (cp >> 6));
-            u[len++] = (char)(0x80 | (cp & 0x3f));
-        } else if (cp < 0x10000) {
-            u[len++] = (char)(0xe0 | (cp >> 12));
-            u[len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-            u[len++] = (char)(0x80 | (cp & 0x3f));
-        } else {
-            u[len++] = (char)(0xf0 | (cp >> 18));
-            u[len++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-            u[len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-            u[len++] = (char)(0x80 | (cp & 0x3f));
-        }
-    } else {
-        tpl_fail(r, pos, "%%c requires int or char");
-        return -1;
-    }
-    long width = strtol(wp, NULL, 10); /* digits before any ".precision" */
-    if (!left)
-        for (long i = 1; i < width; i++)
-            gf_buf_addc(out, ' ');
-    gf_buf_add(out, c, len);
-    if (left)
-        for (long i = 1; i < width; i++)
-            gf_buf_addc(out, ' ');
-    return 0;
-}
-
-int tpl_py_format(struct rctx *r, const char *fmt, size_t n, const struct gf_val *args,
-                  struct gf_buf *out, uint32_t pos)
-{
-    const struct gf_val *const *argv = NULL;
-    const struct gf_val *single = args;
-    size_t argc = 1, next = 0;
-    int mapping = args->type == GF_VAL_MAP;
-    struct gf_buf tmp = GF_BUF_INIT;
-    int rc = -1;
-
-    if (args->type == GF_VAL_LIST && (args->flags & TV_TUPLE)) {
-        argv = (const struct gf_val *const *)args->u.list.v;
-        argc = args->u.list.n;
-    } else {
-        argv = &single;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (fmt[i] != '%') {
-            gf_buf_addc(out, fmt[i]);
-            continue;
-        }
-        if (++i >= n) {
-            tpl_fail(r, pos, "incomplete format");
-            goto out;
-        }
-        const struct gf_val *v = NULL;
-        if (fmt[i] == '(') {
-            const char *close = memchr(fmt + i, ')', n - i);
-            if (!mapping || close == NULL) {
-                tpl_fail(r, pos, "format requires a mapping");
-                goto out;
-            }
-            char *key = gf_xstrndup(fmt + i + 1, (size_t)(close - fmt - i - 1));
-            v = gf_val_map_get(args, key);
-            if (v == NULL) {
-                tpl_fail(r, pos, "KeyError: '%s'", key);
-                free(key);
-                goto out;
-            }
-            free(key);
-            i = (size_t)(close - fmt) + 1;
-        }
-        char fl[8] = "", wp[48] = "";
-        size_t nf = 0, nw = 0;
-        while (i < n && fmt[i] && strchr("-+ #0", fmt[i])) {
-            if (nf < sizeof(fl) - 1 && !memchr(fl, fmt[i], nf))
-                fl[nf++] = fmt[i];
-            i++;
-        }
-        for (int part = 0; part < 2; part++) {
-            if (part == 1) {
-                if (i >= n || fmt[i] != '.')
-                    break;
-                wp[nw++] = fmt[i++];
-            }
-            if (i < n && fmt[i] == '*') {
-                if (next >= argc || (argv[next]->type != GF_VAL_INT)) {
-                    tpl_fail(r, pos, "* wants int");
-                    goto out;
-                }
-                nw += (size_t)snprintf(wp + nw, sizeof(wp) - nw, "%lld",
-                                       argv[next++]->u.i % 10000);
-                i++;
-            } else {
-                size_t d = 0;
-                while (i < n && fmt[i] >= '0' && fmt[i] <= '9') {
-                    if (d++ < 4 && nw < sizeof(wp) - 8)
-                        wp[nw++] = fmt[i];
-                    i++;
-                }
-            }
-        }
-        wp[nw] = '\0';
-        while (i < n && strchr("hlL", fmt[i]))
-            i++;
-        if (i >= n) {
-            tpl_fail(r, pos, "incomplete format");
-            goto out;
-        }
-        char conv = fmt[i];
-        if (conv == '%') {
-            gf_buf_addc(out, '%');
-            continue;
-        }
-        if (v == NULL) {
-            if (next >= argc) {
-                tpl_fail(r, pos, "not enough arguments for format string");
-                goto out;
-            }
-            v = argv[next++];
-        }
-        if (tpl_need_def(r, v) < 0)
-            goto out;
-        gf_buf_reset(&tmp);
-        char spec[80];
-        const char *allowed = strchr("sra", conv) || conv == 'c' ? "-"
-                            : strchr("diuo", conv) ? "-+ 0" : "-+ 0#";
-        size_t k = 0;
-        spec[k++] = '%';
-        for (size_t q = 0; q < nf; q++)
-            if (strchr(allowed, fl[q]))
-                spec[k++] = fl[q];
-        memcpy(spec + k, wp, nw);
-        k += nw;
-        switch (conv) {
-        case 's':
-        case 'r':
-        case 'a': {
-            if (conv == 's')
-                tpl_text(v, &tmp);
-            else
-                tpl_repr(v, &tmp);
-            spec[k++] = 's';
-            spec[k] = '\0';
-            char *text = gf_xstrndup(tmp.buf, tmp.len);
-            add_s(out, spec, text);
-            free(text);
-            break;
-        }
-        case 'd': case 'i': case 'u': case 'o': case 'x': case 'X': case 'c': {
-            long long iv = 0;
-            if (conv == 'c') {
-                if (fmt_char(r, v, wp, memchr(fl, '-', nf) != NULL, out, pos) < 0)
-                    goto out;
-                break;
-            }
-            if (v->type == GF_VAL_FLOAT && strchr("diu", conv)) {
-                if (fmt_float_int(r, conv, v->u.f, &iv, pos) < 0)
-                    goto out;
-            } else if (v->type == GF_VAL_INT || v->type == GF_VAL_BOOL) {
-                iv = v->type == GF_VAL_INT ? v->u.i : v->u.b;
-            } else {
-                tpl_fail(r, pos, "%%%c format: %s is required, not %s", conv,
-                         v->type == GF_VAL_FLOAT ? "an integer" : "a number", tpl_pytype(v));
-                goto out;
-            }
-            spec[k++] = 'l';
-            spec[k++] = 'l';
-            spec[k++] = conv == 'i' || conv == 'u' ? 'd' : conv;
-            spec[k] = '\0';
-            add_ll(out, spec, iv);
-            break;
-        }
-        case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': {
-            if (v->type != GF_VAL_FLOAT && v->type != GF_VAL_INT && v->type != GF_VAL_BOOL) {
-                tpl_fail(r, pos, "must be real number, not %s", tpl_pytype(v));
-                goto out;
-            }
-            double f = v->type == GF_VAL_FLOAT ? v->u.f : v->type == GF_VAL_INT ? (double)v->u.i
-                     : v->u.b;
-            spec[k++] = conv;
-            spec[k] = '\0';
-            add_f(out, spec, f);
-            break;
-        }
-        default:
-            tpl_fail(r, pos, "unsupported format character '%c'", conv);
-            goto out;
-        }
-    }
-    if (!mapping && next < argc) {
-        tpl_fail(r, pos, "not all arguments converted during string formatting");
-        goto out;
-    }
-    rc = 0;
-out:
-    gf_buf_release(&tmp);
-    return rc;
-}
-
 /* ---- string filters ---- */
 static struct gf_val *f_lower(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
@@ -1505,11 +519,11 @@ static struct gf_val *f_trim(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     struct gf_buf t = GF_BUF_INIT;
     size_t n, i, j;
-    const char *s = text_of(in, &t, &n);
+    const char *s = tpl_text_of(in, &t, &n);
     const char *chars = NULL;
 
     if (a->a[0] && a->a[0]->type != GF_VAL_NULL) {
-        if ((chars = opt_str(r, a, a->a[0], NULL)) == NULL) {
+        if ((chars = tpl_opt_str(r, a, a->a[0], NULL)) == NULL) {
             gf_buf_release(&t);
             return NULL;
         }
@@ -1537,7 +551,7 @@ static struct gf_val *py_replace(const char *s, size_t n, const char *old, size_
             if (k < n)
                 gf_buf_addc(&out, s[k]);
         }
-        return str_from(&out);
+        return tpl_str_from(&out);
     }
     while (i < n) {
         const char *hit = count != 0 ? memmem(s + i, n - i, old, on) : NULL;
@@ -1550,7 +564,7 @@ static struct gf_val *py_replace(const char *s, size_t n, const char *old, size_
             count--;
     }
     gf_buf_add(&out, s + i, n - i);
-    return str_from(&out);
+    return tpl_str_from(&out);
 }
 
 static struct gf_val *f_replace(struct rctx *r, struct gf_val *in, struct fargs *a)
@@ -1560,9 +574,9 @@ static struct gf_val *f_replace(struct rctx *r, struct gf_val *in, struct fargs 
     long long count;
     struct gf_val *v = NULL;
 
-    if (opt_int(r, a, a->a[2], -1, &count) == 0) {
-        const char *s = text_of(in, &t1, &n), *old = text_of(a->a[0], &t2, &on);
-        const char *nw = text_of(a->a[1], &t3, &nn);
+    if (tpl_opt_int(r, a, a->a[2], -1, &count) == 0) {
+        const char *s = tpl_text_of(in, &t1, &n), *old = tpl_text_of(a->a[0], &t2, &on);
+        const char *nw = tpl_text_of(a->a[1], &t3, &nn);
         v = py_replace(s, n, old, on, nw, nn, count);
     }
     gf_buf_release(&t1);
@@ -1672,7 +686,7 @@ static struct gf_val *split_common(struct rctx *r, struct fargs *a, const struct
     const char *sep = NULL;
     size_t sn = 0;
 
-    if (opt_int(r, a, maxv, -1, &max) < 0)
+    if (tpl_opt_int(r, a, maxv, -1, &max) < 0)
         return NULL;
     if (sepv && sepv->type != GF_VAL_NULL) {
         if (sepv->type != GF_VAL_STR)
@@ -1682,7 +696,7 @@ static struct gf_val *split_common(struct rctx *r, struct fargs *a, const struct
         if (sn == 0)
             return FAIL("empty separator");
     }
-    const char *s = text_of(in, &t, &n);
+    const char *s = tpl_text_of(in, &t, &n);
     struct gf_val *v = py_split(s, n, sep, sn, max, right);
     gf_buf_release(&t);
     return v;
@@ -1700,7 +714,7 @@ static struct gf_val *f_quote(struct rctx *r, struct gf_val *in, struct fargs *a
 {
     struct gf_buf t = GF_BUF_INIT, out = GF_BUF_INIT;
     size_t n;
-    const char *s = in->type == GF_VAL_NULL ? "" : text_of(in, &t, &n);
+    const char *s = in->type == GF_VAL_NULL ? "" : tpl_text_of(in, &t, &n);
     int safe = 1;
 
     (void)r, (void)a;
@@ -1724,14 +738,14 @@ static struct gf_val *f_quote(struct rctx *r, struct gf_val *in, struct fargs *a
         gf_buf_addc(&out, '\'');
     }
     gf_buf_release(&t);
-    return str_from(&out);
+    return tpl_str_from(&out);
 }
 
 static struct gf_val *f_basename(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     struct gf_buf t = GF_BUF_INIT;
     size_t n;
-    const char *s = text_of(in, &t, &n);
+    const char *s = tpl_text_of(in, &t, &n);
     const char *slash = NULL;
 
     (void)r, (void)a;
@@ -1748,7 +762,7 @@ static struct gf_val *f_dirname(struct rctx *r, struct gf_val *in, struct fargs 
 {
     struct gf_buf t = GF_BUF_INIT;
     size_t n, head = 0;
-    const char *s = text_of(in, &t, &n);
+    const char *s = tpl_text_of(in, &t, &n);
 
     (void)r, (void)a;
     for (size_t i = 0; i < n; i++)
@@ -1770,7 +784,7 @@ static struct gf_val *f_splitext(struct rctx *r, struct gf_val *in, struct fargs
 {
     struct gf_buf t = GF_BUF_INIT;
     size_t n, base = 0, dot = (size_t)-1;
-    const char *s = text_of(in, &t, &n);
+    const char *s = tpl_text_of(in, &t, &n);
 
     (void)r, (void)a;
     for (size_t i = 0; i < n; i++)
@@ -1819,25 +833,25 @@ static struct gf_val *f_path_join(struct rctx *r, struct gf_val *in, struct farg
             gf_buf_addc(&out, '/');
         gf_buf_add(&out, p->u.str.s, p->u.str.len);
     }
-    return str_from(&out);
+    return tpl_str_from(&out);
 }
 
 static struct gf_val *f_indent(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     struct gf_buf t = GF_BUF_INIT, ind = GF_BUF_INIT, out = GF_BUF_INIT;
     size_t n;
-    const char *s = text_of(in, &t, &n);
+    const char *s = tpl_text_of(in, &t, &n);
     long long w = 4;
 
     if (a->a[0] && a->a[0]->type == GF_VAL_STR) {
         gf_buf_add(&ind, a->a[0]->u.str.s, a->a[0]->u.str.len);
     } else {
-        if (opt_int(r, a, a->a[0], 4, &w) < 0)
+        if (tpl_opt_int(r, a, a->a[0], 4, &w) < 0)
             goto fail;
         for (long long i = 0; i < w && i < 4096; i++)
             gf_buf_addc(&ind, ' ');
     }
-    int first = opt_bool(a->a[1], 0), blank = opt_bool(a->a[2], 0);
+    int first = tpl_opt_bool(a->a[1], 0), blank = tpl_opt_bool(a->a[2], 0);
     /* lines as str.splitlines() of s + "\n" */
     size_t i = 0, line = 0;
     if (first)
@@ -1860,7 +874,7 @@ static struct gf_val *f_indent(struct rctx *r, struct gf_val *in, struct fargs *
     }
     gf_buf_release(&t);
     gf_buf_release(&ind);
-    return str_from(&out);
+    return tpl_str_from(&out);
 fail:
     gf_buf_release(&t);
     gf_buf_release(&ind);
@@ -1871,7 +885,7 @@ static struct gf_val *f_format(struct rctx *r, struct gf_val *in, struct fargs *
 {
     struct gf_buf t = GF_BUF_INIT, out = GF_BUF_INIT;
     size_t n;
-    const char *s = text_of(in, &t, &n);
+    const char *s = tpl_text_of(in, &t, &n);
     struct gf_val *args = gf_val_list();
 
     args->flags |= TV_TUPLE;
@@ -1884,14 +898,14 @@ static struct gf_val *f_format(struct rctx *r, struct gf_val *in, struct fargs *
         gf_buf_release(&out);
         return NULL;
     }
-    return str_from(&out);
+    return tpl_str_from(&out);
 }
 
 /* ---- type filters ---- */
 static struct gf_val *f_default(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     (void)r;
-    if (tv_undef(in) || (opt_bool(a->a[1], 0) && !gf_val_truthy(in)))
+    if (tv_undef(in) || (tpl_opt_bool(a->a[1], 0) && !gf_val_truthy(in)))
         return a->a[0] ? gf_val_ref(a->a[0]) : gf_val_str("");
     return gf_val_ref(in);
 }
@@ -2025,7 +1039,7 @@ static struct gf_val *f_int(struct rctx *r, struct gf_val *in, struct fargs *a)
     long long base, v;
     double f;
 
-    if (opt_int(r, a, a->a[1], 10, &base) < 0)
+    if (tpl_opt_int(r, a, a->a[1], 10, &base) < 0)
         return NULL;
     if (base != 0 && (base < 2 || base > 36))
         return FAIL("int() base must be >= 2 and <= 36, or 0");
@@ -2082,7 +1096,7 @@ static struct gf_val *f_string(struct rctx *r, struct gf_val *in, struct fargs *
 
     (void)r, (void)a;
     tpl_text(in, &t);
-    struct gf_val *v = str_from(&t);
+    struct gf_val *v = tpl_str_from(&t);
     v->flags |= TV_NATIVE; /* Ansible's STRING_TYPE_FILTERS */
     return v;
 }
@@ -2167,7 +1181,7 @@ static struct gf_val *f_reverse(struct rctx *r, struct gf_val *in, struct fargs 
             gf_buf_add(&out, s + i, j - i);
             j = i;
         }
-        return str_from(&out);
+        return tpl_str_from(&out);
     }
     struct gf_val *l = as_list(r, a, in), *v;
     if (l == NULL)
@@ -2184,7 +1198,7 @@ static struct gf_val *f_join(struct rctx *r, struct gf_val *in, struct fargs *a)
     struct gf_buf out = GF_BUF_INIT, t = GF_BUF_INIT;
     struct gf_val *l;
     size_t sn = 0;
-    const char *sep = a->a[0] ? text_of(a->a[0], &t, &sn) : "";
+    const char *sep = a->a[0] ? tpl_text_of(a->a[0], &t, &sn) : "";
 
     if (check_attr(r, a, a->a[1]) < 0 || (l = as_list(r, a, in)) == NULL) {
         gf_buf_release(&t);
@@ -2207,14 +1221,14 @@ static struct gf_val *f_join(struct rctx *r, struct gf_val *in, struct fargs *a)
     }
     gf_val_unref(l);
     gf_buf_release(&t);
-    return str_from(&out);
+    return tpl_str_from(&out);
 }
 
 static struct gf_val *f_unique(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     struct gf_val *l, *out;
     int explicit_ci = a->a[0] && a->a[0]->type != GF_VAL_NULL && !gf_val_truthy(a->a[0]);
-    int ci = !opt_bool(a->a[0], 0);
+    int ci = !tpl_opt_bool(a->a[0], 0);
 
     if (check_attr(r, a, a->a[1]) < 0 || (l = as_list(r, a, in)) == NULL)
         return NULL;
@@ -2255,8 +1269,8 @@ static struct gf_val *f_sort(struct rctx *r, struct gf_val *in, struct fargs *a)
     if (check_attr(r, a, a->a[2]) < 0 || (l = as_list(r, a, in)) == NULL)
         return NULL;
     size_t n = l->u.list.n;
-    struct skey *k = make_keys(r, a, l, a->a[2], !opt_bool(a->a[1], 0));
-    if (k && sort_keys(r, a, k, n, opt_bool(a->a[0], 0)) == 0) {
+    struct skey *k = make_keys(r, a, l, a->a[2], !tpl_opt_bool(a->a[1], 0));
+    if (k && sort_keys(r, a, k, n, tpl_opt_bool(a->a[0], 0)) == 0) {
         out = gf_val_list();
         for (size_t i = 0; i < n; i++)
             gf_val_list_push(out, gf_val_ref(k[i].item));
@@ -2278,7 +1292,7 @@ static struct gf_val *minmax(struct rctx *r, struct gf_val *in, struct fargs *a,
         gf_val_unref(l);
         return tpl_undef(r, a->pos, "No aggregated item, sequence was empty.");
     }
-    struct skey *k = make_keys(r, a, l, a->a[1], !opt_bool(a->a[0], 0));
+    struct skey *k = make_keys(r, a, l, a->a[1], !tpl_opt_bool(a->a[0], 0));
     if (k) {
         size_t best = 0;
         int bad = 0;
@@ -2357,9 +1371,9 @@ static struct gf_val *f_abs(struct rctx *r, struct gf_val *in, struct fargs *a)
 static struct gf_val *f_round(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     long long prec;
-    const char *method = opt_str(r, a, a->a[1], "common");
+    const char *method = tpl_opt_str(r, a, a->a[1], "common");
 
-    if (method == NULL || opt_int(r, a, a->a[0], 0, &prec) < 0)
+    if (method == NULL || tpl_opt_int(r, a, a->a[0], 0, &prec) < 0)
         return NULL;
     if (strcmp(method, "common") && strcmp(method, "ceil") && strcmp(method, "floor"))
         return FAIL("method must be 'common', 'ceil' or 'floor'");
@@ -2532,9 +1546,9 @@ static struct gf_val *f_flatten(struct rctx *r, struct gf_val *in, struct fargs 
 {
     long long levels;
 
-    if (need_list(r, a, in) == NULL || opt_int(r, a, a->a[0], -1, &levels) < 0)
+    if (need_list(r, a, in) == NULL || tpl_opt_int(r, a, a->a[0], -1, &levels) < 0)
         return NULL;
-    return f_flatten_rec(gf_val_list(), in, levels, opt_bool(a->a[1], 1));
+    return f_flatten_rec(gf_val_list(), in, levels, tpl_opt_bool(a->a[1], 1));
 }
 
 /* unique(a + b) etc. with case-sensitive equality, keeping order. */
@@ -2666,7 +1680,7 @@ static struct gf_val *f_batch(struct rctx *r, struct gf_val *in, struct fargs *a
 
     if (l == NULL)
         return NULL;
-    if (opt_int(r, a, a->a[0], 1, &size) < 0 || size <= 0) {
+    if (tpl_opt_int(r, a, a->a[0], 1, &size) < 0 || size <= 0) {
         gf_val_unref(l);
         return r->failed ? NULL : FAIL("batch size must be positive");
     }
@@ -2692,7 +1706,7 @@ static struct gf_val *f_batch(struct rctx *r, struct gf_val *in, struct fargs *a
 /* ---- dicts ---- */
 static struct gf_val *f_dict2items(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
-    const char *kn = opt_str(r, a, a->a[0], "key"), *vn = kn ? opt_str(r, a, a->a[1], "value")
+    const char *kn = tpl_opt_str(r, a, a->a[0], "key"), *vn = kn ? tpl_opt_str(r, a, a->a[1], "value")
                                                               : NULL;
 
     if (vn == NULL)
@@ -2711,7 +1725,7 @@ static struct gf_val *f_dict2items(struct rctx *r, struct gf_val *in, struct far
 
 static struct gf_val *f_items2dict(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
-    const char *kn = opt_str(r, a, a->a[0], "key"), *vn = kn ? opt_str(r, a, a->a[1], "value")
+    const char *kn = tpl_opt_str(r, a, a->a[0], "key"), *vn = kn ? tpl_opt_str(r, a, a->a[1], "value")
                                                               : NULL;
     struct gf_buf t = GF_BUF_INIT;
 
@@ -2758,7 +1772,7 @@ static struct gf_val *f_items(struct rctx *r, struct gf_val *in, struct fargs *a
 
 static struct gf_val *f_dictsort(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
-    const char *by = opt_str(r, a, a->a[1], "key");
+    const char *by = tpl_opt_str(r, a, a->a[1], "key");
 
     if (by == NULL)
         return NULL;
@@ -2769,8 +1783,8 @@ static struct gf_val *f_dictsort(struct rctx *r, struct gf_val *in, struct fargs
     struct gf_val *pairs = f_items(r, in, a), *out = NULL;
     struct gf_val *attr = gf_val_int(strcmp(by, "key") ? 1 : 0);
     size_t n = pairs->u.list.n;
-    struct skey *k = make_keys(r, a, pairs, attr, !opt_bool(a->a[0], 0));
-    if (k && sort_keys(r, a, k, n, opt_bool(a->a[2], 0)) == 0) {
+    struct skey *k = make_keys(r, a, pairs, attr, !tpl_opt_bool(a->a[0], 0));
+    if (k && sort_keys(r, a, k, n, tpl_opt_bool(a->a[2], 0)) == 0) {
         out = gf_val_list();
         for (size_t i = 0; i < n; i++)
             gf_val_list_push(out, gf_val_ref(k[i].item));
@@ -2830,7 +1844,7 @@ static struct gf_val *f_combine(struct rctx *r, struct gf_val *in, struct fargs 
 {
     static const char *const modes[] = { "replace", "keep", "append", "prepend", "append_rp",
                                          "prepend_rp" };
-    const char *mode = opt_str(r, a, a->a[2], "replace");
+    const char *mode = tpl_opt_str(r, a, a->a[2], "replace");
     struct gf_vec dicts = GF_VEC_INIT;
     int lm = -1;
 
@@ -2866,7 +1880,7 @@ static struct gf_val *f_combine(struct rctx *r, struct gf_val *in, struct fargs 
     else {
         res = gf_val_ref(dicts.v[dicts.n - 1]);
         for (size_t i = dicts.n - 1; i-- > 0;) {
-            struct gf_val *m = merge_hash(dicts.v[i], res, opt_bool(a->a[1], 0), lm);
+            struct gf_val *m = merge_hash(dicts.v[i], res, tpl_opt_bool(a->a[1], 0), lm);
             gf_val_unref(res);
             res = m;
         }
@@ -2897,7 +1911,7 @@ static struct gf_val *f_subelements(struct rctx *r, struct gf_val *in, struct fa
     struct gf_val *elems, *out;
     const struct gf_val *sub = a->a[0];
     struct gf_vec keys = GF_VEC_INIT;
-    int skip = opt_bool(a->a[1], 0);
+    int skip = tpl_opt_bool(a->a[1], 0);
 
     if (in->type == GF_VAL_MAP) {
         elems = gf_val_list();
@@ -2983,14 +1997,14 @@ static struct gf_val *f_to_json(struct rctx *r, struct gf_val *in, struct fargs 
     long long indent;
 
     if (a->a[0] && a->a[0]->type != GF_VAL_NULL) {
-        if (opt_int(r, a, a->a[0], -1, &indent) < 0)
+        if (tpl_opt_int(r, a, a->a[0], -1, &indent) < 0)
             return NULL;
     } else {
         indent = -1;
     }
-    tpl_to_json(in, (int)(indent > 64 ? 64 : indent), opt_bool(a->a[1], 0),
-                opt_bool(a->a[2], 1), &out);
-    struct gf_val *v = str_from(&out);
+    tpl_to_json(in, (int)(indent > 64 ? 64 : indent), tpl_opt_bool(a->a[1], 0),
+                tpl_opt_bool(a->a[2], 1), &out);
+    struct gf_val *v = tpl_str_from(&out);
     v->flags |= TV_NATIVE;
     return v;
 }
@@ -3000,11 +2014,11 @@ static struct gf_val *f_to_nice_json(struct rctx *r, struct gf_val *in, struct f
     struct gf_buf out = GF_BUF_INIT;
     long long indent;
 
-    if (opt_int(r, a, a->a[0], 4, &indent) < 0)
+    if (tpl_opt_int(r, a, a->a[0], 4, &indent) < 0)
         return NULL;
-    tpl_to_json(in, (int)(indent < 0 ? 0 : indent > 64 ? 64 : indent), opt_bool(a->a[1], 1),
-                opt_bool(a->a[2], 1), &out);
-    struct gf_val *v = str_from(&out);
+    tpl_to_json(in, (int)(indent < 0 ? 0 : indent > 64 ? 64 : indent), tpl_opt_bool(a->a[1], 1),
+                tpl_opt_bool(a->a[2], 1), &out);
+    struct gf_val *v = tpl_str_from(&out);
     v->flags |= TV_NATIVE;
     return v;
 }
@@ -3015,7 +2029,7 @@ static struct gf_val *yaml_common(struct rctx *r, struct gf_val *in, struct farg
     long long indent;
     int flow = nice ? 0 : -1;
 
-    if (opt_int(r, a, a->a[0], nice ? 4 : 2, &indent) < 0)
+    if (tpl_opt_int(r, a, a->a[0], nice ? 4 : 2, &indent) < 0)
         return NULL;
     if (!nice && a->a[1] && a->a[1]->type != GF_VAL_NULL)
         flow = gf_val_truthy(a->a[1]);
@@ -3025,7 +2039,7 @@ static struct gf_val *yaml_common(struct rctx *r, struct gf_val *in, struct farg
         gf_buf_release(&out);
         return FAIL("%s - cannot represent the value", a->name);
     }
-    struct gf_val *v = str_from(&out);
+    struct gf_val *v = tpl_str_from(&out);
     v->flags |= TV_NATIVE;
     return v;
 }
@@ -3110,7 +2124,7 @@ TYPE_TEST(t_odd, (in->type == GF_VAL_INT && in->u.i % 2 != 0) ||
 
 static int t_truthy(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
-    if (opt_bool(a->a[0], 0)) {
+    if (tpl_opt_bool(a->a[0], 0)) {
         struct gf_val *b = f_bool(r, in, a);
         int t = gf_val_truthy(b);
         gf_val_unref(b);
@@ -3242,7 +2256,7 @@ static int case_test(struct gf_val *in, int upper)
 {
     struct gf_buf t = GF_BUF_INIT;
     size_t n;
-    const char *s = text_of(in, &t, &n);
+    const char *s = tpl_text_of(in, &t, &n);
     int cased = 0, ok = 1;
 
     for (size_t i = 0; i < n && ok; i++) {
@@ -3408,11 +2422,11 @@ const struct tpl_filter tpl_filters[] = {
     { "path_join", f_path_join, 0, { NULL } },
     { "product", f_product, 0, { "*" } },
     { "quote", f_quote, 0, { NULL } },
-    { "regex_escape", f_regex_escape, 0, { "re_type" } },
-    { "regex_findall", f_regex_findall, 0, { "!regex", "multiline", "ignorecase" } },
-    { "regex_replace", f_regex_replace, 0, { "pattern", "replacement", "ignorecase",
+    { "regex_escape", tpl_f_regex_escape, 0, { "re_type" } },
+    { "regex_findall", tpl_f_regex_findall, 0, { "!regex", "multiline", "ignorecase" } },
+    { "regex_replace", tpl_f_regex_replace, 0, { "pattern", "replacement", "ignorecase",
                                              "multiline" } },
-    { "regex_search", f_regex_search, 0, { "!regex", "*", "ignorecase", "multiline" } },
+    { "regex_search", tpl_f_regex_search, 0, { "!regex", "*", "ignorecase", "multiline" } },
     { "reject", f_reject, F_ELEMS, { "*" } },
     { "rejectattr", f_rejectattr, F_ELEMS, { "*" } },
     { "replace", f_replace, 0, { "!old", "!new", "count" } },
@@ -3440,8 +2454,8 @@ const struct tpl_filter tpl_filters[] = {
     { "union", f_union, 0, { "!b" } },
     { "unique", f_unique, 0, { "case_sensitive", "attribute" } },
     { "upper", f_upper, 0, { NULL } },
-    { "version", f_version, 0, VERSION_PARAMS },
-    { "version_compare", f_version, 0, VERSION_PARAMS },
+    { "version", tpl_f_version, 0, VERSION_PARAMS },
+    { "version_compare", tpl_f_version, 0, VERSION_PARAMS },
     { "zip", f_zip, 0, { "*" } },
 };
 const size_t tpl_nfilters = GF_ARRAY_LEN(tpl_filters);
@@ -3483,15 +2497,15 @@ const struct tpl_test tpl_tests[] = {
     { "lower", t_lower, 0, { NULL } },
     { "lt", t_lt, 0, { "!other" } },
     { "mapping", t_mapping, 0, { NULL } },
-    { "match", t_match, 0, { "pattern", "ignorecase", "multiline" } },
+    { "match", tpl_t_match, 0, { "pattern", "ignorecase", "multiline" } },
     { "ne", t_ne, 0, { "!other" } },
     { "none", t_none, 0, { NULL } },
     { "number", t_number, 0, { NULL } },
     { "odd", t_odd, 0, { NULL } },
     { "reachable", t_reachable, 0, { NULL } },
-    { "regex", t_regex, 0, { "pattern", "ignorecase", "multiline", "match_type" } },
+    { "regex", tpl_t_regex, 0, { "pattern", "ignorecase", "multiline", "match_type" } },
     { "sameas", t_sameas, 0, { "!other" } },
-    { "search", t_search, 0, { "pattern", "ignorecase", "multiline" } },
+    { "search", tpl_t_search, 0, { "pattern", "ignorecase", "multiline" } },
     { "sequence", t_iterable, 0, { NULL } },
     { "skip", t_skipped, 0, { NULL } },
     { "skipped", t_skipped, 0, { NULL } },
@@ -3507,8 +2521,8 @@ const struct tpl_test tpl_tests[] = {
     { "undefined", t_undefined, F_UNDEF, { NULL } },
     { "unreachable", t_unreachable, 0, { NULL } },
     { "upper", t_upper, 0, { NULL } },
-    { "version", t_version, 0, VERSION_PARAMS },
-    { "version_compare", t_version, 0, VERSION_PARAMS },
+    { "version", tpl_t_version, 0, VERSION_PARAMS },
+    { "version_compare", tpl_t_version, 0, VERSION_PARAMS },
 };
 const size_t tpl_ntests = GF_ARRAY_LEN(tpl_tests);
 
@@ -3657,7 +2671,7 @@ static struct gf_val *str_method(struct rctx *r, struct gf_val *obj, const char 
         long long count = -1;
         if (want_args(r, pos, name, argc, 2, 3) < 0 || !arg_is_str(r, pos, name, argv[0]) ||
             !arg_is_str(r, pos, name, argv[1]) ||
-            (argc == 3 && opt_int(r, &fa, argv[2], -1, &count) < 0))
+            (argc == 3 && tpl_opt_int(r, &fa, argv[2], -1, &count) < 0))
             return NULL;
         return py_replace(s, n, argv[0]->u.str.s, argv[0]->u.str.len, argv[1]->u.str.s,
                           argv[1]->u.str.len, count);
@@ -3709,7 +2723,7 @@ static struct gf_val *str_method(struct rctx *r, struct gf_val *obj, const char 
                 gf_buf_add(&out, s, n);
             gf_buf_add(&out, e->u.str.s, e->u.str.len);
         }
-        return str_from(&out);
+        return tpl_str_from(&out);
     }
     if (!strncmp(name, "is", 2)) {
         int (*cls)(int) = !strcmp(name, "isdigit") ? isdigit : !strcmp(name, "isalpha") ? isalpha
@@ -3729,7 +2743,7 @@ static struct gf_val *str_method(struct rctx *r, struct gf_val *obj, const char 
     if (!strcmp(name, "zfill") || !strcmp(name, "center") || !strcmp(name, "ljust") ||
         !strcmp(name, "rjust")) {
         long long w;
-        if (want_args(r, pos, name, argc, 1, 2) < 0 || opt_int(r, &fa, argv[0], 0, &w) < 0)
+        if (want_args(r, pos, name, argc, 1, 2) < 0 || tpl_opt_int(r, &fa, argv[0], 0, &w) < 0)
             return NULL;
         char fill = argc > 1 && argv[1]->type == GF_VAL_STR && argv[1]->u.str.len == 1
                   ? argv[1]->u.str.s[0] : name[0] == 'z' ? '0' : ' ';
@@ -3746,7 +2760,7 @@ static struct gf_val *str_method(struct rctx *r, struct gf_val *obj, const char 
         gf_buf_add(&out, s + sign, n - sign);
         for (size_t k = left; k < pad; k++)
             gf_buf_addc(&out, fill);
-        return str_from(&out);
+        return tpl_str_from(&out);
     }
     if (!strcmp(name, "partition") || !strcmp(name, "rpartition")) {
         if (want_args(r, pos, name, argc, 1, 1) < 0 || !arg_is_str(r, pos, name, argv[0]))

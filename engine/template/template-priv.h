@@ -1,6 +1,6 @@
 /*
  * template-priv.h - internals shared by the template engine's files
- * (parse.c, template.c, filters.c, filters-data.c): the syntax tree,
+ * (parse.c, template.c, the filters-*.c, pyformat.c): the syntax tree,
  * the render context, value helpers and the filter and test tables. Not an
  * interface for other layers: they use template.h.
  */
@@ -289,6 +289,35 @@ struct gf_val *tpl_from_json(const char *s, size_t n, const char **msg);
 /* yaml.dump(v, allow_unicode, default_flow_style=flow (-1: None), indent,
  * sort_keys=True) as Ansible's to_yaml/to_nice_yaml. Returns 0 or -1. */
 int tpl_to_yaml(const struct gf_val *v, int flow, int indent, struct gf_buf *b);
+
+/* filters.c: the helpers the filter files share. */
+/* A new string value that takes b's contents. */
+struct gf_val *tpl_str_from(struct gf_buf *b);
+/* The text of v: v's own bytes for a string, else str(v) in tmp. */
+const char *tpl_text_of(const struct gf_val *v, struct gf_buf *tmp, size_t *len);
+/* An optional argument: its truth, or dflt when absent. */
+int tpl_opt_bool(const struct gf_val *v, int dflt);
+/* An optional integer argument into *out (dflt when absent or None);
+ * -1 (r failed) for another type. */
+int tpl_opt_int(struct rctx *r, struct fargs *a, const struct gf_val *v, long long dflt,
+                long long *out);
+/* An optional string argument, dflt when absent; NULL (r failed) for
+ * another type. */
+const char *tpl_opt_str(struct rctx *r, struct fargs *a, const struct gf_val *v,
+                        const char *dflt);
+
+/* filters-regex.c: the regular expression filters and tests. */
+struct gf_val *tpl_f_regex_replace(struct rctx *r, struct gf_val *in, struct fargs *a);
+struct gf_val *tpl_f_regex_search(struct rctx *r, struct gf_val *in, struct fargs *a);
+struct gf_val *tpl_f_regex_findall(struct rctx *r, struct gf_val *in, struct fargs *a);
+struct gf_val *tpl_f_regex_escape(struct rctx *r, struct gf_val *in, struct fargs *a);
+int tpl_t_match(struct rctx *r, struct gf_val *in, struct fargs *a);
+int tpl_t_search(struct rctx *r, struct gf_val *in, struct fargs *a);
+int tpl_t_regex(struct rctx *r, struct gf_val *in, struct fargs *a);
+
+/* filters-version.c: version and version_compare, and the version test. */
+struct gf_val *tpl_f_version(struct rctx *r, struct gf_val *in, struct fargs *a);
+int tpl_t_version(struct rctx *r, struct gf_val *in, struct fargs *a);
 
 /* Filters implemented in filters-data.c (base64, digests). */
 struct gf_val *tpl_f_b64encode(struct rctx *r, struct gf_val *in, struct fargs *a);
