@@ -306,6 +306,28 @@ int tpl_opt_int(struct rctx *r, struct fargs *a, const struct gf_val *v, long lo
 const char *tpl_opt_str(struct rctx *r, struct fargs *a, const struct gf_val *v,
                         const char *dflt);
 
+/* filters.c: Python's str semantics, for the filters and the methods. */
+/* str.strip(chars) (chars NULL: whitespace) on s[0..n), from the left
+ * and/or the right: the kept part is [*a, *b). */
+void tpl_strip_range(const char *s, size_t n, const char *chars, size_t cn, int left,
+                     int right, size_t *a, size_t *b);
+/* str.split / rsplit (right) of s[0..n) on sep (NULL: whitespace runs). */
+struct gf_val *tpl_py_split(const char *s, size_t n, const char *sep, size_t sn,
+                            long long maxsplit, int right);
+/* split/rsplit's arguments checked, then tpl_py_split of in's text. */
+struct gf_val *tpl_split_common(struct rctx *r, struct fargs *a, const struct gf_val *in,
+                                const struct gf_val *sepv, const struct gf_val *maxv, int right);
+/* str.replace(old, new, count) (count < 0: all). */
+struct gf_val *tpl_py_replace(const char *s, size_t n, const char *old, size_t on,
+                              const char *nw, size_t nn, long long count);
+/* Case mapping of v's text (ASCII, Latin-1, Latin Extended-A, Greek,
+ * Cyrillic). mode: 0 lower, 1 upper, 2 capitalize, 3 Python str.title,
+ * 4 Jinja's title; tpl_map_case: lower (0) or upper (1). */
+struct gf_val *tpl_map_case_mode(const struct gf_val *v, struct gf_buf *tmp, int mode);
+struct gf_val *tpl_map_case(const struct gf_val *v, struct gf_buf *tmp, int upper);
+/* str.isupper() (upper) or str.islower() of in's text. */
+int tpl_case_test(struct gf_val *in, int upper);
+
 /* filters-regex.c: the regular expression filters and tests. */
 struct gf_val *tpl_f_regex_replace(struct rctx *r, struct gf_val *in, struct fargs *a);
 struct gf_val *tpl_f_regex_search(struct rctx *r, struct gf_val *in, struct fargs *a);
