@@ -1,12 +1,11 @@
 /*
- * filters.c - the filters and tests templates can call, as Jinja2
- * 3.1 and ansible-core 2.14 define them: strings, lists, dicts, types and
- * the task-result tests, and the one table of filters and tests (with
- * filters-net.c's). Other kinds live apart: serialisers and digests in
- * filters-data.c, regular expressions in filters-regex.c, version
- * comparison in filters-version.c, Python's "%" formatting in pyformat.c,
- * the IP filters in filters-net.c, the str, dict and list methods in
- * methods.c.
+ * filters.c - the filters templates can call, as Jinja2 3.1 and
+ * ansible-core 2.14 define them: strings, lists, dicts and types, and the
+ * one table of filters and tests (with filters-net.c's). Other kinds live
+ * apart: the tests in tests.c, serialisers and digests in filters-data.c,
+ * regular expressions in filters-regex.c, version comparison in
+ * filters-version.c, Python's "%" formatting in pyformat.c, the IP filters
+ * in filters-net.c, the str, dict and list methods in methods.c.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
@@ -115,7 +114,7 @@ static struct gf_val *need_list(struct rctx *r, struct fargs *a, struct gf_val *
 }
 
 /* Items of a list, the keys of a map, the characters of a string: a new list. */
-static struct gf_val *as_list(struct rctx *r, struct fargs *a, struct gf_val *in)
+struct gf_val *tpl_as_list(struct rctx *r, struct fargs *a, struct gf_val *in)
 {
     struct gf_val *l;
 
@@ -419,13 +418,8 @@ static int veq(const struct gf_val *x, const struct gf_val *y, int ci)
     return gf_val_equal(x, y);
 }
 
-struct vset {
-    const struct gf_val **v;
-    size_t cap; /* power of two */
-    int ci;
-};
 
-static void vset_init(struct vset *s, size_t n, int ci)
+void tpl_vset_init(struct tpl_vset *s, size_t n, int ci)
 {
     s->cap = 16;
     while (s->cap < 2 * n + 2)
@@ -435,7 +429,7 @@ static void vset_init(struct vset *s, size_t n, int ci)
 }
 
 /* Returns 1 when x was added, 0 when an equal value was there. */
-static int vset_add(struct vset *s, const struct gf_val *x, int add)
+int tpl_vset_add(struct tpl_vset *s, const struct gf_val *x, int add)
 {
     size_t i = (size_t)vhash(x, s->ci) & (s->cap - 1);
 
@@ -449,9 +443,9 @@ static int vset_add(struct vset *s, const struct gf_val *x, int add)
     return 1;
 }
 
-static int vset_has(struct vset *s, const struct gf_val *x)
+int tpl_vset_has(struct tpl_vset *s, const struct gf_val *x)
 {
-    return !vset_add(s, x, 0);
+    return !tpl_vset_add(s, x, 0);
 }
 
 /* ---- string filters ---- */
@@ -929,7 +923,7 @@ static struct gf_val *f_mandatory(struct rctx *r, struct gf_val *in, struct farg
     return FAIL("Mandatory variable not defined.");
 }
 
-static struct gf_val *f_bool(struct rctx *r, struct gf_val *in, struct fargs *a)
+struct gf_val *tpl_f_bool(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     (void)r, (void)a;
     switch (in->type) {
@@ -1132,7 +1126,7 @@ static struct gf_val *f_length(struct rctx *r, struct gf_val *in, struct fargs *
 
 static struct gf_val *f_first_last(struct rctx *r, struct gf_val *in, struct fargs *a, int last)
 {
-    struct gf_val *l = as_list(r, a, in), *v;
+    struct gf_val *l = tpl_as_list(r, a, in), *v;
 
     if (l == NULL)
         return NULL;
@@ -1156,7 +1150,7 @@ static struct gf_val *f_last(struct rctx *r, struct gf_val *in, struct fargs *a)
 
 static struct gf_val *f_list(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
-    struct gf_val *l = as_list(r, a, in);
+    struct gf_val *l = tpl_as_list(r, a, in);
 
     if (l && l == in && (in->flags & TV_TUPLE)) { /* list() of a tuple: a plain list */
         struct gf_val *c = gf_val_list();
@@ -1183,7 +1177,7 @@ static struct gf_val *f_reverse(struct rctx *r, struct gf_val *in, struct fargs 
         }
         return tpl_str_from(&out);
     }
-    struct gf_val *l = as_list(r, a, in), *v;
+    struct gf_val *l = tpl_as_list(r, a, in), *v;
     if (l == NULL)
         return NULL;
     v = gf_val_list();
@@ -1200,7 +1194,7 @@ static struct gf_val *f_join(struct rctx *r, struct gf_val *in, struct fargs *a)
     size_t sn = 0;
     const char *sep = a->a[0] ? tpl_text_of(a->a[0], &t, &sn) : "";
 
-    if (check_attr(r, a, a->a[1]) < 0 || (l = as_list(r, a, in)) == NULL) {
+    if (check_attr(r, a, a->a[1]) < 0 || (l = tpl_as_list(r, a, in)) == NULL) {
         gf_buf_release(&t);
         return NULL;
     }
@@ -1230,7 +1224,7 @@ static struct gf_val *f_unique(struct rctx *r, struct gf_val *in, struct fargs *
     int explicit_ci = a->a[0] && a->a[0]->type != GF_VAL_NULL && !gf_val_truthy(a->a[0]);
     int ci = !tpl_opt_bool(a->a[0], 0);
 
-    if (check_attr(r, a, a->a[1]) < 0 || (l = as_list(r, a, in)) == NULL)
+    if (check_attr(r, a, a->a[1]) < 0 || (l = tpl_as_list(r, a, in)) == NULL)
         return NULL;
     struct skey *k = make_keys(r, a, l, a->a[1], 0);
     if (k == NULL) {
@@ -1250,11 +1244,11 @@ static struct gf_val *f_unique(struct rctx *r, struct gf_val *in, struct fargs *
         }
         ci = 0;
     }
-    struct vset set;
-    vset_init(&set, l->u.list.n, ci);
+    struct tpl_vset set;
+    tpl_vset_init(&set, l->u.list.n, ci);
     out = gf_val_list();
     for (size_t i = 0; i < l->u.list.n; i++)
-        if (vset_add(&set, k[i].key, 1))
+        if (tpl_vset_add(&set, k[i].key, 1))
             gf_val_list_push(out, gf_val_ref(k[i].item));
     free(set.v);
     free_keys(k, l->u.list.n);
@@ -1266,7 +1260,7 @@ static struct gf_val *f_sort(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     struct gf_val *l, *out = NULL;
 
-    if (check_attr(r, a, a->a[2]) < 0 || (l = as_list(r, a, in)) == NULL)
+    if (check_attr(r, a, a->a[2]) < 0 || (l = tpl_as_list(r, a, in)) == NULL)
         return NULL;
     size_t n = l->u.list.n;
     struct skey *k = make_keys(r, a, l, a->a[2], !tpl_opt_bool(a->a[1], 0));
@@ -1285,7 +1279,7 @@ static struct gf_val *minmax(struct rctx *r, struct gf_val *in, struct fargs *a,
 {
     struct gf_val *l, *out = NULL;
 
-    if (check_attr(r, a, a->a[1]) < 0 || (l = as_list(r, a, in)) == NULL)
+    if (check_attr(r, a, a->a[1]) < 0 || (l = tpl_as_list(r, a, in)) == NULL)
         return NULL;
     size_t n = l->u.list.n;
     if (n == 0) {
@@ -1325,7 +1319,7 @@ static struct gf_val *f_sum(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     struct gf_val *l, *acc;
 
-    if (check_attr(r, a, a->a[0]) < 0 || (l = as_list(r, a, in)) == NULL)
+    if (check_attr(r, a, a->a[0]) < 0 || (l = tpl_as_list(r, a, in)) == NULL)
         return NULL;
     acc = a->a[1] ? gf_val_ref(a->a[1]) : gf_val_int(0);
     if (acc->type == GF_VAL_LIST) { /* sum(start=[]): concatenate in one pass */
@@ -1402,7 +1396,7 @@ static struct gf_val *f_round(struct rctx *r, struct gf_val *in, struct fargs *a
 /* map('filter', args) or map(attribute='x', default=v). */
 static struct gf_val *f_map(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
-    struct gf_val *l = as_list(r, a, in), *out;
+    struct gf_val *l = tpl_as_list(r, a, in), *out;
 
     if (l == NULL)
         return NULL;
@@ -1457,7 +1451,7 @@ static struct gf_val *f_map(struct rctx *r, struct gf_val *in, struct fargs *a)
 static struct gf_val *selector(struct rctx *r, struct gf_val *in, struct fargs *a, int keep,
                                int byattr)
 {
-    struct gf_val *l = as_list(r, a, in), *out;
+    struct gf_val *l = tpl_as_list(r, a, in), *out;
     const struct tpl_test *t = NULL;
     size_t targ = byattr ? 1 : 0;
     const struct gf_val *attr = NULL;
@@ -1555,28 +1549,28 @@ static struct gf_val *f_flatten(struct rctx *r, struct gf_val *in, struct fargs 
 static struct gf_val *setop(struct rctx *r, struct gf_val *in, struct fargs *a, int op)
 {
     struct gf_val *b = a->a[0], *out = gf_val_list();
-    struct vset seen, inb;
+    struct tpl_vset seen, inb;
 
     if (need_list(r, a, in) == NULL || need_list(r, a, b) == NULL) {
         gf_val_unref(out);
         return NULL;
     }
-    vset_init(&seen, in->u.list.n + b->u.list.n, 0);
-    vset_init(&inb, b->u.list.n, 0);
+    tpl_vset_init(&seen, in->u.list.n + b->u.list.n, 0);
+    tpl_vset_init(&inb, b->u.list.n, 0);
     for (size_t i = 0; i < b->u.list.n; i++)
-        vset_add(&inb, b->u.list.v[i], 1);
+        tpl_vset_add(&inb, b->u.list.v[i], 1);
     if (op == 0 || op == 3) { /* union; symmetric difference */
-        struct vset ina;
-        vset_init(&ina, in->u.list.n, 0);
+        struct tpl_vset ina;
+        tpl_vset_init(&ina, in->u.list.n, 0);
         for (size_t i = 0; i < in->u.list.n; i++)
-            vset_add(&ina, in->u.list.v[i], 1);
+            tpl_vset_add(&ina, in->u.list.v[i], 1);
         for (int pass = 0; pass < 2; pass++) {
             const struct gf_val *src = pass ? b : in;
             for (size_t i = 0; i < src->u.list.n; i++) {
                 const struct gf_val *x = src->u.list.v[i];
-                if (op == 3 && vset_has(&ina, x) && vset_has(&inb, x))
+                if (op == 3 && tpl_vset_has(&ina, x) && tpl_vset_has(&inb, x))
                     continue;
-                if (vset_add(&seen, x, 1))
+                if (tpl_vset_add(&seen, x, 1))
                     gf_val_list_push(out, gf_val_ref(src->u.list.v[i]));
             }
         }
@@ -1584,7 +1578,7 @@ static struct gf_val *setop(struct rctx *r, struct gf_val *in, struct fargs *a, 
     } else {
         for (size_t i = 0; i < in->u.list.n; i++) {
             const struct gf_val *x = in->u.list.v[i];
-            if ((op == 1) == vset_has(&inb, x) && vset_add(&seen, x, 1))
+            if ((op == 1) == tpl_vset_has(&inb, x) && tpl_vset_add(&seen, x, 1))
                 gf_val_list_push(out, gf_val_ref(in->u.list.v[i]));
         }
     }
@@ -1676,7 +1670,7 @@ static struct gf_val *f_product(struct rctx *r, struct gf_val *in, struct fargs 
 static struct gf_val *f_batch(struct rctx *r, struct gf_val *in, struct fargs *a)
 {
     long long size;
-    struct gf_val *l = as_list(r, a, in), *out, *cur = NULL;
+    struct gf_val *l = tpl_as_list(r, a, in), *out, *cur = NULL;
 
     if (l == NULL)
         return NULL;
@@ -1816,16 +1810,16 @@ static struct gf_val *merge_hash(const struct gf_val *x, const struct gf_val *y,
                 gf_val_map_set(out, key, gf_val_ref(yv));
             } else if (lm >= 2) {
                 struct gf_val *l = gf_val_list();
-                struct vset ys;
-                vset_init(&ys, yv->u.list.n, 0);
+                struct tpl_vset ys;
+                tpl_vset_init(&ys, yv->u.list.n, 0);
                 for (size_t k = 0; k < yv->u.list.n; k++)
-                    vset_add(&ys, yv->u.list.v[k], 1);
+                    tpl_vset_add(&ys, yv->u.list.v[k], 1);
                 const struct gf_val *first = lm == 2 || lm == 4 ? xv : yv;
                 const struct gf_val *second = first == xv ? yv : xv;
                 for (int pass = 0; pass < 2; pass++) {
                     const struct gf_val *src = pass ? second : first;
                     for (size_t k = 0; k < src->u.list.n; k++) {
-                        if (lm >= 4 && src == xv && vset_has(&ys, src->u.list.v[k]))
+                        if (lm >= 4 && src == xv && tpl_vset_has(&ys, src->u.list.v[k]))
                             continue;
                         gf_val_list_push(l, gf_val_ref(src->u.list.v[k]));
                     }
@@ -2082,300 +2076,6 @@ static struct gf_val *f_from_yaml(struct rctx *r, struct gf_val *in, struct farg
     return v ? v : gf_val_null();
 }
 
-/* ---- tests ---- */
-static int t_defined(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    (void)r, (void)a;
-    return !tv_undef(in);
-}
-
-static int t_undefined(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    (void)r, (void)a;
-    return tv_undef(in);
-}
-
-static int t_none(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    (void)r, (void)a;
-    return in->type == GF_VAL_NULL;
-}
-
-#define TYPE_TEST(fn, expr) \
-    static int fn(struct rctx *r, struct gf_val *in, struct fargs *a) \
-    { \
-        (void)r, (void)a; \
-        return (expr); \
-    }
-
-TYPE_TEST(t_string, in->type == GF_VAL_STR)
-TYPE_TEST(t_number, in->type == GF_VAL_INT || in->type == GF_VAL_FLOAT || in->type == GF_VAL_BOOL)
-TYPE_TEST(t_integer, in->type == GF_VAL_INT)
-TYPE_TEST(t_float, in->type == GF_VAL_FLOAT)
-TYPE_TEST(t_boolean, in->type == GF_VAL_BOOL)
-TYPE_TEST(t_mapping, in->type == GF_VAL_MAP)
-TYPE_TEST(t_iterable, in->type == GF_VAL_STR || in->type == GF_VAL_LIST || in->type == GF_VAL_MAP)
-TYPE_TEST(t_true, in->type == GF_VAL_BOOL && in->u.b)
-TYPE_TEST(t_false, in->type == GF_VAL_BOOL && !in->u.b)
-TYPE_TEST(t_even, (in->type == GF_VAL_INT && in->u.i % 2 == 0) ||
-                  (in->type == GF_VAL_BOOL && !in->u.b))
-TYPE_TEST(t_odd, (in->type == GF_VAL_INT && in->u.i % 2 != 0) ||
-                 (in->type == GF_VAL_BOOL && in->u.b))
-
-static int t_truthy(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    if (tpl_opt_bool(a->a[0], 0)) {
-        struct gf_val *b = f_bool(r, in, a);
-        int t = gf_val_truthy(b);
-        gf_val_unref(b);
-        return t;
-    }
-    return gf_val_truthy(in);
-}
-
-static int t_falsy(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return !t_truthy(r, in, a);
-}
-
-static int t_eq(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return tpl_equal(r, in, a->a[0], a->pos);
-}
-
-static int t_ne(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    int e = tpl_equal(r, in, a->a[0], a->pos);
-
-    return e < 0 ? -1 : !e;
-}
-
-static int ordering(struct rctx *r, struct gf_val *in, struct fargs *a, const char *op)
-{
-    int bad = 0, c = tpl_compare(in, a->a[0], &bad);
-
-    if (bad) {
-        FAIL("'%s' not supported between instances of '%s' and '%s'", op, tpl_pytype(in),
-             tpl_pytype(a->a[0]));
-        return INT_MIN;
-    }
-    return c;
-}
-
-static int t_lt(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    int c = ordering(r, in, a, "<");
-    return c == INT_MIN ? -1 : c < 0;
-}
-
-static int t_le(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    int c = ordering(r, in, a, "<=");
-    return c == INT_MIN ? -1 : c <= 0;
-}
-
-static int t_gt(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    int c = ordering(r, in, a, ">");
-    return c == INT_MIN ? -1 : c > 0;
-}
-
-static int t_ge(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    int c = ordering(r, in, a, ">=");
-    return c == INT_MIN ? -1 : c >= 0;
-}
-
-static int t_in(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return tpl_contains(r, a->a[0], in, a->pos);
-}
-
-static int t_contains(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return tpl_contains(r, in, a->a[0], a->pos);
-}
-
-static int subset(struct rctx *r, struct fargs *a, const struct gf_val *x, const struct gf_val *y)
-{
-    struct vset s;
-
-    if (x->type != GF_VAL_LIST || y->type != GF_VAL_LIST) {
-        FAIL("'%s' expects lists", a->name);
-        return -1;
-    }
-    vset_init(&s, y->u.list.n, 0);
-    for (size_t i = 0; i < y->u.list.n; i++)
-        vset_add(&s, y->u.list.v[i], 1);
-    int ok = 1;
-    for (size_t i = 0; i < x->u.list.n && ok; i++)
-        ok = vset_has(&s, x->u.list.v[i]);
-    free(s.v);
-    return ok;
-}
-
-static int t_subset(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return subset(r, a, in, a->a[0]);
-}
-
-static int t_superset(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return subset(r, a, a->a[0], in);
-}
-
-static int t_divisibleby(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    const struct gf_val *d = a->a[0];
-
-    if ((in->type != GF_VAL_INT && in->type != GF_VAL_BOOL) ||
-        (d->type != GF_VAL_INT && d->type != GF_VAL_BOOL)) {
-        FAIL("divisibleby expects integers");
-        return -1;
-    }
-    long long x = in->type == GF_VAL_INT ? in->u.i : in->u.b;
-    long long y = d->type == GF_VAL_INT ? d->u.i : d->u.b;
-    if (y == 0) {
-        FAIL("integer division or modulo by zero");
-        return -1;
-    }
-    return y == -1 || x % y == 0;
-}
-
-static int t_sameas(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    const struct gf_val *o = a->a[0];
-
-    (void)r;
-    if (in->type == GF_VAL_NULL || in->type == GF_VAL_BOOL)
-        return in->type == o->type && (in->type == GF_VAL_NULL || in->u.b == o->u.b);
-    return in == o;
-}
-
-int tpl_case_test(struct gf_val *in, int upper)
-{
-    struct gf_buf t = GF_BUF_INIT;
-    size_t n;
-    const char *s = tpl_text_of(in, &t, &n);
-    int cased = 0, ok = 1;
-
-    for (size_t i = 0; i < n && ok; i++) {
-        if (isupper((unsigned char)s[i]))
-            cased = 1, ok = upper;
-        else if (islower((unsigned char)s[i]))
-            cased = 1, ok = !upper;
-    }
-    gf_buf_release(&t);
-    return ok && cased;
-}
-
-static int t_lower(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    (void)r, (void)a;
-    return tpl_case_test(in, 0);
-}
-
-static int t_upper(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    (void)r, (void)a;
-    return tpl_case_test(in, 1);
-}
-
-static int result_flag(struct rctx *r, struct gf_val *in, struct fargs *a, const char *key)
-{
-    if (in->type != GF_VAL_MAP) {
-        FAIL("The '%s' test expects a dictionary", a->name);
-        return -1;
-    }
-    return gf_val_truthy(gf_val_map_get(in, key));
-}
-
-static int t_failed(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return result_flag(r, in, a, "failed");
-}
-
-static int t_succeeded(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    int f = result_flag(r, in, a, "failed");
-
-    return f < 0 ? -1 : !f;
-}
-
-static int t_skipped(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return result_flag(r, in, a, "skipped");
-}
-
-static int t_unreachable(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return result_flag(r, in, a, "unreachable");
-}
-
-static int t_reachable(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    int f = result_flag(r, in, a, "unreachable");
-
-    return f < 0 ? -1 : !f;
-}
-
-static int t_changed(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    if (in->type != GF_VAL_MAP) {
-        FAIL("The 'changed' test expects a dictionary");
-        return -1;
-    }
-    struct gf_val *c = gf_val_map_get(in, "changed");
-    if (c)
-        return gf_val_truthy(c);
-    struct gf_val *res = gf_val_map_get(in, "results");
-    if (res && res->type == GF_VAL_LIST && res->u.list.n &&
-        ((struct gf_val *)res->u.list.v[0])->type == GF_VAL_MAP)
-        for (size_t i = 0; i < res->u.list.n; i++)
-            if (gf_val_truthy(gf_val_map_get(res->u.list.v[i], "changed")))
-                return 1;
-    return 0;
-}
-
-static int t_finished(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    if (in->type != GF_VAL_MAP) {
-        FAIL("The '%s' test expects a dictionary", a->name);
-        return -1;
-    }
-    struct gf_val *v = gf_val_map_get(in, a->name[0] == 'f' ? "finished" : "started");
-    if (v == NULL)
-        return 1;
-    return (v->type == GF_VAL_INT && v->u.i == 1) || (v->type == GF_VAL_BOOL && v->u.b) ||
-           (v->type == GF_VAL_FLOAT && v->u.f == 1.0);
-}
-
-static int t_all_any(struct rctx *r, struct gf_val *in, struct fargs *a, int all)
-{
-    struct gf_val *l = as_list(r, a, in);
-
-    if (l == NULL)
-        return -1;
-    int res = all;
-    for (size_t i = 0; i < l->u.list.n; i++)
-        if (gf_val_truthy(l->u.list.v[i]) != all) {
-            res = !all;
-            break;
-        }
-    gf_val_unref(l);
-    return res;
-}
-
-static int t_all(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return t_all_any(r, in, a, 1);
-}
-
-static int t_any(struct rctx *r, struct gf_val *in, struct fargs *a)
-{
-    return t_all_any(r, in, a, 0);
-}
-
 /* ---- tables ---- */
 #define VERSION_PARAMS { "!version", "operator", "strict", "version_type" }
 
@@ -2385,7 +2085,7 @@ const struct tpl_filter tpl_filters[] = {
     { "b64encode", tpl_f_b64encode, 0, { "encoding" } },
     { "basename", f_basename, 0, { NULL } },
     { "batch", f_batch, F_ELEMS, { "!linecount", "fill_with" } },
-    { "bool", f_bool, 0, { NULL } },
+    { "bool", tpl_f_bool, 0, { NULL } },
     { "capitalize", f_capitalize, 0, { NULL } },
     { "checksum", tpl_f_sha1, 0, { NULL } },
     { "combine", f_combine, 0, { "*", "recursive", "list_merge" } },
@@ -2461,66 +2161,66 @@ const struct tpl_filter tpl_filters[] = {
 const size_t tpl_nfilters = GF_ARRAY_LEN(tpl_filters);
 
 const struct tpl_test tpl_tests[] = {
-    { "!=", t_ne, 0, { "!other" } },
-    { "<", t_lt, 0, { "!other" } },
-    { "<=", t_le, 0, { "!other" } },
-    { "==", t_eq, 0, { "!other" } },
-    { ">", t_gt, 0, { "!other" } },
-    { ">=", t_ge, 0, { "!other" } },
-    { "all", t_all, 0, { NULL } },
-    { "any", t_any, 0, { NULL } },
-    { "boolean", t_boolean, 0, { NULL } },
-    { "change", t_changed, 0, { NULL } },
-    { "changed", t_changed, 0, { NULL } },
-    { "contains", t_contains, 0, { "!value" } },
-    { "defined", t_defined, F_UNDEF, { NULL } },
-    { "divisibleby", t_divisibleby, 0, { "!num" } },
-    { "eq", t_eq, 0, { "!other" } },
-    { "equalto", t_eq, 0, { "!other" } },
-    { "even", t_even, 0, { NULL } },
-    { "failed", t_failed, 0, { NULL } },
-    { "failure", t_failed, 0, { NULL } },
-    { "false", t_false, 0, { NULL } },
-    { "falsy", t_falsy, 0, { "convert_bool" } },
-    { "finished", t_finished, 0, { NULL } },
-    { "float", t_float, 0, { NULL } },
-    { "ge", t_ge, 0, { "!other" } },
-    { "greaterthan", t_gt, 0, { "!other" } },
-    { "gt", t_gt, 0, { "!other" } },
-    { "in", t_in, 0, { "!seq" } },
-    { "integer", t_integer, 0, { NULL } },
-    { "issubset", t_subset, 0, { "!b" } },
-    { "issuperset", t_superset, 0, { "!b" } },
-    { "iterable", t_iterable, 0, { NULL } },
-    { "le", t_le, 0, { "!other" } },
-    { "lessthan", t_lt, 0, { "!other" } },
-    { "lower", t_lower, 0, { NULL } },
-    { "lt", t_lt, 0, { "!other" } },
-    { "mapping", t_mapping, 0, { NULL } },
+    { "!=", tpl_t_ne, 0, { "!other" } },
+    { "<", tpl_t_lt, 0, { "!other" } },
+    { "<=", tpl_t_le, 0, { "!other" } },
+    { "==", tpl_t_eq, 0, { "!other" } },
+    { ">", tpl_t_gt, 0, { "!other" } },
+    { ">=", tpl_t_ge, 0, { "!other" } },
+    { "all", tpl_t_all, 0, { NULL } },
+    { "any", tpl_t_any, 0, { NULL } },
+    { "boolean", tpl_t_boolean, 0, { NULL } },
+    { "change", tpl_t_changed, 0, { NULL } },
+    { "changed", tpl_t_changed, 0, { NULL } },
+    { "contains", tpl_t_contains, 0, { "!value" } },
+    { "defined", tpl_t_defined, F_UNDEF, { NULL } },
+    { "divisibleby", tpl_t_divisibleby, 0, { "!num" } },
+    { "eq", tpl_t_eq, 0, { "!other" } },
+    { "equalto", tpl_t_eq, 0, { "!other" } },
+    { "even", tpl_t_even, 0, { NULL } },
+    { "failed", tpl_t_failed, 0, { NULL } },
+    { "failure", tpl_t_failed, 0, { NULL } },
+    { "false", tpl_t_false, 0, { NULL } },
+    { "falsy", tpl_t_falsy, 0, { "convert_bool" } },
+    { "finished", tpl_t_finished, 0, { NULL } },
+    { "float", tpl_t_float, 0, { NULL } },
+    { "ge", tpl_t_ge, 0, { "!other" } },
+    { "greaterthan", tpl_t_gt, 0, { "!other" } },
+    { "gt", tpl_t_gt, 0, { "!other" } },
+    { "in", tpl_t_in, 0, { "!seq" } },
+    { "integer", tpl_t_integer, 0, { NULL } },
+    { "issubset", tpl_t_subset, 0, { "!b" } },
+    { "issuperset", tpl_t_superset, 0, { "!b" } },
+    { "iterable", tpl_t_iterable, 0, { NULL } },
+    { "le", tpl_t_le, 0, { "!other" } },
+    { "lessthan", tpl_t_lt, 0, { "!other" } },
+    { "lower", tpl_t_lower, 0, { NULL } },
+    { "lt", tpl_t_lt, 0, { "!other" } },
+    { "mapping", tpl_t_mapping, 0, { NULL } },
     { "match", tpl_t_match, 0, { "pattern", "ignorecase", "multiline" } },
-    { "ne", t_ne, 0, { "!other" } },
-    { "none", t_none, 0, { NULL } },
-    { "number", t_number, 0, { NULL } },
-    { "odd", t_odd, 0, { NULL } },
-    { "reachable", t_reachable, 0, { NULL } },
+    { "ne", tpl_t_ne, 0, { "!other" } },
+    { "none", tpl_t_none, 0, { NULL } },
+    { "number", tpl_t_number, 0, { NULL } },
+    { "odd", tpl_t_odd, 0, { NULL } },
+    { "reachable", tpl_t_reachable, 0, { NULL } },
     { "regex", tpl_t_regex, 0, { "pattern", "ignorecase", "multiline", "match_type" } },
-    { "sameas", t_sameas, 0, { "!other" } },
+    { "sameas", tpl_t_sameas, 0, { "!other" } },
     { "search", tpl_t_search, 0, { "pattern", "ignorecase", "multiline" } },
-    { "sequence", t_iterable, 0, { NULL } },
-    { "skip", t_skipped, 0, { NULL } },
-    { "skipped", t_skipped, 0, { NULL } },
-    { "started", t_finished, 0, { NULL } },
-    { "string", t_string, 0, { NULL } },
-    { "subset", t_subset, 0, { "!b" } },
-    { "succeeded", t_succeeded, 0, { NULL } },
-    { "success", t_succeeded, 0, { NULL } },
-    { "successful", t_succeeded, 0, { NULL } },
-    { "superset", t_superset, 0, { "!b" } },
-    { "true", t_true, 0, { NULL } },
-    { "truthy", t_truthy, 0, { "convert_bool" } },
-    { "undefined", t_undefined, F_UNDEF, { NULL } },
-    { "unreachable", t_unreachable, 0, { NULL } },
-    { "upper", t_upper, 0, { NULL } },
+    { "sequence", tpl_t_iterable, 0, { NULL } },
+    { "skip", tpl_t_skipped, 0, { NULL } },
+    { "skipped", tpl_t_skipped, 0, { NULL } },
+    { "started", tpl_t_finished, 0, { NULL } },
+    { "string", tpl_t_string, 0, { NULL } },
+    { "subset", tpl_t_subset, 0, { "!b" } },
+    { "succeeded", tpl_t_succeeded, 0, { NULL } },
+    { "success", tpl_t_succeeded, 0, { NULL } },
+    { "successful", tpl_t_succeeded, 0, { NULL } },
+    { "superset", tpl_t_superset, 0, { "!b" } },
+    { "true", tpl_t_true, 0, { NULL } },
+    { "truthy", tpl_t_truthy, 0, { "convert_bool" } },
+    { "undefined", tpl_t_undefined, F_UNDEF, { NULL } },
+    { "unreachable", tpl_t_unreachable, 0, { NULL } },
+    { "upper", tpl_t_upper, 0, { NULL } },
     { "version", tpl_t_version, 0, VERSION_PARAMS },
     { "version_compare", tpl_t_version, 0, VERSION_PARAMS },
 };

@@ -328,6 +328,67 @@ struct gf_val *tpl_map_case(const struct gf_val *v, struct gf_buf *tmp, int uppe
 /* str.isupper() (upper) or str.islower() of in's text. */
 int tpl_case_test(struct gf_val *in, int upper);
 
+/* tests.c: the tests the table in filters.c names. */
+#define TPL_TEST_FN(name) int name(struct rctx *r, struct gf_val *in, struct fargs *a)
+TPL_TEST_FN(tpl_t_all);
+TPL_TEST_FN(tpl_t_any);
+TPL_TEST_FN(tpl_t_boolean);
+TPL_TEST_FN(tpl_t_changed);
+TPL_TEST_FN(tpl_t_contains);
+TPL_TEST_FN(tpl_t_defined);
+TPL_TEST_FN(tpl_t_divisibleby);
+TPL_TEST_FN(tpl_t_eq);
+TPL_TEST_FN(tpl_t_even);
+TPL_TEST_FN(tpl_t_failed);
+TPL_TEST_FN(tpl_t_false);
+TPL_TEST_FN(tpl_t_falsy);
+TPL_TEST_FN(tpl_t_finished);
+TPL_TEST_FN(tpl_t_float);
+TPL_TEST_FN(tpl_t_ge);
+TPL_TEST_FN(tpl_t_gt);
+TPL_TEST_FN(tpl_t_in);
+TPL_TEST_FN(tpl_t_integer);
+TPL_TEST_FN(tpl_t_iterable);
+TPL_TEST_FN(tpl_t_le);
+TPL_TEST_FN(tpl_t_lower);
+TPL_TEST_FN(tpl_t_lt);
+TPL_TEST_FN(tpl_t_mapping);
+TPL_TEST_FN(tpl_t_ne);
+TPL_TEST_FN(tpl_t_none);
+TPL_TEST_FN(tpl_t_number);
+TPL_TEST_FN(tpl_t_odd);
+TPL_TEST_FN(tpl_t_reachable);
+TPL_TEST_FN(tpl_t_sameas);
+TPL_TEST_FN(tpl_t_skipped);
+TPL_TEST_FN(tpl_t_string);
+TPL_TEST_FN(tpl_t_subset);
+TPL_TEST_FN(tpl_t_succeeded);
+TPL_TEST_FN(tpl_t_superset);
+TPL_TEST_FN(tpl_t_true);
+TPL_TEST_FN(tpl_t_truthy);
+TPL_TEST_FN(tpl_t_undefined);
+TPL_TEST_FN(tpl_t_unreachable);
+TPL_TEST_FN(tpl_t_upper);
+
+/* filters.c: what the tests share with the filters. */
+/* A value set (unique, union, subset, ...): Python equality and hash,
+ * case-insensitive with ci; it borrows the values; free(s.v) frees it. */
+struct tpl_vset {
+    const struct gf_val **v;
+    size_t cap; /* power of two */
+    int ci;
+};
+void tpl_vset_init(struct tpl_vset *s, size_t n, int ci);
+/* Returns 1 when x was not there (and adds it when add), 0 when an equal
+ * value was. */
+int tpl_vset_add(struct tpl_vset *s, const struct gf_val *x, int add);
+int tpl_vset_has(struct tpl_vset *s, const struct gf_val *x);
+/* The bool filter. */
+struct gf_val *tpl_f_bool(struct rctx *r, struct gf_val *in, struct fargs *a);
+/* in as a list (a new ref): lists as they are, a string's characters, a
+ * map's keys; NULL (r failed) for another type. */
+struct gf_val *tpl_as_list(struct rctx *r, struct fargs *a, struct gf_val *in);
+
 /* filters-regex.c: the regular expression filters and tests. */
 struct gf_val *tpl_f_regex_replace(struct rctx *r, struct gf_val *in, struct fargs *a);
 struct gf_val *tpl_f_regex_search(struct rctx *r, struct gf_val *in, struct fargs *a);
