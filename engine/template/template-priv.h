@@ -306,7 +306,7 @@ int tpl_opt_int(struct rctx *r, struct fargs *a, const struct gf_val *v, long lo
 const char *tpl_opt_str(struct rctx *r, struct fargs *a, const struct gf_val *v,
                         const char *dflt);
 
-/* filters.c: Python's str semantics, for the filters and the methods. */
+/* filters-str.c: Python's str semantics, for the filters and the methods. */
 /* str.strip(chars) (chars NULL: whitespace) on s[0..n), from the left
  * and/or the right: the kept part is [*a, *b). */
 void tpl_strip_range(const char *s, size_t n, const char *chars, size_t cn, int left,
@@ -327,6 +327,74 @@ struct gf_val *tpl_map_case_mode(const struct gf_val *v, struct gf_buf *tmp, int
 struct gf_val *tpl_map_case(const struct gf_val *v, struct gf_buf *tmp, int upper);
 /* str.isupper() (upper) or str.islower() of in's text. */
 int tpl_case_test(struct gf_val *in, int upper);
+
+/* The filters the table in filters.c names, by the file they live in. */
+#define TPL_FILTER_FN(name) struct gf_val *name(struct rctx *r, struct gf_val *in, struct fargs *a)
+/* filters-str.c: strings */
+TPL_FILTER_FN(tpl_f_lower);
+TPL_FILTER_FN(tpl_f_upper);
+TPL_FILTER_FN(tpl_f_capitalize);
+TPL_FILTER_FN(tpl_f_title);
+TPL_FILTER_FN(tpl_f_trim);
+TPL_FILTER_FN(tpl_f_replace);
+TPL_FILTER_FN(tpl_f_split);
+TPL_FILTER_FN(tpl_f_quote);
+TPL_FILTER_FN(tpl_f_basename);
+TPL_FILTER_FN(tpl_f_dirname);
+TPL_FILTER_FN(tpl_f_splitext);
+TPL_FILTER_FN(tpl_f_path_join);
+TPL_FILTER_FN(tpl_f_indent);
+TPL_FILTER_FN(tpl_f_format);
+/* filters-seq.c: sequences and dicts */
+TPL_FILTER_FN(tpl_f_length);
+TPL_FILTER_FN(tpl_f_first);
+TPL_FILTER_FN(tpl_f_last);
+TPL_FILTER_FN(tpl_f_list);
+TPL_FILTER_FN(tpl_f_reverse);
+TPL_FILTER_FN(tpl_f_join);
+TPL_FILTER_FN(tpl_f_unique);
+TPL_FILTER_FN(tpl_f_sort);
+TPL_FILTER_FN(tpl_f_min);
+TPL_FILTER_FN(tpl_f_max);
+TPL_FILTER_FN(tpl_f_sum);
+TPL_FILTER_FN(tpl_f_abs);
+TPL_FILTER_FN(tpl_f_round);
+TPL_FILTER_FN(tpl_f_map);
+TPL_FILTER_FN(tpl_f_select);
+TPL_FILTER_FN(tpl_f_reject);
+TPL_FILTER_FN(tpl_f_selectattr);
+TPL_FILTER_FN(tpl_f_rejectattr);
+TPL_FILTER_FN(tpl_f_flatten);
+TPL_FILTER_FN(tpl_f_union);
+TPL_FILTER_FN(tpl_f_intersect);
+TPL_FILTER_FN(tpl_f_difference);
+TPL_FILTER_FN(tpl_f_symmetric_difference);
+TPL_FILTER_FN(tpl_f_zip);
+TPL_FILTER_FN(tpl_f_product);
+TPL_FILTER_FN(tpl_f_batch);
+TPL_FILTER_FN(tpl_f_dict2items);
+TPL_FILTER_FN(tpl_f_items2dict);
+TPL_FILTER_FN(tpl_f_items);
+TPL_FILTER_FN(tpl_f_dictsort);
+TPL_FILTER_FN(tpl_f_combine);
+TPL_FILTER_FN(tpl_f_extract);
+TPL_FILTER_FN(tpl_f_subelements);
+TPL_FILTER_FN(tpl_f_safe);
+/* filters.c: types and data */
+TPL_FILTER_FN(tpl_f_default);
+TPL_FILTER_FN(tpl_f_mandatory);
+TPL_FILTER_FN(tpl_f_bool);
+TPL_FILTER_FN(tpl_f_int);
+TPL_FILTER_FN(tpl_f_float);
+TPL_FILTER_FN(tpl_f_string);
+TPL_FILTER_FN(tpl_f_type_debug);
+TPL_FILTER_FN(tpl_f_ternary);
+TPL_FILTER_FN(tpl_f_to_json);
+TPL_FILTER_FN(tpl_f_to_nice_json);
+TPL_FILTER_FN(tpl_f_to_yaml);
+TPL_FILTER_FN(tpl_f_to_nice_yaml);
+TPL_FILTER_FN(tpl_f_from_json);
+TPL_FILTER_FN(tpl_f_from_yaml);
 
 /* tests.c: the tests the table in filters.c names. */
 #define TPL_TEST_FN(name) int name(struct rctx *r, struct gf_val *in, struct fargs *a)
@@ -370,7 +438,7 @@ TPL_TEST_FN(tpl_t_undefined);
 TPL_TEST_FN(tpl_t_unreachable);
 TPL_TEST_FN(tpl_t_upper);
 
-/* filters.c: what the tests share with the filters. */
+/* filters-seq.c: the value set of the set filters, for the tests too. */
 /* A value set (unique, union, subset, ...): Python equality and hash,
  * case-insensitive with ci; it borrows the values; free(s.v) frees it. */
 struct tpl_vset {
@@ -383,8 +451,8 @@ void tpl_vset_init(struct tpl_vset *s, size_t n, int ci);
  * value was. */
 int tpl_vset_add(struct tpl_vset *s, const struct gf_val *x, int add);
 int tpl_vset_has(struct tpl_vset *s, const struct gf_val *x);
-/* The bool filter. */
-struct gf_val *tpl_f_bool(struct rctx *r, struct gf_val *in, struct fargs *a);
+/* Python's str.isspace() for one ASCII byte (with \x1c-\x1f). */
+int tpl_ascii_space(char c);
 /* in as a list (a new ref): lists as they are, a string's characters, a
  * map's keys; NULL (r failed) for another type. */
 struct gf_val *tpl_as_list(struct rctx *r, struct fargs *a, struct gf_val *in);
