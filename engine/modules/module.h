@@ -5,10 +5,20 @@
  * run() is called, and resolves FQCN aliases (ansible.builtin.copy) through
  * the same table. Modules run entirely on the controller and reach the node
  * only through short shell commands on the host's persistent session.
+ * The playbook executor (engine/playbook/run.c) calls run() for each host
+ * of a task, `gpuforge exec -m` for an ad-hoc one. A module's node-side
+ * shell lives in engine/modules/sh/ (nodesh.h); what it prints back is the
+ * tag protocol of docs/internals/node-protocol.md.
  *
- * STATUS: the first modules (command, shell, raw, debug, set_fact, assert,
- * fail, ping, copy, file, stat, template) compile but no playbook runner
- * calls them yet and they have no tests; nothing reaches them from the CLI.
+ * Threads. The executor runs a task on many hosts at once (gf_parallel,
+ * up to --forks threads), so run() is called concurrently, each call with
+ * its own gf_modctx, arguments, result and facts_out; a session is used by
+ * one thread at a time (exec.h). The scope a module reads is not written
+ * while the task runs, and the template cache (tpl_cache) and the
+ * templates' regex cache lock for themselves. A module keeps no mutable
+ * static state: what must outlive one call or be shared between hosts is
+ * behind a lock (wait_for_connection's, the bundle push's cache of
+ * verified bundles) or per thread (_Thread_local).
  */
 #ifndef GF_MODULE_H
 #define GF_MODULE_H
