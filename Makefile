@@ -117,6 +117,7 @@ unit: $(B)/unit-tests $(B)/gpuforge $(FUZZ_REPLAY)
 	GF_GPUFORGE=$(B)/gpuforge ./$(B)/unit-tests
 	tests/layers.sh --self-test
 	tests/layers.sh
+	tests/layers.sh --objects $(B)
 	tests/docs.sh --check $(B)/gpuforge
 	tests/completion.sh $(B)/gpuforge
 	tests/install.sh $(B)/gpuforge
