@@ -2,7 +2,6 @@
  * through a proxy command, or natively through jump hosts), verify the host
  * key before any credential is sent, authenticate, and run commands with
  * deadlines, keepalives, capped output and sudo become. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -10,14 +9,12 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <libssh/libssh.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "exec-priv.h"
@@ -69,7 +66,6 @@ struct gf_session {
 };
 
 static pthread_once_t ssh_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t kh_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void ssh_global(void)
 {
@@ -132,7 +128,7 @@ double gf_session_connect_ms(const struct gf_session *s)
 
 /* ---- host keys ---- */
 
-static char *key_fingerprint(ssh_key key)
+char *gf_key_fingerprint(ssh_key key)
 {
     unsigned char *hash = NULL;
     size_t hlen = 0;
@@ -156,175 +152,6 @@ static const char *kh_file(const struct gf_target *t, struct gf_buf *tmp)
     return tmp->buf;
 }
 
-/* Decodes base64 into out (at least 3/4 of len + 3 bytes). Returns the
- * decoded length or -1. */
-static int b64_decode(const char *in, size_t len, unsigned char *out)
-{
-    int n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
-
-    if (n < 0)
-        return -1;
-    while (len > 0 && in[len - 1] == '=') /* DecodeBlock counts padding */
-        len--, n--;
-    return n;
-}
-
-/* Returns 1 when the hosts field of a known_hosts line names `name`
- * ("addr" or "[addr]:port"), plain (comma list) or hashed (|1|salt|hash). */
-static int kh_host_matches(const char *field, size_t flen, const char *name)
-{
-    if (flen > 3 && memcmp(field, "|1|", 3) == 0) {
-        const char *salt = field + 3, *bar = memchr(salt, '|', flen - 3);
-        unsigned char rawsalt[128], rawhash[128], mac[EVP_MAX_MD_SIZE];
-        unsigned int maclen = 0;
-        if (bar == NULL || (size_t)(bar - salt) > 160 || flen - (size_t)(bar + 1 - field) > 160)
-            return 0;
-        int sl = b64_decode(salt, (size_t)(bar - salt), rawsalt);
-        int hl = b64_decode(bar + 1, flen - (size_t)(bar + 1 - field), rawhash);
-        if (sl <= 0 || hl <= 0)
-            return 0;
-        HMAC(EVP_sha1(), rawsalt, sl, (const unsigned char *)name, strlen(name), mac, &maclen);
-        return (int)maclen == hl && memcmp(mac, rawhash, maclen) == 0;
-    }
-    size_t nlen = strlen(name);
-    for (const char *p = field, *end = field + flen; p < end;) {
-        const char *c = memchr(p, ',', (size_t)(end - p));
-        size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
-        if (len == nlen && memcmp(p, name, len) == 0)
-            return 1;
-        p += len + 1;
-    }
-    return 0;
-}
-
-/* Appends to out the fingerprints of every key file records for
- * addr:port, separated by " and "; "(none found)" when there is none. */
-static void recorded_fingerprints(const char *file, const char *addr, int port,
-                                  struct gf_buf *out)
-{
-    struct gf_buf text = GF_BUF_INIT;
-    char *name = port == 22 ? gf_xstrdup(addr) : gf_xasprintf("[%s]:%d", addr, port);
-    size_t before = out->len;
-
-    if (gf_read_file(file, &text, 64u << 20, NULL) == 0) {
-        for (char *line = text.buf; line && *line;) {
-            char *nl = strchr(line, '\n');
-            if (nl)
-                *nl = '\0';
-            char *f[3] = { NULL, NULL, NULL };
-            char *save = NULL;
-            if (line[0] != '#' && line[0] != '@') {
-                f[0] = strtok_r(line, " \t", &save);
-                f[1] = f[0] ? strtok_r(NULL, " \t", &save) : NULL;
-                f[2] = f[1] ? strtok_r(NULL, " \t", &save) : NULL;
-            }
-            ssh_key key = NULL;
-            if (f[2] && kh_host_matches(f[0], strlen(f[0]), name) &&
-                ssh_pki_import_pubkey_base64(f[2], ssh_key_type_from_name(f[1]), &key) == SSH_OK) {
-                char *fp = key_fingerprint(key);
-                gf_buf_addf(out, "%s%s", out->len > before ? " and " : "", fp);
-                free(fp);
-            }
-            ssh_key_free(key);
-            line = nl ? nl + 1 : NULL;
-        }
-    }
-    if (out->len == before)
-        gf_buf_adds(out, "(none found)");
-    free(name);
-    gf_buf_release(&text);
-}
-
-/* Removes FILE.gf-XXXXXX temp files that a writer killed before its rename
- * left beside file. Called under the directory's lock, which every writer
- * holds for as long as its temp file exists, so each one found is stale. */
-static void known_hosts_sweep(const char *dir, const char *file)
-{
-    const char *base = strrchr(file, '/');
-    size_t n;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-
-    base = base ? base + 1 : file;
-    n = strlen(base);
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, base, n) != 0 || strncmp(e->d_name + n, ".gf-", 4) != 0 ||
-            strlen(e->d_name + n + 4) != 6)
-            continue;
-        struct gf_buf p = GF_BUF_INIT;
-        gf_buf_addf(&p, "%s/%s", dir, e->d_name);
-        unlink(p.buf);
-        gf_buf_release(&p);
-    }
-    closedir(d);
-}
-
-/* Appends line to the known_hosts file under a lock shared by threads and
- * processes: read, add, write a temp file, fsync, rename, fsync the dir. */
-static int known_hosts_add(const char *file, const char *line, struct gf_buf *why)
-{
-    struct gf_buf dir = GF_BUF_INIT, cur = GF_BUF_INIT, tmp = GF_BUF_INIT;
-    struct gf_error err = GF_ERROR_INIT;
-    int dfd = -1, fd = -1, rc = -1;
-    const char *slash = strrchr(file, '/');
-
-    if (slash)
-        gf_buf_add(&dir, file, (size_t)(slash - file) + (slash == file));
-    else
-        gf_buf_adds(&dir, ".");
-    pthread_mutex_lock(&kh_lock);
-    dfd = open(dir.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || flock(dfd, LOCK_EX) < 0) {
-        gf_buf_addf(why, "cannot lock %s: %s", dir.buf, strerror(errno));
-        goto out;
-    }
-    known_hosts_sweep(dir.buf, file);
-    if (gf_is_file(file) && gf_read_file(file, &cur, 64u << 20, &err) < 0) {
-        gf_buf_addf(why, "%s", err.msg);
-        goto out;
-    }
-    /* Another worker or process may have recorded it meanwhile. */
-    for (const char *p = cur.buf; *p;) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == strlen(line) && memcmp(p, line, n) == 0) {
-            rc = 0;
-            goto out;
-        }
-        p += n + (e != NULL);
-    }
-    if (cur.len && cur.buf[cur.len - 1] != '\n')
-        gf_buf_addc(&cur, '\n');
-    gf_buf_addf(&cur, "%s\n", line);
-    gf_buf_addf(&tmp, "%s.gf-XXXXXX", file);
-    fd = mkstemp(tmp.buf);
-    if (fd < 0) {
-        gf_buf_addf(why, "cannot create %s: %s", tmp.buf, strerror(errno));
-        goto out;
-    }
-    if (write(fd, cur.buf, cur.len) != (ssize_t)cur.len || fchmod(fd, 0600) < 0 ||
-        fsync(fd) < 0 || rename(tmp.buf, file) < 0) {
-        gf_buf_addf(why, "cannot write %s: %s", file, strerror(errno));
-        unlink(tmp.buf);
-        goto out;
-    }
-    fsync(dfd);
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (dfd >= 0)
-        close(dfd); /* releases the flock */
-    pthread_mutex_unlock(&kh_lock);
-    gf_error_clear(&err);
-    gf_buf_release(&dir);
-    gf_buf_release(&cur);
-    gf_buf_release(&tmp);
-    return rc;
-}
-
 /* Checks the server's key against known_hosts. Returns 0 when it may be
  * trusted (or was recorded under accept-new), -1 with r set otherwise. */
 static int check_hostkey(struct gf_session *s, struct gf_result *r)
@@ -338,28 +165,27 @@ static int check_hostkey(struct gf_session *s, struct gf_result *r)
     int rc = -1;
 
     ssh_get_server_publickey(s->ssh, &srv);
-    fp_new = key_fingerprint(srv);
-    enum ssh_known_hosts_e st = ssh_session_is_known_server(s->ssh);
+    fp_new = gf_key_fingerprint(srv);
+    if (t->port == 22)
+        gf_buf_adds(&khname, t->addr);
+    else
+        gf_buf_addf(&khname, "[%s]:%d", t->addr, t->port);
+    enum gf_kh_status st = gf_known_hosts_check(kh, khname.buf, srv);
     switch (st) {
-    case SSH_KNOWN_HOSTS_OK:
+    case GF_KH_OK:
         rc = 0;
         break;
-    case SSH_KNOWN_HOSTS_CHANGED:
-    case SSH_KNOWN_HOSTS_OTHER:
-        recorded_fingerprints(kh, t->addr, t->port, &old);
-        if (t->port == 22)
-            gf_buf_adds(&khname, t->addr);
-        else
-            gf_buf_addf(&khname, "[%s]:%d", t->addr, t->port);
+    case GF_KH_CHANGED:
+    case GF_KH_OTHER:
+        gf_known_hosts_recorded(kh, khname.buf, &old);
         result_fail(r, GF_ST_HOSTKEY,
                     "host key for %s:%d has CHANGED%s: recorded %s, offered %s (%s); possible "
                     "man-in-the-middle attack, no credentials were sent; if the change is "
                     "expected run: ssh-keygen -R '%s' -f '%s'",
-                    t->addr, t->port, st == SSH_KNOWN_HOSTS_OTHER ? " (other key type)" : "",
+                    t->addr, t->port, st == GF_KH_OTHER ? " (other key type)" : "",
                     old.buf, fp_new, kh, khname.buf, kh);
         break;
-    case SSH_KNOWN_HOSTS_UNKNOWN:
-    case SSH_KNOWN_HOSTS_NOT_FOUND:
+    case GF_KH_UNKNOWN:
         if (t->hostkey_policy == GF_HOSTKEY_ACCEPT_NEW) {
             char *line = NULL;
             struct gf_buf why = GF_BUF_INIT;
@@ -368,7 +194,7 @@ static int check_hostkey(struct gf_session *s, struct gf_result *r)
                 line[strcspn(line, "\r\n")] = '\0'; /* libssh ends it with a newline */
             if (!ok) {
                 result_fail(r, GF_ST_HOSTKEY, "cannot export host key: %s", ssh_get_error(s->ssh));
-            } else if (known_hosts_add(kh, line, &why) < 0) {
+            } else if (gf_known_hosts_add(kh, line, &why) < 0) {
                 result_fail(r, GF_ST_HOSTKEY, "cannot record host key: %s", why.buf);
             } else {
                 gf_log(1, "%s: recorded new host key %s in %s", t->name, fp_new, kh);
@@ -382,9 +208,9 @@ static int check_hostkey(struct gf_session *s, struct gf_result *r)
                         "enrol it with --accept-new", t->addr, t->port, fp_new, kh);
         }
         break;
-    default:
-        result_fail(r, GF_ST_HOSTKEY, "cannot check host key against %s: %s", kh,
-                    ssh_get_error(s->ssh));
+    case GF_KH_ERROR:
+        result_fail(r, GF_ST_HOSTKEY, "cannot check host key against %s: the server's key "
+                    "cannot be read", kh);
         break;
     }
     gf_buf_release(&old);
@@ -626,15 +452,26 @@ struct gf_session *gf_session_open(const struct gf_target *t, const struct gf_ex
     ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
     ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &one);
     ssh_options_set(s->ssh, SSH_OPTIONS_KEY_EXCHANGE, GF_KEX);
-    ssh_options_set(s->ssh, SSH_OPTIONS_HOSTKEYS, GF_HOSTKEYS);
     ssh_options_set(s->ssh, SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES, GF_HOSTKEYS);
     ssh_options_set(s->ssh, SSH_OPTIONS_CIPHERS_C_S, GF_CIPHERS);
     ssh_options_set(s->ssh, SSH_OPTIONS_CIPHERS_S_C, GF_CIPHERS);
     ssh_options_set(s->ssh, SSH_OPTIONS_HMAC_C_S, GF_MACS);
     ssh_options_set(s->ssh, SSH_OPTIONS_HMAC_S_C, GF_MACS);
-    struct gf_buf khb = GF_BUF_INIT;
-    ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, kh_file(t, &khb));
+    /* known_hosts is read here (knownhosts.c), once per process, not by
+     * libssh for every host: it gets the recorded key types first in its
+     * host key list (what it would read the file for) and no file. */
+    struct gf_buf khb = GF_BUF_INIT, name = GF_BUF_INIT, algs = GF_BUF_INIT;
+    if (t->port == 22)
+        gf_buf_adds(&name, t->addr);
+    else
+        gf_buf_addf(&name, "[%s]:%d", t->addr, t->port);
+    gf_known_hosts_algorithms(kh_file(t, &khb), name.buf, GF_HOSTKEYS, &algs);
+    ssh_options_set(s->ssh, SSH_OPTIONS_HOSTKEYS, algs.buf);
+    ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
+    ssh_options_set(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
     gf_buf_release(&khb);
+    gf_buf_release(&name);
+    gf_buf_release(&algs);
 
     if (t->proxy_jump) {
         if (open_jump(s, r) < 0)
