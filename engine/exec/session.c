@@ -223,6 +223,56 @@ static int check_hostkey(struct gf_session *s, struct gf_result *r)
 
 /* ---- authentication ---- */
 
+/* Private keys, each read once per process and shared by every session:
+ * libssh only reads an ssh_key while it signs with it. A key file that
+ * changes on disk is read again; the key it replaces stays allocated
+ * (a session may still be signing with it) until the process ends. */
+struct key_ent {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    ssh_key key;
+};
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gf_map key_cache = GF_MAP_INIT; /* path -> struct key_ent * */
+static struct gf_vec key_retired = GF_VEC_INIT;
+
+/* The private key in path, loaded on first use; NULL when it cannot be
+ * read without a passphrase. The key belongs to the cache. */
+static ssh_key private_key(const char *path)
+{
+    struct stat st;
+    struct key_ent *e;
+    ssh_key key = NULL;
+
+    if (stat(path, &st) < 0)
+        return NULL;
+    pthread_mutex_lock(&key_lock);
+    e = gf_map_get(&key_cache, path);
+    if (e && e->dev == st.st_dev && e->ino == st.st_ino && e->size == st.st_size &&
+        e->mtime.tv_sec == st.st_mtim.tv_sec && e->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+        key = e->key;
+        goto out;
+    }
+    if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK)
+        goto out; /* not cached: a key that appears later is read then */
+    if (e == NULL) {
+        e = gf_xcalloc(1, sizeof(*e));
+        gf_map_set(&key_cache, path, e);
+    } else {
+        gf_vec_push(&key_retired, e->key);
+    }
+    e->dev = st.st_dev;
+    e->ino = st.st_ino;
+    e->size = st.st_size;
+    e->mtime = st.st_mtim;
+    e->key = key;
+out:
+    pthread_mutex_unlock(&key_lock);
+    return key;
+}
+
 static int authenticate(struct gf_session *s, struct gf_result *r)
 {
     const struct gf_target *t = s->t;
@@ -232,15 +282,14 @@ static int authenticate(struct gf_session *s, struct gf_result *r)
     if (t->key_files.n) {
         for (size_t i = 0; i < t->key_files.n && rc != SSH_AUTH_SUCCESS; i++) {
             const char *path = t->key_files.v[i];
-            ssh_key key = NULL;
-            if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
+            ssh_key key = private_key(path);
+            if (key == NULL) {
                 result_fail(r, GF_ST_AUTH, "cannot load private key '%s' (missing, unreadable "
                             "or passphrase-protected: use ssh-agent for those)", path);
                 gf_buf_release(&tried);
                 return -1;
             }
             rc = ssh_userauth_publickey(s->ssh, NULL, key);
-            ssh_key_free(key);
             gf_buf_addf(&tried, "%skey %s", tried.len ? ", " : "", path);
         }
     } else {
