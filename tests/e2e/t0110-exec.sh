@@ -157,6 +157,39 @@ expect_success 'a command that ends its shell is reported; with the framed shell
     fi
 '
 
+cat >reset.yml <<'EOF'
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - name: the shell that runs a raw command
+      raw: echo $$
+      register: s1
+    - name: and the next one
+      raw: echo $$
+      register: s2
+    - meta: reset_connection
+    - name: the shell of the first command has ended (within 5 s)
+      raw: "i=0; while kill -0 {{ s1.stdout | trim }} 2>/dev/null; do i=$((i + 1));
+        [ $i -lt 50 ] || exit 1; sleep 0.1; done; echo $$"
+      register: s3
+    - debug: { msg: "s1=[{{ s1.stdout | trim }}] s2=[{{ s2.stdout | trim }}] s3=[{{ s3.stdout | trim }}]" }
+EOF
+
+expect_success 'meta: reset_connection ends the shell; the next command gets a new one' '
+    timeout 120 "$GF" run -i "$INV" reset.yml >out 2>&1; rc=$?
+    cat out
+    test $rc = 0 || exit 1
+    s1=$(sed -n "s/.*s1=\[\([0-9]*\)\] s2=.*/\1/p" out)
+    s2=$(sed -n "s/.*s2=\[\([0-9]*\)\] s3=.*/\1/p" out)
+    s3=$(sed -n "s/.*s3=\[\([0-9]*\)\].*/\1/p" out)
+    test -n "$s1" && test -n "$s2" && test -n "$s3" && test "$s3" != "$s1" || exit 1
+    if [ "${GPUFORGE_FRAMED:-0}" = 1 ]; then
+        test "$s1" = "$s2"      # one shell for both commands
+    else
+        test "$s1" != "$s2"     # a shell per command
+    fi
+'
+
 expect_code 2 'where sudo needs a tty, become says so (framed: -v says why it took channels)' '
     tb_exec node3 sh -c "echo \"Defaults:gf requiretty\" >/etc/sudoers.d/zz-tty &&
         chmod 0440 /etc/sudoers.d/zz-tty" &&
