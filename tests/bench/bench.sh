@@ -23,8 +23,9 @@
 #   P2  playbook run: tests/bench/p2.yml (20 tasks), cold (a new target directory each run)
 #       and warm (converged), on tb:8 and light:64 (QUICK: tb:8; BENCH_P2); gpuforge run, with
 #       a channel per command and with the framed shell (GPUFORGE_FRAMED=1), against
-#       ansible-playbook (best config and defaults). BENCH_P2_TOOLS picks among gf-run
-#       gf-run-framed ansible-pb-best ansible-pb-default.
+#       ansible-playbook (best config and defaults) and Ansible with Mitogen (Debian's
+#       ansible-mitogen: strategy mitogen_linear, forks N). BENCH_P2_TOOLS picks among
+#       gf-run gf-run-framed ansible-pb-best ansible-pb-default ansible-pb-mitogen.
 #   P2B the same with become (-b on every tool's command line): every task through sudo.
 #   P3  bundle push: a 256 MB bundle (QUICK 64; BENCH_P3_MB) to 8 testbed nodes
 #       (BENCH_P3_NODES), every node's link and the controller's uplink capped at 200mbit
@@ -111,8 +112,19 @@ tool_available() {
         pdsh) have pdsh ;;
         pssh) have parallel-ssh ;;
         clush) have clush ;;
+        ansible-pb-mitogen) have ansible-playbook && [ -n "$(mitogen_strategies)" ] ;;
         ansible-*) have ansible ;;
     esac
+}
+
+# The directory of Mitogen's strategy plugins (Debian's ansible-mitogen), or nothing; asked
+# of the Python that runs ansible-playbook (python3 on PATH may be another one).
+mitogen_strategies() {
+    local py
+    have ansible-playbook || return 0
+    py=$(sed -n '1s/^#! *\([^ ]*\).*/\1/p' "$(command -v ansible-playbook)")
+    "${py:-python3}" -c 'import os, ansible_mitogen.plugins.strategy as s
+print(os.path.dirname(s.__file__))' 2> /dev/null
 }
 
 RAW=$OUT/raw.tsv
@@ -131,8 +143,9 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed
     echo "pssh: $(pkgver pssh) (parallel-ssh $(parallel-ssh --version 2>&1 | head -1))"
     echo "clustershell: $(pkgver clustershell) ($(clush --version 2>&1 | head -1))"
     echo "ansible-core: $(pkgver ansible-core) ($(ansible --version 2>/dev/null | head -1)), python $(python3 -c 'import sys; print(sys.version.split()[0])')"
+    echo "ansible-mitogen: $(pkgver ansible-mitogen) (strategy plugins: $(mitogen_strategies))"
     echo "settings: every sshd accepts only ssh-ed25519 host/user keys, curve25519-sha256 and chacha20-poly1305@openssh.com, so every client (gpuforge's libssh included) negotiates exactly these; ed25519 user key; populated known_hosts, strict checking; fan-out = N for every tool; connect timeouts 60 s"
-    echo "settings: OpenSSH peers get -F /dev/null BatchMode IdentitiesOnly UpdateHostKeys=no and the pinned algorithms (settings/commands.txt); ansible best = forks N, pipelining, ControlPersist=60s (no -C); ansible defaults = forks 5, ansible's default ssh_args (-C, ControlPersist=60s); ControlPersist masters are killed after every run (no connection reused across runs)"
+    echo "settings: OpenSSH peers get -F /dev/null BatchMode IdentitiesOnly UpdateHostKeys=no and the pinned algorithms (settings/commands.txt); ansible best = forks N, pipelining, ControlPersist=60s (no -C); ansible defaults = forks 5, ansible's default ssh_args (-C, ControlPersist=60s); ansible mitogen = ansible best plus strategy mitogen_linear (one Python interpreter per host and become user for the whole run, over Mitogen's own ssh connection with the same ssh_args); ControlPersist masters are killed after every run (no connection reused across runs)"
     echo "settings: light hosts = OpenSSH sshd as root, 16 loopback addresses per daemon, MaxStartups 1000:30:2000, UsePAM no, sshd re-exec on, SetEnv SHLVL=1 (bash skips ~/.bashrc); testbed nodes = Debian bookworm nspawn, UsePAM yes, user gf"
 } > "$OUT/env.txt"
 cat "$OUT/env.txt" >&2
@@ -223,6 +236,10 @@ pipelining = True
 ssh_args = -o ControlMaster=auto -o ControlPersist=60s
 ssh_extra_args = $ext
 EOF
+    # Mitogen: the best configuration plus strategy mitogen_linear (forks N), Ansible's
+    # linear strategy with one Python interpreter per host (and become user) for the run
+    sed "/^\[defaults\]/a strategy_plugins = $(mitogen_strategies)\nstrategy = mitogen_linear" \
+        "$dir/ansible-best.cfg" > "$dir/ansible-mitogen.cfg"
     # defaults: forks 5, no pipelining, ansible's default ssh_args
     # (-C -o ControlMaster=auto -o ControlPersist=60s); only the pinned algorithms, the key,
     # the known_hosts file and the connect timeout are set, as for every other peer
@@ -248,6 +265,7 @@ save_settings() {
         'cat /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf' > "$OUT/settings/$label-sshd.conf" 2>&1
     cp "$dir/ansible-best.cfg" "$OUT/settings/$label-ansible-best.cfg"
     cp "$dir/ansible-default.cfg" "$OUT/settings/$label-ansible-default.cfg"
+    cp "$dir/ansible-mitogen.cfg" "$OUT/settings/$label-ansible-mitogen.cfg"
 }
 
 # Records which algorithms an OpenSSH client negotiates with the first host of a set.
@@ -302,7 +320,7 @@ run_tool() {
               env=(GPUFORGE_FRAMED=0); [ "$tool" = gf-run-framed ] && env=(GPUFORGE_FRAMED=1)
               cmd=("$GF" run -i "$inv" -f "$forks" -T 60 --known-hosts "$kh" -e "run=$P2_RUN"
                    "${P2_BECOME[@]}" "$HERE/p2.yml") ;;
-        ansible-pb-best|ansible-pb-default)
+        ansible-pb-best|ansible-pb-default|ansible-pb-mitogen)
               rm -rf "$dir/cp"; mkdir -p "$dir/cp"
               env=(ANSIBLE_CONFIG="$dir/${tool/-pb/}.cfg" ANSIBLE_SSH_CONTROL_PATH_DIR="$dir/cp")
               cmd=(ansible-playbook -i "$inv" -e "run=$P2_RUN" "${P2_BECOME[@]}" "$HERE/p2.yml") ;;
@@ -386,8 +404,8 @@ section_p1() {
 section_p2() {
     local sec=$1 spec kind n dir tools=() t r i k phase
     P2_BECOME=(); [ "$sec" = P2B ] && P2_BECOME=(-b)
-    for t in ${BENCH_P2_TOOLS:-gf-run gf-run-framed ansible-pb-best ansible-pb-default}; do
-        if [ "${t#gf-}" != "$t" ] || have ansible-playbook; then tools+=("$t")
+    for t in ${BENCH_P2_TOOLS:-gf-run gf-run-framed ansible-pb-best ansible-pb-default ansible-pb-mitogen}; do
+        if tool_available "$t"; then tools+=("$t")
         else say "P2: $t not installed: skipped (make deps)"; fi
     done
     local sets="tb:8 light:64"
