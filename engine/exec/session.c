@@ -1006,7 +1006,7 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
 {
     const struct gf_exec_opts *o = s->opts;
     struct gf_buf hdr = GF_BUF_INIT, why = GF_BUF_INIT;
-    int ret = -GF_EFAIL, got, w, rc = -1, fo = 0, fe = 0;
+    int ret = -GF_EFAIL, got, w, rc = -1, fo = 0, fe = 0, acked = 0;
     size_t cap = r->out.cap > r->err.cap ? r->out.cap : r->err.cap, tlen;
     size_t odata = 0, oend = 0, edata = 0, eend = 0;
     char trailer[48];
@@ -1043,11 +1043,37 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
     int64_t now = gf_now_ms();
     int64_t deadline = o->command_timeout > 0 ? now + o->command_timeout * 1000LL : 0;
     int64_t next_ka = now + (o->keepalive > 0 ? o->keepalive : 15) * 1000LL;
+    /* the receipt of the frame's header within the connect timeout, as a channel's
+     * opening would be: without it the host does not answer (the rest of the frame and
+     * the command may take longer than that) */
+    int64_t ack_deadline = now + (o->connect_timeout > 0 ? o->connect_timeout : 10) * 1000LL;
+    char ack[48];
+    size_t alen = (size_t)snprintf(ack, sizeof(ack), "GFA %s\n", sh->mark);
     for (;;) {
         if (shell_read(s, sh, &sh->re, &got) < 0) {
             w = -1;
             goto ended_or_broken;
         }
+        if (!acked && sh->rd.len >= alen) {
+            if (memcmp(sh->rd.buf, ack, alen) != 0) {
+                result_fail(r, GF_ST_UNREACHABLE, "the framed shell sent a malformed result; "
+                            "the command's outcome is unknown");
+                shell_drop(sh, 1);
+                goto out;
+            }
+            memmove(sh->rd.buf, sh->rd.buf + alen, sh->rd.len - alen);
+            gf_buf_setlen(&sh->rd, sh->rd.len - alen);
+            acked = 1;
+        }
+        if (!acked && !got && gf_now_ms() > ack_deadline) {
+            result_fail(r, GF_ST_UNREACHABLE, "cannot start the command: the host did not "
+                        "answer (network down or packets dropped?)");
+            shell_drop(sh, 0);
+            ret = -GF_ECONNECT;
+            goto out;
+        }
+        if (!acked)
+            goto wait;
         if (!fo)
             fo = find_result_end(&sh->rd, sh->mark, &rc, &odata, &oend);
         if (!fe)
@@ -1060,9 +1086,11 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
         }
         if (fo && fe)
             break;
+    wait:
         if (got)
             continue;
-        if ((w = shell_wait(s, sh, !fe)) != 0) /* stderr's end comes last */
+        /* the receipt comes on stdout; after it, stderr's end comes last */
+        if ((w = shell_wait(s, sh, acked && !fe)) != 0)
             goto ended_or_broken;
         now = gf_now_ms();
         if (deadline && now > deadline) {

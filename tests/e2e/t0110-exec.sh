@@ -190,6 +190,52 @@ expect_success 'meta: reset_connection ends the shell; the next command gets a n
     fi
 '
 
+cat >faults.yml <<'EOF'
+- hosts: node3
+  gather_facts: false
+  tasks:
+    - name: a command that is running when the fault starts
+      shell: touch /tmp/gf-fault-go; sleep 6; echo survived
+    - name: the next command
+      command: echo after
+EOF
+
+# fault_when_running FAULT...: applies the fault to node3 once the first task runs
+fault_when_running() {
+    tb_exec node3 rm -f /tmp/gf-fault-go
+    (
+        i=0
+        until tb_exec node3 test -e /tmp/gf-fault-go 2>/dev/null; do
+            i=$((i + 1)); [ $i -lt 300 ] || exit 1; sleep 0.2
+        done
+        tb_fault node3 "$@"
+    ) &
+}
+
+expect_code 3 'sshd killed mid-command: the host is unreachable, the outcome unknown' '
+    fault_when_running kill-sshd
+    timeout 120 "$GF" run -i "$INV" faults.yml >out 2>&1; rc=$?
+    wait
+    tb_fault node3 start-sshd
+    cat out
+    grep -q "^fatal: \[node3\]: UNREACHABLE! .*connection lost while running the command" out ||
+        exit 9
+    exit $rc
+'
+
+expect_code 3 'all packets to a node lost: its next command is unreachable within the connect timeout' '
+    fault_when_running netem "loss 100%"
+    start=$(date +%s)
+    timeout 120 "$GF" run -T 5 --command-timeout 60 -i "$INV" faults.yml >out 2>&1; rc=$?
+    end=$(date +%s)
+    wait
+    tb_fault node3 heal
+    cat out
+    grep -q "^fatal: \[node3\]: UNREACHABLE! .*the host did not answer" out &&
+        test $((end - start)) -lt 40 || exit 9
+    exit $rc
+'
+
 expect_code 2 'where sudo needs a tty, become says so (framed: -v says why it took channels)' '
     tb_exec node3 sh -c "echo \"Defaults:gf requiretty\" >/etc/sudoers.d/zz-tty &&
         chmod 0440 /etc/sudoers.d/zz-tty" &&

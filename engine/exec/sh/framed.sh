@@ -19,7 +19,10 @@
 #
 # Out: "GFF-READY MARK" once on stdout and on stderr when the shell is
 # ready (what a login script or sudo wrote before it is not a result); then for
-# each command its stdout followed by "GFR MARK RC" and a newline on stdout,
+# each command "GFA MARK" and a newline on stdout as soon as its header has
+# arrived (the controller then knows the host answers: the script, its input
+# and the command may take as long as they like), its stdout followed by "GFR MARK RC" and a
+# newline on stdout,
 # and its stderr followed by "GFR MARK" and a newline on stderr. Each stream
 # is cut at CAP + 1 bytes (CAP 0: none), so the reader knows of a cut. The
 # command writes to files of its own first: a process it left behind that
@@ -41,6 +44,7 @@ printf 'GFF-READY %s\n' "$GF_FRAME" >&3
 while IFS=' ' read -r tag mark slen ilen cap; do
     [ "$tag" = GFF ] && [ "$mark" = "$GF_FRAME" ] || exit 65
     case $slen.$ilen.$cap in *[!0-9.]*|.*|*..*|*.) exit 65 ;; esac
+    printf 'GFA %s\n' "$GF_FRAME"
     script=$(head -c "$slen") || exit 66
     # new files for every command (a process a command left behind keeps
     # writing to its own), removed in batches to save a fork per command
