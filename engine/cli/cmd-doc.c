@@ -1,6 +1,6 @@
 /* cmd-doc.c - `gpuforge doc`: what the engine supports, read from its own
  * tables (the module parameter tables, the filter and test tables), never
- * from a hand-kept list: `doc MODULE` prints a module's parameters as
+ * from a hand-kept list (the keyword table too): `doc MODULE` prints a module's parameters as
  * ansible-doc does, `doc --list` the modules, `doc --compat` the Markdown
  * compatibility section README.md carries (make docs rewrites it). */
 #include <getopt.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../modules/module.h"
+#include "../playbook/playbook.h"
 #include "../template/template.h"
 #include "cli.h"
 
@@ -64,11 +65,36 @@ static void md_params(const struct gf_module *m)
         printf("none");
 }
 
+/* The keyword table: where Ansible takes each keyword, whether gpuforge
+ * refuses it there, and what it does or why it is refused. */
+static void print_keywords(void)
+{
+    static const unsigned cols[] = { GF_KW_PLAY, GF_KW_BLOCK, GF_KW_TASK, GF_KW_HANDLER,
+                                     GF_KW_ROLE };
+    size_t n = 0;
+
+    printf("### Keywords\n\n");
+    printf("Where Ansible takes each keyword (role: on a role reference in `roles:` or "
+           "`dependencies:`)\nand what gpuforge does with it there: `yes`, or `refused` "
+           "(an error before anything runs).\n\n");
+    printf("| keyword | play | block | task | handler | role | gpuforge |\n"
+           "|---|---|---|---|---|---|---|\n");
+    for (const struct gf_keyword *kw = gf_keywords; kw->name; kw++, n++) {
+        printf("| `%s%s` |", kw->name, strcmp(kw->name, "with_") ? "" : "<lookup>");
+        for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+            printf(" %s |", !(kw->where & cols[i]) ? "" : kw->refused & cols[i] ? "refused"
+                   : "yes");
+        printf(" %s |\n", kw->doc);
+    }
+    printf("\n%zu keywords.\n\n", n);
+}
+
 static void print_compat(void)
 {
     const char *name;
     size_t n;
 
+    print_keywords();
     printf("### Modules\n\n");
     printf("| module | also | check mode | parameters |\n|---|---|---|---|\n");
     for (n = 0; gf_modules[n]; n++) {

@@ -302,21 +302,135 @@ static int get_tags(struct ld *l, const char *file, const struct gf_val *v, stru
     return 0;
 }
 
-static const char *const task_keys[] = {
-    "name", "when", "loop", "with_items", "with_list", "with_dict", "loop_control", "register",
-    "notify", "listen", "tags", "become", "become_user", "become_method", "ignore_errors",
-    "ignore_unreachable", "changed_when", "failed_when", "until", "retries", "delay",
-    "delegate_to", "run_once", "no_log", "environment", "vars", "check_mode", "diff",
-    "any_errors_fatal", "args", "action", "collections", "block", "rescue", "always",
-    "debugger", "throttle", "timeout", "local_action", "delegate_facts", "module_defaults",
-    "connection", "remote_user", "become_flags", "port", "async", "poll", NULL,
+/* How the loader parses a keyword: one case of task_keywords() or
+ * parse_play() each. */
+enum {
+    K_REFUSED,         /* refused wherever it is valid */
+    K_PART,            /* block/rescue/always, action/args, the play's task
+                        * lists: parse_task() and parse_play() read them */
+    K_NAME, K_HOSTS, K_VARS, K_VARS_FILES, K_BECOME, K_BECOME_USER, K_BECOME_METHOD,
+    K_GATHER_FACTS, K_GATHER_SUBSET, K_SERIAL, K_MAX_FAIL_PERCENTAGE, K_ANY_ERRORS_FATAL,
+    K_STRATEGY, K_ENVIRONMENT, K_TAGS, K_CHECK_MODE, K_DIFF, K_IGNORE_ERRORS,
+    K_IGNORE_UNREACHABLE, K_NO_LOG, K_COLLECTIONS, K_REMOTE_USER, K_RUN_ONCE, K_WHEN, K_LOOP,
+    K_LOOP_CONTROL, K_REGISTER, K_NOTIFY, K_CHANGED_WHEN, K_FAILED_WHEN, K_UNTIL, K_RETRIES,
+    K_DELAY, K_DELEGATE_TO, K_ASYNC, K_POLL,
 };
 
-/* Task keywords Ansible has that gpuforge refuses rather than ignores. */
-static const char *const refused_keys[] = {
-    "debugger", "throttle", "timeout", "local_action", "delegate_facts", "module_defaults",
-    "connection", "become_flags", "port", NULL,
+#define P GF_KW_PLAY
+#define B GF_KW_BLOCK
+#define T GF_KW_TASK
+#define H GF_KW_HANDLER
+#define R GF_KW_ROLE
+#define ALL (P | B | T | H | R) /* Ansible's Base attributes */
+#define TH (T | H)
+
+/* Every keyword of Ansible's plays, blocks, tasks and handlers (ansible-core
+ * 2.14's attributes), as OpenSSH's readconf.c keeps its keywords: where
+ * Ansible takes it, where gpuforge refuses it, and how it is parsed. A key
+ * that is in no entry is a module on a task and an error on a play. */
+const struct gf_keyword gf_keywords[] = {
+    { "name", ALL, 0, K_NAME, "the name shown; on a role reference, the role" },
+    { "hosts", P, 0, K_HOSTS, "a host pattern, or a list of them" },
+    { "vars", ALL, 0, K_VARS, "variables; on a role reference, role parameters" },
+    { "vars_files", P, 0, K_VARS_FILES, "files of variables, a list entry may list "
+      "alternatives" },
+    { "vars_prompt", P, P, K_REFUSED, "runs are unattended: give the values with -e" },
+    { "pre_tasks", P, 0, K_PART, "tasks before the roles" },
+    { "roles", P, 0, K_PART, "roles, by name or as a mapping with keywords and parameters" },
+    { "tasks", P, 0, K_PART, "tasks after the roles" },
+    { "post_tasks", P, 0, K_PART, "tasks after tasks, once the handlers have run" },
+    { "handlers", P, 0, K_PART, "handlers" },
+    { "gather_facts", P, 0, K_GATHER_FACTS, "run setup first (ansible.cfg's gathering when "
+      "unset)" },
+    { "gather_subset", P, 0, K_GATHER_SUBSET, "accepted; setup gathers its one set" },
+    { "gather_timeout", P, P, K_REFUSED, "no time limit on fact gathering" },
+    { "fact_path", P, P, K_REFUSED, "no local facts (facts.d)" },
+    { "serial", P, 0, K_SERIAL, "batches: numbers, percentages or a list of them" },
+    { "max_fail_percentage", P, 0, K_MAX_FAIL_PERCENTAGE, "0..100" },
+    { "strategy", P, 0, K_STRATEGY, "linear or free" },
+    { "order", P, P, K_REFUSED, "hosts run in inventory order" },
+    { "force_handlers", P, P, K_REFUSED, "handlers of a failed host do not run" },
+    { "block", B, 0, K_PART, "the tasks of a block" },
+    { "rescue", B, 0, K_PART, "tasks run when a task of the block fails" },
+    { "always", B, 0, K_PART, "tasks run after the block, failed or not" },
+    { "action", TH, 0, K_PART, "the module and its arguments as 'module k=v ...'" },
+    { "args", TH, 0, K_PART, "module arguments, merged with the module's own" },
+    { "local_action", TH, TH, K_REFUSED, "use delegate_to: localhost" },
+    { "when", B | T | H | R, 0, K_WHEN, "conditions, all of which must hold" },
+    { "loop", TH, 0, K_LOOP, "a list, or a template giving one" },
+    { "with_", TH, 0, K_LOOP, "loop over what the lookup plugin returns" },
+    { "loop_control", TH, 0, K_LOOP_CONTROL, "loop_var, index_var, label (pause and "
+      "extended are refused)" },
+    { "register", TH, 0, K_REGISTER, "keep the result in a variable" },
+    { "notify", B | T | H, 0, K_NOTIFY, "handlers (names or listen topics) to run when "
+      "changed" },
+    { "listen", H, 0, K_NOTIFY, "topics a handler answers besides its name" },
+    { "changed_when", TH, 0, K_CHANGED_WHEN, "conditions" },
+    { "failed_when", TH, 0, K_FAILED_WHEN, "conditions" },
+    { "until", TH, 0, K_UNTIL, "retry until the conditions hold" },
+    { "retries", TH, 0, K_RETRIES, "a number or a template" },
+    { "delay", TH, 0, K_DELAY, "seconds between retries, a number or a template" },
+    { "async", TH, 0, K_ASYNC, "run in the background, seconds" },
+    { "poll", TH, 0, K_POLL, "seconds between checks of an async task" },
+    { "tags", ALL, 0, K_TAGS, "a string, a comma-separated string or a list" },
+    { "become", ALL, 0, K_BECOME, "sudo to become_user" },
+    { "become_user", ALL, 0, K_BECOME_USER, "the user to become (root)" },
+    { "become_method", ALL, 0, K_BECOME_METHOD, "sudo only" },
+    { "become_flags", ALL, ALL, K_REFUSED, "sudo runs with gpuforge's own flags" },
+    { "become_exe", ALL, ALL, K_REFUSED, "sudo is the node's, found on its PATH" },
+    { "remote_user", ALL, 0, K_REMOTE_USER, "the SSH user" },
+    { "connection", ALL, ALL, K_REFUSED, "the connection comes from the inventory "
+      "(ansible_connection)" },
+    { "port", ALL, ALL, K_REFUSED, "set ansible_port in the inventory" },
+    { "delegate_to", B | T | H | R, 0, K_DELEGATE_TO, "run on another host" },
+    { "delegate_facts", B | T | H | R, B | T | H | R, K_REFUSED, "facts go to the host "
+      "the task runs for" },
+    { "run_once", ALL, P, K_RUN_ONCE, "on the first host of the batch; refused on a play" },
+    { "ignore_errors", ALL, 0, K_IGNORE_ERRORS, "a failure does not stop the host" },
+    { "ignore_unreachable", ALL, 0, K_IGNORE_UNREACHABLE, "unreachable does not stop the "
+      "host" },
+    { "any_errors_fatal", ALL, 0, K_ANY_ERRORS_FATAL, "a failure stops every host" },
+    { "no_log", ALL, 0, K_NO_LOG, "results hidden; a template hides them everywhere" },
+    { "check_mode", ALL, 0, K_CHECK_MODE, "force check mode on or off" },
+    { "diff", ALL, 0, K_DIFF, "force --diff on or off" },
+    { "environment", ALL, 0, K_ENVIRONMENT, "environment variables of the module" },
+    { "collections", ALL, 0, K_COLLECTIONS, "accepted; FQCNs resolve from the module table" },
+    { "module_defaults", ALL, ALL, K_REFUSED, "no module defaults: give the parameters" },
+    { "throttle", ALL, ALL, K_REFUSED, "no per-task limit: use serial or --forks" },
+    { "timeout", ALL, ALL, K_REFUSED, "no per-task time limit" },
+    { "debugger", ALL, ALL, K_REFUSED, "no interactive debugger" },
+    { NULL, 0, 0, 0, NULL },
 };
+
+#undef P
+#undef B
+#undef T
+#undef H
+#undef R
+#undef ALL
+#undef TH
+
+const struct gf_keyword *gf_keyword_find(const char *k)
+{
+    const struct gf_keyword *kw;
+
+    for (kw = gf_keywords; kw->name; kw++)
+        if (strcmp(kw->name, k) == 0)
+            return kw;
+    if (gf_startswith(k, "with_") && k[5])
+        for (kw = gf_keywords; kw->name; kw++)
+            if (strcmp(kw->name, "with_") == 0)
+                return kw;
+    return NULL;
+}
+
+/* Whether k is a keyword in one of the places where (GF_KW_*). */
+static int is_keyword(const char *k, unsigned where)
+{
+    const struct gf_keyword *kw = gf_keyword_find(k);
+
+    return kw && (kw->where & where);
+}
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -324,14 +438,6 @@ static int in_list(const char *const *list, const char *s)
         if (strcmp(list[i], s) == 0)
             return 1;
     return 0;
-}
-
-/* A task keyword: one of task_keys, or with_NAME (a loop over the lookup
- * plugin NAME, which may be any plugin: an unknown one fails where the task
- * runs, as in Ansible). */
-static int is_task_key(const char *k)
-{
-    return in_list(task_keys, k) || (gf_startswith(k, "with_") && k[5]);
 }
 
 static const char *const include_actions[] = {
@@ -480,16 +586,30 @@ static int load_tasks_file(struct ld *l, const char *path, const struct inh *in,
  * vars, ...) to t, and builds the inheritance its children get. */
 static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struct gf_task *t)
 {
+    unsigned ctx = t->kind == GF_TASK_BLOCK ? GF_KW_BLOCK : t->handler ? GF_KW_HANDLER
+                   : GF_KW_TASK;
+    const char *what = ctx == GF_KW_BLOCK ? "block" : ctx == GF_KW_HANDLER ? "handler" : "task";
+
     for (size_t i = 0; i < v->u.map.n; i++) {
         const char *k = v->u.map.ents[i].key;
         struct gf_val *x = v->u.map.ents[i].val;
+        const struct gf_keyword *kw = gf_keyword_find(k);
         int rc = 0;
 
-        if (in_list(refused_keys, k))
-            return kerr(l, file, x, "task keyword '%s' is not supported by gpuforge", k);
-        if (!strcmp(k, "name")) {
+        if (kw == NULL || !(kw->where & (GF_KW_BLOCK | GF_KW_TASK | GF_KW_HANDLER)))
+            continue; /* the action: parse_task() found it */
+        if (!(kw->where & ctx))
+            return kerr(l, file, x, "'%s' is not a %s keyword%s", k, what,
+                        kw->where == GF_KW_HANDLER ? " (a handler's only)"
+                        : ctx == GF_KW_BLOCK ? " (it belongs on the tasks of the block)" : "");
+        if (kw->refused & ctx)
+            return kerr(l, file, x, "%s keyword '%s' is not supported by gpuforge: %s",
+                        ctx == GF_KW_BLOCK ? "block" : "task", k, kw->doc);
+        switch (kw->op) {
+        case K_NAME:
             rc = get_str(l, file, x, k, &t->name);
-        } else if (!strcmp(k, "when")) {
+            break;
+        case K_WHEN: {
             struct gf_val *own = NULL;
             if ((rc = get_conds(l, file, x, k, &own)) == 0) {
                 for (size_t j = 0; j < own->u.list.n; j++)
@@ -497,7 +617,9 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
                 t->own_when = (int)own->u.list.n;
             }
             gf_val_unref(own);
-        } else if (!strcmp(k, "loop") || gf_startswith(k, "with_")) {
+            break;
+        }
+        case K_LOOP:
             if (t->loop)
                 return kerr(l, file, x, "only one of loop and with_* may be given");
             if (!strcmp(k, "with_dict") && x->type == GF_VAL_STR) {
@@ -524,7 +646,8 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
                 free(t->loop_lookup);
                 t->loop_lookup = gf_xstrdup(k + 5);
             }
-        } else if (!strcmp(k, "loop_control")) {
+            break;
+        case K_LOOP_CONTROL:
             if ((rc = get_map(l, file, x, k)))
                 return rc;
             for (size_t j = 0; x->type == GF_VAL_MAP && j < x->u.map.n; j++) {
@@ -543,7 +666,8 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
                 if (rc)
                     return rc;
             }
-        } else if (!strcmp(k, "register")) {
+            break;
+        case K_REGISTER:
             if ((rc = get_str(l, file, x, k, &t->register_var)) == 0) {
                 const char *s = t->register_var;
                 int ok = *s && !(*s >= '0' && *s <= '9');
@@ -554,7 +678,8 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
                     rc = perr(l, file, x, "'register' needs a variable name, not '%s'",
                               t->register_var);
             }
-        } else if (!strcmp(k, "notify") || !strcmp(k, "listen")) {
+            break;
+        case K_NOTIFY: {
             struct gf_vec *dst = !strcmp(k, "notify") ? &t->notify : &t->listen;
             if (x->type == GF_VAL_LIST) {
                 for (size_t j = 0; j < x->u.list.n; j++) {
@@ -569,66 +694,92 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
                     return rc;
                 gf_vec_push(dst, s);
             }
-        } else if (!strcmp(k, "tags")) {
+            break;
+        }
+        case K_TAGS:
             rc = get_tags(l, file, x, &t->tags);
-        } else if (!strcmp(k, "become")) {
+            break;
+        case K_BECOME:
             rc = get_kw_bool(l, file, x, k, &t->become, &t->kw_tpl);
-        } else if (!strcmp(k, "become_user")) {
+            break;
+        case K_BECOME_USER:
             rc = get_str(l, file, x, k, &t->become_user);
-        } else if (!strcmp(k, "become_method")) {
+            break;
+        case K_BECOME_METHOD:
             if (x->type != GF_VAL_STR || strcmp(x->u.str.s, "sudo"))
                 rc = perr(l, file, x, "only become_method 'sudo' is supported");
-        } else if (!strcmp(k, "ignore_errors")) {
+            break;
+        case K_IGNORE_ERRORS:
             rc = get_kw_bool(l, file, x, k, &t->ignore_errors, &t->kw_tpl);
-        } else if (!strcmp(k, "ignore_unreachable")) {
+            break;
+        case K_IGNORE_UNREACHABLE:
             rc = get_kw_bool(l, file, x, k, &t->ignore_unreachable, &t->kw_tpl);
-        } else if (!strcmp(k, "changed_when")) {
+            break;
+        case K_CHANGED_WHEN:
             rc = get_conds(l, file, x, k, &t->changed_when);
-        } else if (!strcmp(k, "failed_when")) {
+            break;
+        case K_FAILED_WHEN:
             rc = get_conds(l, file, x, k, &t->failed_when);
-        } else if (!strcmp(k, "until")) {
+            break;
+        case K_UNTIL:
             rc = get_conds(l, file, x, k, &t->until);
-        } else if ((!strcmp(k, "retries") || !strcmp(k, "delay")) && is_tpl(x)) {
-            /* a template: its number is known when the task runs */
-            struct gf_val **slot = !strcmp(k, "retries") ? &t->retries_tpl : &t->delay_tpl;
-            gf_val_unref(*slot);
-            *slot = gf_val_ref(x);
-        } else if (!strcmp(k, "retries")) {
-            rc = get_int(l, file, x, k, &t->retries);
-        } else if (!strcmp(k, "delay")) {
-            rc = get_int(l, file, x, k, &t->delay);
-        } else if (!strcmp(k, "delegate_to")) {
+            break;
+        case K_RETRIES:
+        case K_DELAY:
+            if (is_tpl(x)) {
+                /* a template: its number is known when the task runs */
+                struct gf_val **slot = kw->op == K_RETRIES ? &t->retries_tpl : &t->delay_tpl;
+                gf_val_unref(*slot);
+                *slot = gf_val_ref(x);
+            } else {
+                rc = get_int(l, file, x, k, kw->op == K_RETRIES ? &t->retries : &t->delay);
+            }
+            break;
+        case K_DELEGATE_TO:
             rc = get_str(l, file, x, k, &t->delegate_to);
-        } else if (!strcmp(k, "remote_user")) {
+            break;
+        case K_REMOTE_USER:
             rc = get_str(l, file, x, k, &t->remote_user);
-        } else if (!strcmp(k, "async")) {
+            break;
+        case K_ASYNC:
             rc = get_int(l, file, x, k, &t->async);
-        } else if (!strcmp(k, "poll")) {
+            break;
+        case K_POLL:
             rc = get_int(l, file, x, k, &t->poll);
-        } else if (!strcmp(k, "run_once")) {
+            break;
+        case K_RUN_ONCE:
             rc = get_kw_bool(l, file, x, k, &t->run_once, &t->kw_tpl);
-        } else if (!strcmp(k, "no_log")) {
+            break;
+        case K_NO_LOG:
             /* a templated no_log hides the output on every host: showing
              * what Ansible would hide is the worse mistake */
             rc = get_kw_bool(l, file, x, k, &t->no_log, &t->kw_tpl);
             if (rc == 0 && is_tpl(x))
                 t->no_log = 1;
-        } else if (!strcmp(k, "check_mode")) {
+            break;
+        case K_CHECK_MODE:
             rc = get_kw_bool(l, file, x, k, &t->check_mode, &t->kw_tpl);
-        } else if (!strcmp(k, "diff")) {
+            break;
+        case K_DIFF:
             rc = get_kw_bool(l, file, x, k, &t->diff, &t->kw_tpl);
-        } else if (!strcmp(k, "any_errors_fatal")) {
+            break;
+        case K_ANY_ERRORS_FATAL:
             rc = get_kw_bool(l, file, x, k, &t->any_errors_fatal, &t->kw_tpl);
-        } else if (!strcmp(k, "environment")) {
+            break;
+        case K_ENVIRONMENT:
             rc = add_env(l, file, x, &t->environment);
-        } else if (!strcmp(k, "vars")) {
+            break;
+        case K_VARS:
             if ((rc = get_map(l, file, x, k)) == 0) {
                 struct gf_val *m = gf_val_map_merge(t->vars, x);
                 gf_val_unref(t->vars);
                 t->vars = m;
             }
-        } else if (!strcmp(k, "collections")) {
-            /* FQCN names are resolved from the module table; nothing to do */
+            break;
+        case K_COLLECTIONS: /* FQCN names are resolved from the module table */
+        case K_PART:        /* parse_task() reads them */
+        default:            /* play keywords: not valid here (above) */
+            break;
         }
         if (rc)
             return rc;
@@ -718,8 +869,7 @@ static int include_target(struct ld *l, const char *file, struct gf_val *x, stru
     const struct gf_val *apply = gf_val_map_get(m, "apply");
     for (size_t i = 0; apply && i < apply->u.map.n; i++) {
         const char *k = apply->u.map.ents[i].key;
-        if (!is_task_key(k) || !strcmp(k, "block") || !strcmp(k, "rescue") ||
-            !strcmp(k, "always") || !strcmp(k, "name") || !strcmp(k, "action") ||
+        if (!is_keyword(k, GF_KW_TASK) || !strcmp(k, "name") || !strcmp(k, "action") ||
             !strcmp(k, "args"))
             return kerr(l, file, apply->u.map.ents[i].val, "'apply' takes task keywords, not "
                         "'%s'", k);
@@ -873,7 +1023,7 @@ static int parse_task(struct ld *l, const char *file, struct gf_val *v, const st
             extra_args = x;
             continue;
         }
-        if (is_task_key(k))
+        if (is_keyword(k, GF_KW_BLOCK | GF_KW_TASK | GF_KW_HANDLER))
             continue;
         if (action)
             return kerr(l, file, x, "conflicting action statements: %s, %s", action, k);
@@ -1011,10 +1161,6 @@ static int parse_task(struct ld *l, const char *file, struct gf_val *v, const st
     if (!m->free_form && gf_val_map_get(t->args, "_raw_params")) {
         rc = perr(l, file, actval, "module '%s' takes key=value arguments, not free text '%s'",
                   m->name, gf_val_map_get(t->args, "_raw_params")->u.str.s);
-        goto out;
-    }
-    if (in->handler == 0 && t->listen.n) {
-        rc = perr(l, file, v, "'listen' is for handlers only");
         goto out;
     }
     gf_vec_push(out, t);
@@ -1288,15 +1434,6 @@ static int role_map_file(struct ld *l, const char *dir, const char *sub, const c
     return rc;
 }
 
-/* The keywords a role reference (roles:, dependencies:) may carry, as
- * Ansible's Role attributes; its other keys are role parameters. */
-static const char *const role_ref_keys[] = {
-    "when", "tags", "become", "become_user", "become_method", "become_flags", "check_mode",
-    "diff", "environment", "ignore_errors", "ignore_unreachable", "no_log", "run_once",
-    "any_errors_fatal", "delegate_to", "vars", "collections", "connection", "debugger",
-    "delegate_facts", "module_defaults", "port", "remote_user", "throttle", "timeout", NULL,
-};
-
 /* Builds in *sub what the keywords in kw (a mapping of task keywords: a
  * role reference's, include's apply:) give on top of in, as a block's
  * keywords give its tasks. The holder task keeps what sub borrows (it is
@@ -1339,7 +1476,7 @@ static int role_ref(struct ld *l, const char *file, struct gf_val *x, char **nam
                 gf_val_unref(*params);
                 *params = m;
             }
-        } else if (in_list(role_ref_keys, k))
+        } else if (is_keyword(k, GF_KW_ROLE)) /* Ansible's Role attributes */
             gf_val_map_set(*kw, k, gf_val_ref(v));
         else
             gf_val_map_set(*params, k, gf_val_ref(v)); /* a role parameter */
@@ -1574,20 +1711,6 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
 
 /* ---- plays ---- */
 
-static const char *const play_keys[] = {
-    "name", "hosts", "vars", "vars_files", "become", "become_user", "become_method",
-    "gather_facts", "serial", "max_fail_percentage", "any_errors_fatal", "strategy",
-    "pre_tasks", "roles", "tasks", "post_tasks", "handlers", "environment", "tags",
-    "check_mode", "diff", "ignore_errors", "ignore_unreachable", "no_log", "collections",
-    "remote_user", "vars_prompt", "connection", "module_defaults", "order", "force_handlers",
-    "gather_subset", "gather_timeout", "run_once", "throttle", "port", "timeout", "fact_path",
-    "debugger", NULL,
-};
-static const char *const play_refused[] = {
-    "vars_prompt", "connection", "module_defaults", "order", "force_handlers",
-    "gather_timeout", "throttle", "port", "timeout", "fact_path", "debugger", "run_once", NULL,
-};
-
 static void play_free(void *p)
 {
     struct gf_play *pl = p;
@@ -1733,17 +1856,25 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
     for (size_t i = 0; i < v->u.map.n && !rc; i++) {
         const char *k = v->u.map.ents[i].key;
         struct gf_val *x = v->u.map.ents[i].val;
-        if (!in_list(play_keys, k)) {
-            if (gf_module_find(k) || is_task_key(k))
+        const struct gf_keyword *kw = gf_keyword_find(k);
+        if (kw == NULL || !(kw->where & GF_KW_PLAY)) {
+            if (gf_module_find(k) || kw)
                 rc = kerr(l, file, x, "'%s' is not a play keyword: is this a task outside "
                           "'tasks:'?", k);
             else
                 rc = kerr(l, file, x, "unknown play keyword '%s'", k);
-        } else if (in_list(play_refused, k)) {
-            rc = kerr(l, file, x, "play keyword '%s' is not supported by gpuforge", k);
-        } else if (!strcmp(k, "name")) {
+            break;
+        }
+        if (kw->refused & GF_KW_PLAY) {
+            rc = kerr(l, file, x, "play keyword '%s' is not supported by gpuforge: %s", k,
+                      kw->doc);
+            break;
+        }
+        switch (kw->op) {
+        case K_NAME:
             rc = get_str(l, file, x, k, &pl->name);
-        } else if (!strcmp(k, "hosts")) {
+            break;
+        case K_HOSTS:
             if (x->type == GF_VAL_LIST) {
                 struct gf_buf hb = GF_BUF_INIT;
                 for (size_t j = 0; j < x->u.list.n; j++) {
@@ -1755,60 +1886,85 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
             } else {
                 rc = get_str(l, file, x, k, &pl->hosts);
             }
-        } else if (!strcmp(k, "vars")) {
+            break;
+        case K_VARS:
             if ((rc = get_map(l, file, x, k)) == 0) {
                 struct gf_val *m = gf_val_map_merge(pl->vars, x);
                 gf_val_unref(pl->vars);
                 pl->vars = m;
             }
-        } else if (!strcmp(k, "vars_files")) {
+            break;
+        case K_VARS_FILES:
             rc = load_vars_files(l, file, x, pl);
-        } else if (!strcmp(k, "become")) {
+            break;
+        case K_BECOME:
             /* a template is the tasks' own: the play's become stays unset */
             rc = get_kw_bool(l, file, x, k, &pl->become, &in.kw_tpl);
-        } else if (!strcmp(k, "become_user")) {
+            break;
+        case K_BECOME_USER:
             rc = get_str(l, file, x, k, &pl->become_user);
-        } else if (!strcmp(k, "remote_user")) {
+            break;
+        case K_REMOTE_USER:
             rc = get_str(l, file, x, k, &play_remote_user);
-        } else if (!strcmp(k, "become_method")) {
+            break;
+        case K_BECOME_METHOD:
             if (x->type != GF_VAL_STR || strcmp(x->u.str.s, "sudo"))
                 rc = perr(l, file, x, "only become_method 'sudo' is supported");
-        } else if (!strcmp(k, "gather_facts")) {
+            break;
+        case K_GATHER_FACTS:
             rc = get_bool(l, file, x, k, &pl->gather_facts);
-        } else if (!strcmp(k, "gather_subset")) {
+            break;
+        case K_GATHER_SUBSET:
             rc = 0; /* the setup module gathers its one set */
-        } else if (!strcmp(k, "serial")) {
+            break;
+        case K_SERIAL:
             rc = parse_serial(l, file, x, pl);
-        } else if (!strcmp(k, "max_fail_percentage")) {
+            break;
+        case K_MAX_FAIL_PERCENTAGE: {
             double d = x->type == GF_VAL_INT ? (double)x->u.i : x->type == GF_VAL_FLOAT
                        ? x->u.f : -1;
             if (d < 0 || d > 100)
                 rc = perr(l, file, x, "'max_fail_percentage' must be a number in 0..100");
             pl->max_fail_percentage = (int)d;
-        } else if (!strcmp(k, "any_errors_fatal")) {
+            break;
+        }
+        case K_ANY_ERRORS_FATAL:
             rc = get_kw_bool(l, file, x, k, &pl->any_errors_fatal, &in.kw_tpl);
-        } else if (!strcmp(k, "strategy")) {
+            break;
+        case K_STRATEGY:
             if (x->type != GF_VAL_STR || (strcmp(x->u.str.s, "linear") &&
                                           strcmp(x->u.str.s, "free")))
                 rc = perr(l, file, x, "'strategy' must be 'linear' or 'free'");
             else
                 pl->strategy_free = !strcmp(x->u.str.s, "free");
-        } else if (!strcmp(k, "environment")) {
+            break;
+        case K_ENVIRONMENT:
             rc = add_env(l, file, x, &pl->environment);
-        } else if (!strcmp(k, "tags")) {
+            break;
+        case K_TAGS:
             rc = get_tags(l, file, x, &play_tags);
-        } else if (!strcmp(k, "check_mode")) {
+            break;
+        case K_CHECK_MODE:
             rc = get_kw_bool(l, file, x, k, &pl->check_mode, &in.kw_tpl);
-        } else if (!strcmp(k, "diff")) {
+            break;
+        case K_DIFF:
             rc = get_kw_bool(l, file, x, k, &pl->diff, &in.kw_tpl);
-        } else if (!strcmp(k, "ignore_errors")) {
+            break;
+        case K_IGNORE_ERRORS:
             rc = get_kw_bool(l, file, x, k, &in.ignore_errors, &in.kw_tpl);
-        } else if (!strcmp(k, "ignore_unreachable")) {
+            break;
+        case K_IGNORE_UNREACHABLE:
             rc = get_kw_bool(l, file, x, k, &in.ignore_unreachable, &in.kw_tpl);
-        } else if (!strcmp(k, "no_log")) {
+            break;
+        case K_NO_LOG:
             rc = get_kw_bool(l, file, x, k, &in.no_log, &in.kw_tpl);
             if (rc == 0 && is_tpl(x))
                 in.no_log = 1;
+            break;
+        case K_COLLECTIONS: /* read below */
+        case K_PART:
+        default:
+            break;
         }
     }
     if (rc == 0 && pl->hosts == NULL)

@@ -136,6 +136,31 @@ struct gf_playbook {
     struct gf_tpl_cache *cache;
 };
 
+/* The keywords of plays, blocks, tasks, handlers and role references: one
+ * table (load.c) the loader parses by and `gpuforge doc --compat` prints.
+ * where says where Ansible takes a keyword, refused where gpuforge refuses
+ * it (a subset of where), with why. */
+enum {
+    GF_KW_PLAY = 1 << 0,
+    GF_KW_BLOCK = 1 << 1,
+    GF_KW_TASK = 1 << 2,
+    GF_KW_HANDLER = 1 << 3,
+    GF_KW_ROLE = 1 << 4,         /* on a role reference (roles:, dependencies:) */
+};
+
+struct gf_keyword {
+    const char *name;            /* "with_" stands for every with_<lookup> */
+    unsigned where;              /* GF_KW_* */
+    unsigned refused;            /* GF_KW_*: where gpuforge refuses it */
+    int op;                      /* how load.c parses it */
+    const char *doc;             /* what gpuforge does with it, or why it refuses it */
+};
+
+/* The table, ended by a NULL name; and the entry for k (a with_<lookup>
+ * gets the "with_" entry), or NULL when k is no keyword anywhere. */
+extern const struct gf_keyword gf_keywords[];
+const struct gf_keyword *gf_keyword_find(const char *k);
+
 /* Where the shipped roles are: DIR/roles or DIR/../share/gpuforge/roles,
  * DIR being the executable's directory. They are the collection
  * gpuforge.cluster and are reached only by that name

@@ -266,6 +266,67 @@ TEST(loader_errors_have_positions)
     done();
 }
 
+/* One keyword table decides, per place, what is a keyword, what is refused
+ * (with why) and what a task's action is. */
+TEST(loader_keyword_table_by_place)
+{
+    put("k/play-refused.yml", "- hosts: all\n  order: sorted\n  tasks: []\n");
+    load_err("k/play-refused.yml", "play-refused.yml:2:3: play keyword 'order' is not "
+             "supported by gpuforge: hosts run in inventory order");
+    put("k/play-run-once.yml", "- hosts: all\n  run_once: true\n  tasks: []\n");
+    load_err("k/play-run-once.yml", "play-run-once.yml:2:3: play keyword 'run_once' is not "
+             "supported by gpuforge: on the first host of the batch; refused on a play");
+    put("k/play-task-key.yml", "- hosts: all\n  register: r\n");
+    load_err("k/play-task-key.yml", "play-task-key.yml:2:3: 'register' is not a play "
+             "keyword: is this a task outside 'tasks:'?");
+    put("k/task-refused.yml", "- hosts: all\n  tasks:\n    - debug: msg=a\n"
+        "      throttle: 1\n");
+    load_err("k/task-refused.yml", "task-refused.yml:4:7: task keyword 'throttle' is not "
+             "supported by gpuforge: no per-task limit: use serial or --forks");
+    put("k/block-loop.yml", "- hosts: all\n  tasks:\n    - block:\n        - debug: msg=a\n"
+        "      loop: [1, 2]\n");
+    load_err("k/block-loop.yml", "block-loop.yml:5:7: 'loop' is not a block keyword (it "
+             "belongs on the tasks of the block)");
+    put("k/task-listen.yml", "- hosts: all\n  tasks:\n    - debug: msg=a\n"
+        "      listen: x\n");
+    load_err("k/task-listen.yml", "task-listen.yml:4:7: 'listen' is not a task keyword (a "
+             "handler's only)");
+    put("k/role-refused.yml", "- hosts: all\n  roles:\n    - role: r1\n      port: 22\n");
+    put("k/roles/r1/tasks/main.yml", "- debug: msg=a\n");
+    load_err("k/role-refused.yml", "role-refused.yml:4:7: task keyword 'port' is not "
+             "supported by gpuforge: set ansible_port in the inventory");
+    /* what is valid loads: a play-only keyword on a task is its action */
+    put("k/ok.yml", "- hosts: all\n  run_once: false\n  tasks: []\n"
+        "- hosts: all\n  roles:\n    - role: r1\n      run_once: true\n      p: 1\n"
+        "  tasks:\n    - block:\n        - debug: msg=a\n      notify: h\n"
+        "      run_once: true\n  handlers:\n    - name: h\n      debug: msg=b\n"
+        "      listen: t\n");
+    load_err("k/ok.yml", "ok.yml:2:3: play keyword 'run_once' is not supported by gpuforge: "
+             "on the first host of the batch; refused on a play");
+    put("k/ok.yml", "- hosts: all\n  roles:\n    - role: r1\n      run_once: true\n"
+        "      p: 1\n  tasks:\n    - block:\n        - debug: msg=a\n      notify: h\n"
+        "      run_once: true\n  handlers:\n    - name: h\n      debug: msg=b\n"
+        "      listen: t\n");
+    struct gf_playbook *pb = load_ok("k/ok.yml");
+    struct gf_play *pl = pb->plays.v[0];
+    struct gf_task *h = pl->handlers.v[0];
+    ASSERT_EQ(h->listen.n, 1);
+    ASSERT_STREQ(h->listen.v[0], "t");
+    ASSERT_EQ(((struct gf_task *)pl->sections[1].v[0])->run_once, 1);
+    gf_playbook_free(pb);
+    put("k/hosts-task.yml", "- hosts: all\n  tasks:\n    - hosts: x\n");
+    load_err("k/hosts-task.yml", "hosts-task.yml:3:7: unknown module 'hosts'");
+    /* the table: every refusal has its reason, where it is refused it is valid */
+    for (const struct gf_keyword *kw = gf_keywords; kw->name; kw++) {
+        ASSERT(kw->doc && kw->doc[0]);
+        ASSERT_EQ(kw->refused & ~kw->where, 0);
+        ASSERT(gf_keyword_find(kw->name) == kw);
+    }
+    ASSERT_STREQ(gf_keyword_find("with_fileglob")->name, "with_");
+    ASSERT(gf_keyword_find("with_") != NULL && gf_keyword_find("hostz") == NULL);
+    done();
+}
+
 TEST(check_undefined_and_guarded_variables)
 {
     put("c/undef.yml", "- hosts: all\n  vars: { a: 1 }\n  tasks:\n"
