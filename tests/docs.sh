@@ -30,6 +30,14 @@ if [ $check = 1 ]; then
         exit 1
     fi
     echo "docs: $doc matches the engine's tables"
+    # every module's page names a type for every parameter
+    for m in $("$gf" doc --list | awk '{ print $1 }'); do
+        if "$gf" doc "$m" | grep -q '(null)'; then
+            echo "gpuforge doc $m: a parameter without a type name" >&2
+            exit 1
+        fi
+    done
+    echo "docs: every module's page names its parameters' types"
 else
     cat "$tmp" >"$doc"
 fi

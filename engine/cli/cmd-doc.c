@@ -25,7 +25,8 @@
 
 static const char *const type_names[] = {
     [GF_P_STR] = "str", [GF_P_BOOL] = "bool", [GF_P_INT] = "int", [GF_P_LIST] = "list",
-    [GF_P_DICT] = "dict", [GF_P_RAW] = "raw", [GF_P_PATH] = "path", [GF_P_MODE] = "mode",
+    [GF_P_DICT] = "dict", [GF_P_RAW] = "raw", [GF_P_PATH] = "path", [GF_P_CPATH] = "path",
+    [GF_P_MODE] = "mode",
 };
 
 static void print_module(const struct gf_module *m)
