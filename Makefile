@@ -5,7 +5,9 @@
 #   make demo            boot 3 local nodes, ping them, tear down
 #   make docs            regenerate docs/compatibility.md from the engine's tables
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (default 60)
-#   make lint            shellcheck and dash -n over the node-side scripts
+#   make lint            shellcheck and dash -n over the node-side scripts;
+#                        ansible-playbook --syntax-check and ansible-lint over
+#                        the shipped playbooks and roles (when installed)
 #   make deps            install the Debian/Ubuntu build and test packages
 #   make man             build/gpuforge.1, from the binary's own --help
 #   make install         PREFIX=/usr/local DESTDIR=: binary, man page, completion,
@@ -119,6 +121,7 @@ unit: $(B)/unit-tests $(B)/gpuforge $(FUZZ_REPLAY)
 	tests/layers.sh
 	tests/layers.sh --objects $(B)
 	tests/docs.sh --check $(B)/gpuforge
+	tests/ansible-check.sh --stubs $(B)/gpuforge
 	tests/completion.sh $(B)/gpuforge
 	tests/install.sh $(B)/gpuforge
 	@for n in $(FUZZ_NAMES); do \
@@ -182,20 +185,22 @@ install: $(B)/gpuforge $(B)/gpuforge.1
 	done
 	rm -rf $(DESTDIR)$(PREFIX)/share/gpuforge/artifacts/out
 
-# shellcheck and dash -n over the node-side scripts
+# shellcheck and dash -n over the node-side scripts; the shipped playbooks and
+# roles through Ansible's own tools (tests/ansible-check.sh)
 # node-side scripts of the side-by-side harness (tests/compat)
 COMPAT_SH := tests/compat/state.sh $(sort $(wildcard tests/compat/seed/*.sh))
 LINT_SH := $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) engine/modules/sh/embed tests/docs.sh \
            tests/fuzz/run $(COMPAT_SH) \
            $(wildcard engine/cloud/plugins/gpuforge-cloud-*) tests/cloud/gpuforge-cloud-fake \
            tests/cloud/argv-az/az \
-           engine/cli/mkman tests/install.sh tests/layers.sh \
+           engine/cli/mkman tests/install.sh tests/layers.sh tests/ansible-check.sh \
            $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
 lint:
 	shellcheck -s sh $(LINT_SH)
 	for f in $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) $(COMPAT_SH); do dash -n "$$f" || exit 1; done
 	shellcheck tests/compat/compat
 	shellcheck -x tests/completion.sh engine/cli/gpuforge.bash
+	tests/ansible-check.sh
 
 bench: gpuforge
 	QUICK=$(QUICK) tests/bench/bench.sh
