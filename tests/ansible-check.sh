@@ -1,7 +1,8 @@
 #!/bin/sh
 # ansible-check.sh - reads the shipped content with Ansible's own tools:
-# `ansible-playbook --syntax-check` of every playbooks/*.yml, with the
-# documentation-only stub collection
+# `ansible-playbook --syntax-check` of every playbooks/*.yml and ansible-lint
+# over roles/ and playbooks/ (its exceptions are in .ansible-lint, with
+# docs/lint.md saying why), with the documentation-only stub collection
 # gpuforge.core (tests/ansible-stub) standing for gpuforge's own modules.
 # With --stubs GPUFORGE it checks instead that each stub documents the
 # options of the module's parameter table (`GPUFORGE doc MODULE`).
@@ -49,4 +50,15 @@ else
     echo "ansible-check: ansible-playbook not installed: syntax check skipped"
 fi
 
+if command -v ansible-lint >/dev/null 2>&1; then
+    if ! ansible-lint --offline --nocolor -q -p roles playbooks >&2; then
+        echo "ansible-check: ansible-lint found problems (exceptions go in .ansible-lint" \
+             "and docs/lint.md)" >&2
+        fail=1
+    else
+        echo "ansible-check: ansible-lint is clean on roles/ and playbooks/"
+    fi
+else
+    echo "ansible-check: ansible-lint not installed: lint skipped (tests/deps.sh installs it)"
+fi
 exit $fail

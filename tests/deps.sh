@@ -11,5 +11,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     libssh-dev libyaml-dev libarchive-dev libssl-dev libpcre2-dev \
     systemd-container debootstrap openssh-client openssh-server iproute2 \
     ca-certificates procps util-linux netcat-openbsd python3 nftables iptables ansible-core ansible \
-    ansible-mitogen pssh pdsh clustershell shellcheck clang libclang-rt-dev \
+    ansible-lint ansible-mitogen pssh pdsh clustershell shellcheck clang libclang-rt-dev \
     qemu-system-x86 qemu-utils cloud-image-utils jq man-db chromium fonts-dejavu-core awscli
