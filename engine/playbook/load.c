@@ -56,6 +56,7 @@ struct inh {
     struct gf_val *vars;         /* map or NULL */
     struct gf_val *environment;  /* map, list (see gf_task) or NULL */
     struct gf_val *kw_tpl;       /* map: templated keywords, or NULL */
+    const struct gf_vec *notify; /* char *: a block's notify, or NULL */
     struct gf_role *role;
     const char *dir;             /* directory of the file the tasks come from */
     int handler;
@@ -523,6 +524,8 @@ static struct gf_task *task_new(struct ld *l, const char *file, const struct gf_
     t->vars = in->vars ? gf_val_ref(in->vars) : NULL;
     t->environment = in->environment ? gf_val_ref(in->environment) : NULL;
     t->kw_tpl = in->kw_tpl ? gf_val_ref(in->kw_tpl) : NULL;
+    for (size_t i = 0; in->notify && i < in->notify->n; i++)
+        gf_vec_push(&t->notify, gf_xstrdup(in->notify->v[i]));
     t->retries = -1;
     t->delay = 5;
     return t;
@@ -681,6 +684,9 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
             break;
         case K_NOTIFY: {
             struct gf_vec *dst = !strcmp(k, "notify") ? &t->notify : &t->listen;
+            /* a task's own notify replaces its block's, as in Ansible */
+            if (dst == &t->notify)
+                gf_vec_release(&t->notify, free);
             if (x->type == GF_VAL_LIST) {
                 for (size_t j = 0; j < x->u.list.n; j++) {
                     char *s = NULL;
@@ -810,6 +816,7 @@ static void inh_from_task(struct inh *sub, const struct inh *in, struct gf_task 
     sub->vars = t->vars;
     sub->environment = t->environment;
     sub->kw_tpl = t->kw_tpl;
+    sub->notify = &t->notify;
 }
 
 static int keywords_inh(struct ld *l, const char *file, struct gf_val *kw, const struct inh *in,

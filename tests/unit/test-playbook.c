@@ -314,6 +314,21 @@ TEST(loader_keyword_table_by_place)
     ASSERT_STREQ(h->listen.v[0], "t");
     ASSERT_EQ(((struct gf_task *)pl->sections[1].v[0])->run_once, 1);
     gf_playbook_free(pb);
+    /* a block's notify is its tasks' unless they have their own */
+    put("k/bn.yml", "- hosts: all\n  tasks:\n    - block:\n        - debug: msg=a\n"
+        "        - debug: msg=b\n          notify: own\n        - block:\n"
+        "            - debug: msg=c\n      notify: [h1, h2]\n");
+    pb = load_ok("k/bn.yml");
+    struct gf_task *blk = ((struct gf_play *)pb->plays.v[0])->sections[1].v[0];
+    struct gf_task *ta = blk->block.v[0], *tb = blk->block.v[1];
+    struct gf_task *tc = ((struct gf_task *)blk->block.v[2])->block.v[0];
+    ASSERT_EQ(ta->notify.n, 2);
+    ASSERT_STREQ(ta->notify.v[1], "h2");
+    ASSERT_EQ(tb->notify.n, 1);
+    ASSERT_STREQ(tb->notify.v[0], "own");
+    ASSERT_EQ(tc->notify.n, 2);
+    ASSERT_STREQ(tc->notify.v[0], "h1");
+    gf_playbook_free(pb);
     put("k/hosts-task.yml", "- hosts: all\n  tasks:\n    - hosts: x\n");
     load_err("k/hosts-task.yml", "hosts-task.yml:3:7: unknown module 'hosts'");
     /* the table: every refusal has its reason, where it is refused it is valid */
