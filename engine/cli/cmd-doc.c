@@ -71,15 +71,17 @@ static void md_params(const struct gf_module *m)
 static void print_keywords(void)
 {
     static const unsigned cols[] = { GF_KW_PLAY, GF_KW_BLOCK, GF_KW_TASK, GF_KW_HANDLER,
-                                     GF_KW_ROLE };
+                                     GF_KW_ROLE, GF_KW_INCLUDE };
     size_t n = 0;
 
     printf("### Keywords\n\n");
     printf("Where Ansible takes each keyword (role: on a role reference in `roles:` or "
-           "`dependencies:`)\nand what gpuforge does with it there: `yes`, or `refused` "
-           "(an error before anything runs).\n\n");
-    printf("| keyword | play | block | task | handler | role | gpuforge |\n"
-           "|---|---|---|---|---|---|---|\n");
+           "`dependencies:`;\ninclude: on `include_tasks` and `include_role`, which give "
+           "the others to the included\ntasks through `apply`) and what gpuforge does with "
+           "it there: `yes`, or `refused` (an error\nbefore anything runs). Elsewhere it is "
+           "an error as well (on a role\nreference, other keys are role parameters).\n\n");
+    printf("| keyword | play | block | task | handler | role | include | gpuforge |\n"
+           "|---|---|---|---|---|---|---|---|\n");
     for (const struct gf_keyword *kw = gf_keywords; kw->name; kw++, n++) {
         printf("| `%s%s` |", kw->name, strcmp(kw->name, "with_") ? "" : "<lookup>");
         for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)

@@ -322,17 +322,20 @@ enum {
 #define T GF_KW_TASK
 #define H GF_KW_HANDLER
 #define R GF_KW_ROLE
+#define I GF_KW_INCLUDE
 #define ALL (P | B | T | H | R) /* Ansible's Base attributes */
 #define TH (T | H)
 
 /* Every keyword of Ansible's plays, blocks, tasks and handlers (ansible-core
- * 2.14's attributes), as OpenSSH's readconf.c keeps its keywords: where
- * Ansible takes it, where gpuforge refuses it, and how it is parsed. A key
- * that is in no entry is a module on a task and an error on a play. */
+ * 2.14's attributes; an include_tasks or include_role takes only those of
+ * its TaskInclude.VALID_INCLUDE_KEYWORDS), as OpenSSH's readconf.c keeps its
+ * keywords: where Ansible takes it, where gpuforge refuses it, and how it is
+ * parsed. A key that is in no entry is a module on a task and an error on a
+ * play. */
 const struct gf_keyword gf_keywords[] = {
-    { "name", ALL, 0, K_NAME, "the name shown; on a role reference, the role" },
+    { "name", ALL | I, 0, K_NAME, "the name shown; on a role reference, the role" },
     { "hosts", P, 0, K_HOSTS, "a host pattern, or a list of them" },
-    { "vars", ALL, 0, K_VARS, "variables; on a role reference, role parameters" },
+    { "vars", ALL | I, 0, K_VARS, "variables; on a role reference, role parameters" },
     { "vars_files", P, 0, K_VARS_FILES, "files of variables, a list entry may list "
       "alternatives" },
     { "vars_prompt", P, P, K_REFUSED, "runs are unattended: give the values with -e" },
@@ -354,15 +357,15 @@ const struct gf_keyword gf_keywords[] = {
     { "block", B, 0, K_PART, "the tasks of a block" },
     { "rescue", B, 0, K_PART, "tasks run when a task of the block fails" },
     { "always", B, 0, K_PART, "tasks run after the block, failed or not" },
-    { "action", TH, 0, K_PART, "the module and its arguments as 'module k=v ...'" },
-    { "args", TH, 0, K_PART, "module arguments, merged with the module's own" },
+    { "action", TH | I, 0, K_PART, "the module and its arguments as 'module k=v ...'" },
+    { "args", TH | I, 0, K_PART, "module arguments, merged with the module's own" },
     { "local_action", TH, TH, K_REFUSED, "use delegate_to: localhost" },
-    { "when", B | T | H | R, 0, K_WHEN, "conditions, all of which must hold" },
-    { "loop", TH, 0, K_LOOP, "a list, or a template giving one" },
-    { "with_", TH, 0, K_LOOP, "loop over what the lookup plugin returns" },
-    { "loop_control", TH, 0, K_LOOP_CONTROL, "loop_var, index_var, label (pause and "
+    { "when", B | T | H | R | I, 0, K_WHEN, "conditions, all of which must hold" },
+    { "loop", TH | I, 0, K_LOOP, "a list, or a template giving one" },
+    { "with_", TH | I, 0, K_LOOP, "loop over what the lookup plugin returns" },
+    { "loop_control", TH | I, 0, K_LOOP_CONTROL, "loop_var, index_var, label (pause and "
       "extended are refused)" },
-    { "register", TH, 0, K_REGISTER, "keep the result in a variable" },
+    { "register", TH | I, 0, K_REGISTER, "keep the result in a variable" },
     { "notify", B | T | H, 0, K_NOTIFY, "handlers (names or listen topics) to run when "
       "changed" },
     { "listen", H, 0, K_NOTIFY, "topics a handler answers besides its name" },
@@ -373,7 +376,7 @@ const struct gf_keyword gf_keywords[] = {
     { "delay", TH, 0, K_DELAY, "seconds between retries, a number or a template" },
     { "async", TH, 0, K_ASYNC, "run in the background, seconds" },
     { "poll", TH, 0, K_POLL, "seconds between checks of an async task" },
-    { "tags", ALL, 0, K_TAGS, "a string, a comma-separated string or a list" },
+    { "tags", ALL | I, 0, K_TAGS, "a string, a comma-separated string or a list" },
     { "become", ALL, 0, K_BECOME, "sudo to become_user" },
     { "become_user", ALL, 0, K_BECOME_USER, "the user to become (root)" },
     { "become_method", ALL, 0, K_BECOME_METHOD, "sudo only" },
@@ -386,20 +389,20 @@ const struct gf_keyword gf_keywords[] = {
     { "delegate_to", B | T | H | R, 0, K_DELEGATE_TO, "run on another host" },
     { "delegate_facts", B | T | H | R, B | T | H | R, K_REFUSED, "facts go to the host "
       "the task runs for" },
-    { "run_once", ALL, P, K_RUN_ONCE, "on the first host of the batch; refused on a play" },
-    { "ignore_errors", ALL, 0, K_IGNORE_ERRORS, "a failure does not stop the host" },
+    { "run_once", ALL | I, P, K_RUN_ONCE, "on the first host of the batch; refused on a play" },
+    { "ignore_errors", ALL | I, 0, K_IGNORE_ERRORS, "a failure does not stop the host" },
     { "ignore_unreachable", ALL, 0, K_IGNORE_UNREACHABLE, "unreachable does not stop the "
       "host" },
     { "any_errors_fatal", ALL, 0, K_ANY_ERRORS_FATAL, "a failure stops every host" },
-    { "no_log", ALL, 0, K_NO_LOG, "results hidden; a template hides them everywhere" },
+    { "no_log", ALL | I, 0, K_NO_LOG, "results hidden; a template hides them everywhere" },
     { "check_mode", ALL, 0, K_CHECK_MODE, "force check mode on or off" },
     { "diff", ALL, 0, K_DIFF, "force --diff on or off" },
     { "environment", ALL, 0, K_ENVIRONMENT, "environment variables of the module" },
-    { "collections", ALL, 0, K_COLLECTIONS, "accepted; FQCNs resolve from the module table" },
+    { "collections", ALL | I, 0, K_COLLECTIONS, "accepted; FQCNs resolve from the module table" },
     { "module_defaults", ALL, ALL, K_REFUSED, "no module defaults: give the parameters" },
     { "throttle", ALL, ALL, K_REFUSED, "no per-task limit: use serial or --forks" },
-    { "timeout", ALL, ALL, K_REFUSED, "no per-task time limit" },
-    { "debugger", ALL, ALL, K_REFUSED, "no interactive debugger" },
+    { "timeout", ALL | I, ALL | I, K_REFUSED, "no per-task time limit" },
+    { "debugger", ALL | I, ALL | I, K_REFUSED, "no interactive debugger" },
     { NULL, 0, 0, 0, NULL },
 };
 
@@ -408,6 +411,7 @@ const struct gf_keyword gf_keywords[] = {
 #undef T
 #undef H
 #undef R
+#undef I
 #undef ALL
 #undef TH
 
@@ -589,9 +593,12 @@ static int load_tasks_file(struct ld *l, const char *path, const struct inh *in,
  * vars, ...) to t, and builds the inheritance its children get. */
 static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struct gf_task *t)
 {
-    unsigned ctx = t->kind == GF_TASK_BLOCK ? GF_KW_BLOCK : t->handler ? GF_KW_HANDLER
-                   : GF_KW_TASK;
-    const char *what = ctx == GF_KW_BLOCK ? "block" : ctx == GF_KW_HANDLER ? "handler" : "task";
+    const char *sa = t->action ? short_action(t->action) : "";
+    int include = !strcmp(sa, "include_tasks") || !strcmp(sa, "include_role");
+    unsigned ctx = t->kind == GF_TASK_BLOCK ? GF_KW_BLOCK : include ? GF_KW_INCLUDE
+                   : t->handler ? GF_KW_HANDLER : GF_KW_TASK;
+    const char *what = ctx == GF_KW_BLOCK ? "block" : include ? sa : ctx == GF_KW_HANDLER
+                       ? "handler" : "task";
 
     for (size_t i = 0; i < v->u.map.n; i++) {
         const char *k = v->u.map.ents[i].key;
@@ -602,9 +609,10 @@ static int task_keywords(struct ld *l, const char *file, struct gf_val *v, struc
         if (kw == NULL || !(kw->where & (GF_KW_BLOCK | GF_KW_TASK | GF_KW_HANDLER)))
             continue; /* the action: parse_task() found it */
         if (!(kw->where & ctx))
-            return kerr(l, file, x, "'%s' is not a %s keyword%s", k, what,
+            return kerr(l, file, x, "'%s' is not a%s %s keyword%s", k, include ? "n" : "", what,
                         kw->where == GF_KW_HANDLER ? " (a handler's only)"
-                        : ctx == GF_KW_BLOCK ? " (it belongs on the tasks of the block)" : "");
+                        : ctx == GF_KW_BLOCK ? " (it belongs on the tasks of the block)"
+                        : include ? " (give it to the included tasks with 'apply')" : "");
         if (kw->refused & ctx)
             return kerr(l, file, x, "%s keyword '%s' is not supported by gpuforge: %s",
                         ctx == GF_KW_BLOCK ? "block" : "task", k, kw->doc);

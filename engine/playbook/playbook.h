@@ -146,6 +146,7 @@ enum {
     GF_KW_TASK = 1 << 2,
     GF_KW_HANDLER = 1 << 3,
     GF_KW_ROLE = 1 << 4,         /* on a role reference (roles:, dependencies:) */
+    GF_KW_INCLUDE = 1 << 5,      /* on include_tasks and include_role */
 };
 
 struct gf_keyword {

@@ -314,6 +314,22 @@ TEST(loader_keyword_table_by_place)
     ASSERT_STREQ(h->listen.v[0], "t");
     ASSERT_EQ(((struct gf_task *)pl->sections[1].v[0])->run_once, 1);
     gf_playbook_free(pb);
+    /* include_tasks and include_role take Ansible's TaskInclude keywords only;
+     * an import takes them all, for its tasks */
+    put("k/inc.yml", "- debug: msg=a\n");
+    put("k/inc-become.yml", "- hosts: all\n  tasks:\n    - include_tasks: inc.yml\n"
+        "      become: true\n");
+    load_err("k/inc-become.yml", "inc-become.yml:4:7: 'become' is not an include_tasks "
+             "keyword (give it to the included tasks with 'apply')");
+    put("k/inc-notify.yml", "- hosts: all\n  tasks:\n    - ansible.builtin.include_role:\n"
+        "        name: r1\n      notify: h\n");
+    load_err("k/inc-notify.yml", "inc-notify.yml:5:7: 'notify' is not an include_role "
+             "keyword (give it to the included tasks with 'apply')");
+    put("k/imp.yml", "- hosts: all\n  tasks:\n    - import_tasks: inc.yml\n"
+        "      become: true\n    - include_tasks: { file: inc.yml, apply: { become: true } }\n"
+        "      when: true\n      tags: [t]\n");
+    pb = load_ok("k/imp.yml");
+    gf_playbook_free(pb);
     /* a block's notify is its tasks' unless they have their own */
     put("k/bn.yml", "- hosts: all\n  tasks:\n    - block:\n        - debug: msg=a\n"
         "        - debug: msg=b\n          notify: own\n        - block:\n"
