@@ -94,7 +94,10 @@ reset_k3s() {
              /usr/local/bin/k3s-agent-uninstall.sh; do
         [ -e "$f" ] && rm -f "$f" && did "removed $f"
     done
-    for d in /etc/rancher/k3s /run/k3s /run/flannel /var/lib/rancher/k3s /var/lib/kubelet /var/lib/cni; do
+    # /etc/rancher/node holds the node password: a node reset without `kubectl
+    # delete node` is refused under its old name until then, as after k3s's own
+    # uninstall
+    for d in /etc/rancher/k3s /etc/rancher/node /run/k3s /run/flannel /var/lib/rancher/k3s /var/lib/kubelet /var/lib/cni; do
         [ -e "$d" ] && rm -rf "$d" && did "removed $d"
     done
     for d in /etc/rancher /var/lib/rancher; do
