@@ -21,7 +21,8 @@
 set -u
 S=${GF_STATE:-/var/lib/gpuforge/state}
 did() { echo "GF_CHANGED $*"; }
-installed() { dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' | awk '$1 == "ii" { print $2 }' | sort; }
+# installed: the installed packages, held ones (hi) too
+installed() { dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' | awk '$1 == "ii" || $1 == "hi" { print $2 }' | sort; }
 
 # unrule PATTERN CHAINS: the iptables rules matching PATTERN go, then the
 # chains whose names start with CHAINS; nothing else is touched.
@@ -127,6 +128,9 @@ purge() {
     [ -e "$S/$w.pkgs" ] || return 0
     pkgs=$(sort -u "$S/$w.pkgs" | while read -r p; do installed | grep -qx "$p" && echo "$p"; done)
     if [ -n "$pkgs" ]; then
+        # held packages (the nvidia_driver role holds the driver's) are released first,
+        # or dpkg would keep their hold records after the purge
+        for p in $pkgs; do echo "$p install"; done | dpkg --set-selections
         # shellcheck disable=SC2086
         DEBIAN_FRONTEND=noninteractive dpkg --purge $pkgs >"$S/$w.purge.log" 2>&1 ||
             { echo "purging $w packages failed:" >&2; tail -5 "$S/$w.purge.log" >&2; exit 1; }
@@ -168,7 +172,27 @@ reset_packages() {
             rm -f "$S/docker.users-added" "$S/docker.images-loaded"
             ;;
         nvidia)
+            # the services gpuforge enabled (Fabric Manager, persistenced on NVSwitch systems)
+            units=
+            if [ -e "$S/nvidia.units" ]; then
+                while read -r u; do
+                    systemctl is-enabled -q "$u" 2>/dev/null || systemctl is-active -q "$u" 2>/dev/null || continue
+                    systemctl disable --now -q "$u" 2>/dev/null && did "stopped and disabled $u"
+                done <"$S/nvidia.units"
+                units=1
+            fi
             purge nvidia
+            # their unit files went with the packages
+            if [ -n "$units" ]; then
+                systemctl daemon-reload
+                rm -f "$S/nvidia.units"
+            fi
+            if [ -e /etc/dkms/framework.conf.d/gpuforge-mok.conf ]; then
+                rm -f /etc/dkms/framework.conf.d/gpuforge-mok.conf && did "removed DKMS's signing key setting"
+                for d in /etc/dkms/framework.conf.d /etc/dkms; do
+                    dpkg -S "$d" >/dev/null 2>&1 || rmdir "$d" 2>/dev/null
+                done
+            fi
             # the CDI specs of gpuforge (nvidia-ctk cdi generate) and of the device plugin
             for f in /var/run/cdi/nvidia.yaml /var/run/cdi/k8s.device-plugin.nvidia.com-*; do
                 [ -e "$f" ] && rm -f "$f" && did "removed $f"
