@@ -194,6 +194,7 @@ LINT_SH := $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) engine/modules/sh/embed t
            $(wildcard engine/cloud/plugins/gpuforge-cloud-*) tests/cloud/gpuforge-cloud-fake \
            tests/cloud/argv-az/az \
            engine/cli/mkman tests/install.sh tests/layers.sh tests/ansible-check.sh \
+           tests/gpu/acceptance.sh \
            $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
 lint:
 	shellcheck -s sh $(LINT_SH)
