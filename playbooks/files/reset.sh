@@ -181,6 +181,22 @@ reset_packages() {
                 done <"$S/nvidia.units"
                 units=1
             fi
+            # the GPUs gpuforge put into MIG mode: instances destroyed, MIG mode off (the
+            # driver is still there to do it)
+            if [ -e "$S/nvidia.mig" ]; then
+                if command -v nvidia-smi >/dev/null 2>&1; then
+                    while read -r i; do
+                        nvidia-smi mig -i "$i" -dci >/dev/null 2>&1
+                        nvidia-smi mig -i "$i" -dgi >/dev/null 2>&1
+                        if nvidia-smi -i "$i" -mig 0 >/dev/null 2>&1; then
+                            did "MIG mode off on GPU $i"
+                        else
+                            echo "GPU $i: MIG mode could not be turned off (nvidia-smi -i $i -mig 0)" >&2
+                        fi
+                    done <"$S/nvidia.mig"
+                fi
+                rm -f "$S/nvidia.mig"
+            fi
             purge nvidia
             # their unit files went with the packages
             if [ -n "$units" ]; then

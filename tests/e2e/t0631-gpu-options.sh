@@ -7,7 +7,10 @@
 # as a ConfigMap through k3s's auto-deploy manifests, one DaemonSet per config, and
 # labels each GPU node with its config (nvidia.com/device-plugin.config) and the GPU
 # feature discovery labels (nvidia.com/gpu.product, .memory, .count, .replicas,
-# .sharing-strategy). Options come from the inventory's host_vars.
+# .sharing-strategy). MIG single: every GPU partitioned (the stand-in nvidia-smi
+# holds NVIDIA's MIG rules), the CDI spec regenerated, nvidia.com/gpu = MIG devices;
+# the stand-in refuses single with GPUs in and out of MIG mode, as the plugin does.
+# Options come from the inventory's host_vars; reset turns MIG mode off.
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIR/lib/stack.sh"
 . "$TEST_DIR/lib/fakegpu.sh"
@@ -108,6 +111,47 @@ expect_success 'back to 1 replica: nvidia.com/gpu 2, the labels follow, no time-
     tb_exec node1 cat $MANIFEST >m1 && ! grep -q "r4-mig-none\|timeSlicing" m1
 '
 
+expect_success 'MIG single, 3 x 1g.10gb: both GPUs partitioned, nvidia.com/gpu 6, MIG labels, CDI spec regenerated' '
+    printf "gpu_mig_strategy: single\ngpu_mig_profile: 1g.10gb,1g.10gb,1g.10gb\n" >"$HV" &&
+    site >mig.out 2>&1; rc=$?
+    sed -n "/^PLAY RECAP/,\$p" mig.out; grep -A3 "^fatal" mig.out | head
+    test $rc = 0 && test "$(gpus node2)" = 6 &&
+    tb_exec node2 nvidia-smi -L >migl && test "$(grep -c "^  MIG 1g.10gb " migl)" = 6 &&
+    labels node2 >lm && test_cmp - lm <<-\EOL &&
+	device-plugin.config=r1-mig-single
+	gpu.product=NVIDIA-H100-80GB-HBM3-gpuforge-stand-in-MIG-1g.10gb
+	gpu.memory=10240
+	gpu.count=6
+	gpu.replicas=1
+	gpu.sharing-strategy=none
+	EOL
+    test "$(col node2 ".metadata.labels.nvidia\\.com/mig\\.strategy")" = single &&
+    tb_exec node2 cat /var/run/cdi/nvidia.yaml >cdi && grep -q "^- name: .0:0.\$" cdi && grep -q "^- name: .1:2.\$" cdi &&
+    tb_exec node1 grep -q "^      migStrategy: single" $MANIFEST
+'
+
+expect_success 'MIG: a second run changes nothing; the stand-in refuses single with one GPU out of MIG mode' '
+    site >mig2.out 2>&1; rc=$?
+    sed -n "/^PLAY RECAP/,\$p" mig2.out
+    test $rc = 0 && test "$(recap_changed mig2.out | sort -u)" = 0 &&
+    tb_exec node2 sh -c "nvidia-smi mig -i 1 -dci && nvidia-smi mig -i 1 -dgi && nvidia-smi -i 1 -mig 0" >/dev/null &&
+    wait_gpus node2 "<none>" &&
+    site >mig3.out 2>&1; rc=$?
+    test $rc = 0 && test "$(gpus node2)" = 6
+'
+
+expect_success 'MIG refused: mixed (not implemented), single with two profiles, naming the host' '
+    printf "gpu_mig_strategy: mixed\ngpu_mig_profile: 3g.40gb,2g.20gb\n" >"$HV" &&
+    site >mixed.out 2>&1; rc=$?
+    grep "^fatal" mixed.out | head -3
+    test $rc != 0 && grep -q "node2: gpu_mig_strategy=mixed .*gpuforge partitions GPUs for the single strategy only" mixed.out &&
+    printf "gpu_mig_strategy: single\ngpu_mig_profile: 3g.40gb,2g.20gb\n" >"$HV" &&
+    site >two.out 2>&1; rc=$?
+    grep "^fatal" two.out | head -3
+    test $rc != 0 && grep -q "node2: gpu_mig_strategy=single gpu_mig_profile=.3g.40gb,2g.20gb.: gpuforge partitions" two.out &&
+    test "$(gpus node2)" = 6
+'
+
 expect_success 'invalid options fail before anything is deployed, naming the host' '
     printf "gpu_time_slicing_replicas: 0\n" >"$HV" &&
     site >bad.out 2>&1; rc=$?
@@ -115,8 +159,16 @@ expect_success 'invalid options fail before anything is deployed, naming the hos
     test $rc != 0 && grep -q "node2: invalid GPU options: gpu_time_slicing_replicas=0" bad.out &&
     printf "gpu_mig_strategy: halves\n" >"$HV" &&
     site >bad2.out 2>&1; rc=$?
-    test $rc != 0 && grep -q "node2: invalid GPU options: .*gpu_mig_strategy=halves" bad2.out &&
-    test "$(gpus node2)" = 2
+    test $rc != 0 && grep -q "node2: gpu_mig_strategy=halves gpu_mig_profile=..: gpuforge partitions GPUs for the single strategy only" bad2.out &&
+    ! grep -q "^fatal: \[node1\]" bad.out &&
+    test "$(gpus node2)" = 6
+'
+
+expect_success 'reset: MIG mode off on both GPUs, no MIG instance, CDI spec gone' '
+    "$GF" reset -i "$INV" --yes >reset.out 2>&1 || { tail -20 reset.out; exit 1; }
+    tb_exec node2 nvidia-smi --query-gpu=mig.mode.current --format=csv,noheader >modes && cat modes &&
+    test "$(sort -u modes)" = Disabled && ! tb_exec node2 nvidia-smi -L | grep -q MIG &&
+    ! tb_exec node2 test -e /var/run/cdi/nvidia.yaml
 '
 
 test_done
