@@ -28,7 +28,7 @@ expect_success 'an NVIDIA GPU without a driver: the table, driver FAIL, exit 1' 
 '
 
 expect_success 'not root: refused with exit 2 (after the GPU check)' '
-    tb_exec node2 sh -c "cat >/tmp/acc.sh && chmod 0755 /tmp/acc.sh && setpriv --reuid=65534 --regid=65534 --clear-groups sh /tmp/acc.sh" <"$ACC" >user.out 2>&1; rc=$?
+    tb_exec node2 setpriv --reuid=65534 --regid=65534 --clear-groups sh -s <"$ACC" >user.out 2>&1; rc=$?
     cat user.out
     test $rc = 2 && grep -q "run it as root" user.out
 '

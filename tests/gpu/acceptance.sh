@@ -58,7 +58,7 @@ case $LIMIT in *[!0-9]*|'') usage ;; esac
 [ -z "$DEBS" ] || [ -d "$DEBS" ] || { echo "acceptance.sh: --toolkit-debs: no directory $DEBS" >&2; exit 2; }
 
 START=$(date +%s)
-W=$(mktemp -d /tmp/gpuforge-acceptance.XXXXXX) || exit 2
+W=$(mktemp -d -t gpuforge-acceptance.XXXXXX) || exit 2
 trap 'rm -rf "$W"' EXIT
 ROWS=$W/rows PASSED=0 FAILED=0
 : >"$ROWS"
