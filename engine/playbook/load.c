@@ -41,6 +41,9 @@ struct ld {
     struct gf_vec role_stack;    /* struct gf_role *: dependency cycle detection */
     struct gf_map play_roles;    /* role path -> 1: roles: and dependencies run once */
     const struct gf_val *collections; /* the play's collections: (borrowed), or NULL */
+    const struct gf_task *include_role; /* loading what this include_role names, or NULL */
+    int in_play;                 /* parse_play is loading a play (not a late include) */
+    struct gf_vec late_handlers; /* struct gf_task *: include_role's, while the play loads */
 };
 
 /* What a block, import or role gives each task under it. */
@@ -929,8 +932,12 @@ static int load_target(struct ld *l, const struct gf_task *t, const struct inh *
 
     *shown = NULL;
     if (strstr(short_action(t->action), "role")) {
+        const struct gf_task *was = l->include_role;
+        if (gf_endswith(t->action, "include_role"))
+            l->include_role = t;
         rc = load_role(l, t->file, where, name, gf_val_map_get(t->include, "vars"), opts,
                        sub, 0, dst);
+        l->include_role = was;
         *shown = gf_xstrdup(name);
         return rc;
     }
@@ -1716,7 +1723,13 @@ static int load_role(struct ld *l, const char *file, struct gf_val *where, const
         hs.handler = 1;
         hs.when = NULL;
         hs.tags.n = 0;
-        rc = load_tasks_file(l, hf, &hs, &l->play->handlers);
+        /* Ansible adds an include_role's handlers when it runs, after the
+         * play's own; those of roles: and import_role come before them */
+        int late = l->include_role && l->in_play;
+        size_t n0 = l->late_handlers.n;
+        rc = load_tasks_file(l, hf, &hs, late ? &l->late_handlers : &l->play->handlers);
+        for (size_t i = n0; late && i < l->late_handlers.n; i++)
+            ((struct gf_task *)l->late_handlers.v[i])->late_of = l->include_role;
         free(hf);
     }
     gf_val_unref(vars);
@@ -1804,8 +1817,12 @@ static int flatten_handlers(struct ld *l, struct gf_vec *hs)
                 rc = gf_error_set(l->err, GF_EPARSE, h->file, h->line, h->col, "a handler "
                                   "block with rescue or always is not supported by gpuforge");
             else if ((rc = flatten_handlers(l, &h->block)) == 0)
-                for (size_t j = 0; j < h->block.n; j++)
-                    gf_vec_push(&out, h->block.v[j]);
+                for (size_t j = 0; j < h->block.n; j++) {
+                    struct gf_task *c = h->block.v[j];
+                    if (h->late_of)
+                        c->late_of = h->late_of;
+                    gf_vec_push(&out, c);
+                }
         } else if (h->kind == GF_TASK_META) {
             rc = gf_error_set(l->err, GF_EPARSE, h->file, h->line, h->col, "'meta: %s' as a "
                               "handler is not supported by gpuforge", h->meta);
@@ -1853,6 +1870,7 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
 
     gf_vec_push(&l->pb->plays, pl);
     l->play = pl;
+    l->in_play = 1;
     gf_map_release(&l->play_roles, NULL);
     pl->file = gf_xstrdup(file);
     pl->line = v->line;
@@ -2022,6 +2040,10 @@ static int parse_play(struct ld *l, const char *file, struct gf_val *v)
         hs.tags.n = 0;
         rc = parse_tasks(l, file, x, &hs, &pl->handlers);
     }
+    for (size_t i = 0; i < l->late_handlers.n; i++)
+        gf_vec_push(&pl->handlers, l->late_handlers.v[i]);
+    l->late_handlers.n = 0;
+    l->in_play = 0;
     if (rc == 0)
         rc = flatten_handlers(l, &pl->handlers);
     pl->role_defaults = gf_val_map();
@@ -2143,6 +2165,7 @@ int gf_playbook_load_include(struct gf_playbook *pb, struct gf_play *play,
             rc = load_target(&l, t, &sub, name, opts, &lt->tasks, &lt->shown);
         gf_val_unref(inherited);
         gf_vec_release(&l.role_stack, NULL);
+        gf_vec_release(&l.late_handlers, NULL);
         gf_map_release(&l.play_roles, NULL);
         if (rc) {
             gf_vec_release(&lt->tasks, NULL);
@@ -2191,6 +2214,7 @@ int gf_playbook_load(const char *path, const struct gf_val *extra_vars, struct g
     else
         rc = load_playbook_file(&l, path, NULL, path);
     gf_vec_release(&l.role_stack, NULL);
+    gf_vec_release(&l.late_handlers, NULL);
     gf_map_release(&l.play_roles, NULL);
     if (rc) {
         gf_playbook_free(pb);

@@ -122,17 +122,41 @@ static void set_magic(struct run *r)
     run_changed(r);
 }
 
-/* Handlers a notify name reaches: by name ("name" or "role : name") or
- * by listen topic. */
+/* Whether handler ht exists yet: an include_role's handlers are added to
+ * the play when the include runs, as Ansible's strategy adds them. */
+static int handler_loaded(struct run *r, const struct gf_task *ht)
+{
+    int yes = 1;
+
+    if (ht->late_of) {
+        pthread_mutex_lock(&r->sh->lock);
+        yes = gf_vec_contains(&r->roles_in, (void *)ht->late_of);
+        pthread_mutex_unlock(&r->sh->lock);
+    }
+    return yes;
+}
+
+/* Handlers a notify name reaches, as Ansible's strategy finds them: of
+ * the handlers loaded so far, the one of that name ("name" or "role :
+ * name") loaded last (a role in roles: and again in an include_role has
+ * its handlers twice: a notify before the include reaches the first
+ * copy, one after it the second), and every handler listening to it. */
 static void notify(struct run *r, struct hstate *h, const char *name)
 {
+    struct gf_task *byname = NULL;
     int found = 0;
 
+    for (size_t i = r->play->handlers.n; i-- > 0 && byname == NULL;) {
+        struct gf_task *ht = r->play->handlers.v[i];
+        if (((ht->name && !strcmp(ht->name, name)) || gf_task_role_named(ht, name)) &&
+            handler_loaded(r, ht))
+            byname = ht;
+    }
     for (size_t i = 0; i < r->play->handlers.n; i++) {
         struct gf_task *ht = r->play->handlers.v[i];
-        int match = ht->name && !strcmp(ht->name, name);
-        if (!match)
-            match = gf_task_role_named(ht, name);
+        int match = ht == byname;
+        if (!match && ht->listen.n && !handler_loaded(r, ht))
+            continue;
         for (size_t j = 0; !match && j < ht->listen.n; j++)
             match = !strcmp(ht->listen.v[j], name);
         if (match) {
@@ -645,6 +669,12 @@ static void run_include(struct run *r, const struct gf_task *t, struct gf_vec *a
 
     if (!t->handler && !tag_selected(r, t))
         return;
+    if (include_is_role(t)) {
+        pthread_mutex_lock(&r->sh->lock);
+        if (!gf_vec_contains(&r->roles_in, (void *)t))
+            gf_vec_push(&r->roles_in, (void *)t);
+        pthread_mutex_unlock(&r->sh->lock);
+    }
     if (t->loop || t->include_late) {
         run_include_each(r, t, act);
         return;
@@ -1229,6 +1259,7 @@ out:
         gf_val_unref(sh.old_hostvars.v[i]);
     gf_vec_release(&sh.old_hostvars, NULL);
     gf_vec_release(&r.batch, NULL);
+    gf_vec_release(&r.roles_in, NULL);
     pthread_mutex_destroy(&sh.lock);
     return rc;
 }

@@ -32,6 +32,8 @@ struct gf_role;
 
 struct gf_task {
     enum gf_task_kind kind;
+    const struct gf_task *late_of; /* a handler an include_role brings: that task (the
+                                    * handler exists once it has run), or NULL */
     char *name;                  /* as written (templated at run time), or NULL */
     char *action;                /* module name as written ("ansible.builtin.copy") */
     const struct gf_module *module;

@@ -78,6 +78,8 @@ struct run {
     int step_all;                /* --step answered "c" */
     int started;                 /* --start-at-task found */
     int abort;                   /* a play's hosts could not be templated: stop */
+    struct gf_vec roles_in;      /* const struct gf_task *: include_role tasks that ran
+                                  * (their handlers exist from then on), under sh->lock */
     int break_play;              /* any_errors_fatal or max_fail_percentage tripped */
     int stop;                    /* no more plays (Ansible's break_play): above, or a
                                   * batch whose every host failed */

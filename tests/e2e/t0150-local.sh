@@ -123,4 +123,32 @@ expect_success 'a play where only some hosts failed goes on to the next' '
     fails "" "h1:h2" && grep -q second fails.gf && grep -q after fails.gf
 '
 
+# same PLAYBOOK: both tools' whole outputs and exit statuses alike
+same() {
+    ansible-playbook -i inv.ini "$1" >same.ans 2>&1
+    echo "rc $?" >>same.ans
+    "$GF" run -i inv.ini "$1" >same.gf 2>&1
+    echo "rc $?" >>same.gf
+    for f in same.ans same.gf; do
+        grep -v '^[[:space:]]*$' "$f" | sed 's/[[:space:]]*$//' >"$f.n"
+    done
+    test_cmp same.ans.n same.gf.n
+}
+
+expect_success 'a role in roles: and again in include_role: the handlers Ansible runs' '
+    mkdir -p roles/r1/tasks roles/r1/handlers &&
+    printf -- "- name: restart thing\n  debug: msg=\"from r1\"\n- name: other\n  debug: msg=other\n  listen: topic\n" \
+        >roles/r1/handlers/main.yml &&
+    printf -- "- name: change\n  command: \"true\"\n  notify: [restart thing, topic]\n" \
+        >roles/r1/tasks/main.yml &&
+    for h in "restart thing" "play handler"; do
+        printf -- "- hosts: h1\n  gather_facts: false\n  roles: [r1]\n  handlers:\n" >hd.yml &&
+        printf -- "    - name: %s\n      debug: msg=\"play handler\"\n" "$h" >>hd.yml &&
+        printf -- "  tasks:\n    - include_role:\n        name: r1\n" >>hd.yml &&
+        printf -- "    - name: by name\n      command: \"true\"\n      notify: [restart thing, %s]\n" "$h" >>hd.yml &&
+        same hd.yml || return 1
+    done &&
+    test "$(grep -c "RUNNING HANDLER \[r1 : restart thing\]" same.gf)" = 2
+'
+
 test_done
