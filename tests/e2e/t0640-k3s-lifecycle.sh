@@ -91,7 +91,7 @@ expect_success 'stand-in drain: DaemonSet pods need --ignore-daemonsets; the nod
     kc create deployment web --image=gpuforge/busybox:1 --replicas=2 >out && grep -qx "deployment.apps/web created" out &&
     test "$(web_running)" = 2 &&
     ! kc drain node2 >out 2>err && cat out err &&
-    grep -q "^error: unable to drain node \"node2\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/nvidia-device-plugin-daemonset-" err &&
+    grep -q "^error: unable to drain node \"node2\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/nvidia-device-plugin-r1-mig-none-" err &&
     grep -qx "node/node2 cordoned" out &&
     kc get nodes | grep -q "^node2 .*Ready,SchedulingDisabled" &&
     test "$(col node2 .spec.unschedulable)" = true &&
