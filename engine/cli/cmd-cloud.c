@@ -5,8 +5,10 @@
  * intent before every create, so `up` resumes and `down` cleans up after a
  * crash. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -592,12 +594,39 @@ out:
     return rc;
 }
 
-/* Removes what `up` wrote in the state directory, then the directory. */
+/* What site.yml's k3s_server role writes beside the inventory (the
+ * kubeconfig and the cluster token, k3s_kubeconfig_dest and k3s_token_store
+ * by default): they name a cluster that no longer exists once it is down. */
+static void remove_site_outputs(const char *dir)
+{
+    static const char *const globs[] = { "kubeconfig-*.yaml", ".gpuforge-*-token" };
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        for (size_t i = 0; i < GF_ARRAY_LEN(globs); i++) {
+            if (fnmatch(globs[i], e->d_name, 0) == 0) {
+                char *p = gf_xasprintf("%s/%s", dir, e->d_name);
+                unlink(p);
+                free(p);
+                break;
+            }
+        }
+    }
+    closedir(d);
+}
+
+/* Removes what `up` wrote in the state directory (and what site.yml wrote
+ * there), then the directory. */
 static void remove_state(struct cloud *c)
 {
     static const char *const files[] = { "state.json", "known_hosts", "inventory.yml",
                                          "id_ed25519", "id_ed25519.pub" };
     char *p;
+
+    remove_site_outputs(c->spec.state_dir);
 
     for (size_t i = 0; i < c->st.nodes.n; i++) {
         const struct gf_cloud_snode *sn = c->st.nodes.v[i];

@@ -268,7 +268,9 @@ expect_success 'status lists both nodes running' '
     grep -q "^$NAME-gpu-1 .* running .*10\.214\." st
 '
 
-expect_success 'down removes every instance and the state' '
+expect_success 'down removes every instance and the state, site.yml'"'"'s kubeconfig and token too' '
+    echo "apiVersion: v1" >state/kubeconfig-gpuforge.yaml &&
+    echo "K10::server:x" >state/.gpuforge-gpuforge-token &&
     offline "$GF" cloud down -c cluster.yml &&
     test -z "$(live)" &&
     test ! -e state
