@@ -5,6 +5,7 @@
  * intent before every create, so `up` resumes and `down` cleans up after a
  * crash. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -445,6 +446,70 @@ static int wait_ssh(struct cloud *c)
     return 0;
 }
 
+/* Once SSH is up: each node's host key as the provider reports it (a
+ * console's cloud-init block, guest attributes) against the key the
+ * controller made, through the plugin's host_key operation. The plugin
+ * compares and answers "match" or "not_reported", or refuses with
+ * host_key_mismatch; a plugin without the operation (unknown_op) cannot
+ * tell, and strict checking against known_hosts still guards every login. */
+static int check_host_keys(struct cloud *c)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < c->spec.nodes.n && rc == 0; i++) {
+        const struct gf_cloud_node *n = c->spec.nodes.v[i];
+        struct gf_cloud_snode *sn = gf_cloud_state_node(&c->st, n->name);
+        char *pubpath = gf_xasprintf("%s/hostkeys/%s_ed25519.pub", c->spec.state_dir, n->name);
+        struct gf_buf pub = GF_BUF_INIT;
+        struct gf_error err = GF_ERROR_INIT;
+        struct gf_cloud_perr pe;
+        struct gf_val *req = NULL, *resp = NULL;
+
+        if (gf_read_file(pubpath, &pub, 4096, &err) < 0) {
+            gf_error_print(&err);
+            rc = GF_EXIT_INTERNAL;
+            goto next;
+        }
+        while (pub.len > 0 && isspace((unsigned char)pub.buf[pub.len - 1]))
+            gf_buf_setlen(&pub, pub.len - 1);
+        req = gf_cloud_request(&c->spec);
+        gf_val_map_set(req, "id", gf_val_str(sn->id));
+        gf_val_map_set(req, "name", gf_val_str(n->name));
+        gf_val_map_set(req, "host_key", gf_val_str(pub.buf));
+        int crc = gf_cloud_call(&c->plugin, "host_key", req, &resp, &pe, &err);
+        if (crc == -GF_EFAIL && pe.code && strcmp(pe.code, "unknown_op") == 0) {
+            gf_log(1, "cloud plugin %s cannot cross-check host keys", c->plugin.name);
+            i = c->spec.nodes.n; /* nor for the other nodes */
+        } else if (crc < 0) {
+            if (pe.code && strcmp(pe.code, "host_key_mismatch") == 0)
+                fprintf(stderr, "gpuforge: cloud: node '%s' (%s): refused: its host key as "
+                        "the provider reports it is not the one gpuforge made\n", n->name,
+                        sn->id);
+            rc = report(c, crc, &pe, &err);
+        } else {
+            const struct gf_val *r = gf_val_map_get(resp, "host_key");
+            const char *what = r && r->type == GF_VAL_STR ? r->u.str.s : "";
+            if (strcmp(what, "match") == 0)
+                printf("%-28s host key matches the provider's report\n", n->name);
+            else if (strcmp(what, "not_reported") == 0)
+                printf("%-28s host key not reported by the provider\n", n->name);
+            else {
+                fprintf(stderr, "gpuforge: cloud plugin '%s': host_key: answer '%s' is "
+                        "neither match nor not_reported\n", c->plugin.name, what);
+                rc = GF_EXIT_FAILED;
+            }
+        }
+        gf_cloud_perr_release(&pe);
+next:
+        gf_val_unref(req);
+        gf_val_unref(resp);
+        gf_buf_release(&pub);
+        gf_error_clear(&err);
+        free(pubpath);
+    }
+    return rc;
+}
+
 /* Refreshes addresses from a list until every node has one. */
 static int wait_addresses(struct cloud *c)
 {
@@ -548,7 +613,7 @@ static int do_up(struct cloud *c)
     if ((rc = list(c, &resp, &insts)) || (rc = destroy_strays(c, insts)) ||
         (rc = wait_addresses(c)) || (rc = write_outputs(c)))
         goto out;
-    if (c->wait_s > 0 && (rc = wait_ssh(c)))
+    if (c->wait_s > 0 && ((rc = wait_ssh(c)) || (rc = check_host_keys(c))))
         goto out;
     printf("cluster '%s': %zu node(s) up\ninventory: %s/inventory.yml\n", c->spec.name,
            c->spec.nodes.n, c->spec.state_dir);

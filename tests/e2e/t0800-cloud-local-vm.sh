@@ -3,7 +3,8 @@
 # under qemu (software emulation). `gpuforge cloud up` is killed while the VM
 # is being made, run again (it adopts the VM: no duplicate), the node answers
 # with the host key the controller made (strict checking from the first
-# connection), status lists it, and `down` leaves no qemu process, bridge,
+# connection; the key cloud-init prints on the serial console is the same),
+# status lists it, and `down` leaves no qemu process, bridge,
 # tap, overlay or state. Opt-in (GF_E2E_VM=1, or `make e2e-vm`): the first
 # run builds the image (minutes) and a boot takes ~80 s of CPU.
 . "$(dirname "$0")/test-lib.sh"
@@ -86,7 +87,8 @@ expect_success 'up again adopts the VM (no duplicate) and waits for SSH' '
     test $rc = 0 &&
     test "$(vm_ids | wc -l)" = 1 &&
     grep -q "^$NAME-master-1 .*exists" up2.out &&
-    grep -q "ssh up at 10\.214\." up2.out
+    grep -q "ssh up at 10\.214\." up2.out &&
+    grep -q "^$NAME-master-1 .*host key matches the provider.s report" up2.out
 '
 
 expect_success 'the node presents the controller-made host key (strict from the start)' '

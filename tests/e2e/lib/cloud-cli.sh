@@ -12,7 +12,9 @@
 # status, down, and down after a partial up.
 # Part 2 backs the fake instances with testbed nodes (the endpoint applies
 # the user-data's user and host key inside them) and goes from up through
-# SSH to `gpuforge ping` and a playbook with become, then down.
+# SSH (the host keys cross-checked against the console, and a console that
+# reports another key refused) to `gpuforge ping` and a playbook with
+# become, then down.
 # shellcheck shell=sh
 
 GF=${GF_BIN:-$TEST_DIR/../../gpuforge}
@@ -316,10 +318,23 @@ expect_success 'up reaches the nodes over SSH with the host keys it made' '
     test $rc = 0 &&
     grep -q "^$NAME-master-1 .*ssh up at 10\.213\." up4.out &&
     grep -q "^$NAME-gpu-1 .*ssh up at 10\.213\." up4.out &&
+    grep -q "^$NAME-master-1 .*host key matches the provider.s report" up4.out &&
+    grep -q "^$NAME-gpu-1 .*host key matches the provider.s report" up4.out &&
     addr=$(jq -r ".nodes[0].address" state/state.json) &&
     ssh -F /dev/null -i state/id_ed25519 -o UserKnownHostsFile=state/known_hosts \
         -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10 \
         "gpuforge@$addr" true
+'
+
+expect_code 2 'a console that reports another host key: up refuses, naming the node' '
+    echo "$NAME-gpu-1" >"$FE/wrong-host-key"
+    "$GF" cloud up -c cluster.yml --wait 120 >up5.out 2>&1; rc=$?
+    rm -f "$FE/wrong-host-key"
+    cat up5.out
+    grep -q "^$NAME-master-1 .*host key matches the provider.s report" up5.out &&
+    grep -q "node .$NAME-gpu-1. (.*): refused: its host key as the provider reports it is not the one gpuforge made" up5.out &&
+    grep -q "host_key_mismatch" up5.out && ! grep -q "node(s) up" up5.out || exit 9
+    exit $rc
 '
 
 expect_success 'gpuforge ping and a playbook with become through the generated inventory' '
