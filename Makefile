@@ -3,6 +3,7 @@
 #   make test            unit tests, then end-to-end tests on the testbed (root)
 #   make unit | e2e      one half of it
 #   make demo            boot 3 local nodes, ping them, tear down
+#   make e2e-vm          the VM tier: the local-vm plugin and the kernel-level roles
 #   make docs            regenerate docs/compatibility.md from the engine's tables
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make lint            shellcheck and dash -n over the node-side scripts;
@@ -147,9 +148,10 @@ e2e: $(B)/gpuforge
 	GF_BIN=$(CURDIR)/$(B)/gpuforge GF_SAN_LOGS=$(CURDIR)/$(B)/san-logs tests/e2e/run-all
 endif
 
-# the cloud plugin local-vm with a real VM (qemu, software emulation: minutes)
+# the cloud plugin local-vm with a real VM, then the kernel-level roles on
+# three (qemu, software emulation: about half an hour on 2 cores)
 e2e-vm: gpuforge
-	GF_E2E_VM=1 sh tests/e2e/t0800-cloud-local-vm.sh
+	GF_E2E_VM=1 tests/e2e/run-all t0800 t0801
 
 test: unit e2e
 check: test

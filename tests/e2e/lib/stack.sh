@@ -83,6 +83,8 @@ echo "## mounts"; findmnt -rn -o TARGET | sort
 # artifacts/fetch: Docker's closure for a node whose dpkg status is STATUS,
 # a busybox image (gpuforge/busybox:1), and the k3s stand-in with a small
 # stand-in images archive and install.sh (neither is used by the roles).
+# STACK_WITH: the components (default k3s,docker,images; the VM tier, with
+# install_docker=false, takes k3s,images,nfs).
 build_stack() {
     (
         cd "$1" || exit 1
@@ -91,7 +93,7 @@ build_stack() {
             tar -C k3simg -cf k3s-airgap-images-amd64.tar x &&
             printf '#!/bin/sh\necho "install.sh stand-in: the gpuforge roles do not use it" >&2\nexit 1\n' >install.sh &&
             { [ -e key ] || "${GF_BIN:-$3/gpuforge}" bundle keygen -o key >/dev/null; } &&
-            "$3/artifacts/fetch" --out out --with k3s,docker,images --status "$2" \
+            "$3/artifacts/fetch" --out out --with "${STACK_WITH:-k3s,docker,images}" --status "$2" \
                 --k3s-binary "$3/tests/standin/k3s" --k3s-images k3s-airgap-images-amd64.tar \
                 --install-sh install.sh --images images --version 1.30.0 --key key --gpuforge "${GF_BIN:-$3/gpuforge}"
     )
