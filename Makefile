@@ -3,6 +3,7 @@
 #   make test            unit tests, then end-to-end tests on the testbed (root)
 #   make unit | e2e      one half of it
 #   make demo            boot 3 local nodes, ping them, tear down
+#   make demo-vm         the same on 2 real VMs made by `gpuforge cloud up` (minutes)
 #   make e2e-vm          the VM tier: the local-vm plugin and the kernel-level roles
 #   make docs            regenerate docs/compatibility.md from the engine's tables
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (default 60)
@@ -61,7 +62,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all clean test unit e2e e2e-vm demo deps check bench lint fuzz docs man install
+.PHONY: all clean test unit e2e e2e-vm demo demo-vm deps check bench lint fuzz docs man install
 all: gpuforge
 
 gpuforge: $(MAIN_OBJ) $(B)/libgpuforge.a
@@ -158,6 +159,9 @@ check: test
 
 demo: gpuforge
 	tests/e2e/demo
+
+demo-vm: gpuforge
+	tests/e2e/demo-vm
 
 deps:
 	tests/deps.sh
