@@ -205,8 +205,8 @@ expect_success 'kernel: br_netfilter and overlay loaded, sysctls set, swap off' 
 ufw_ok() {
     ma=$(addr "$M") && w1=$(addr "$W1") &&
     vm_sh "$M" "ufw status" >ufw.m && cat ufw.m &&
-    grep -q "^6443/tcp .*ALLOW IN .*Anywhere .*# gpuforge" ufw.m &&
-    grep -q "^10250/tcp .*ALLOW IN .*$w1 .*# gpuforge" ufw.m &&
+    grep -qE "^6443/tcp +ALLOW +Anywhere .*# gpuforge" ufw.m &&
+    grep -qE "^10250/tcp +ALLOW +$w1 .*# gpuforge" ufw.m &&
     vm_sh "$M" "iptables -S ufw-user-input" >ipt.m && cat ipt.m &&
     grep -q -- "-p tcp .*--dport 6443 .*-j ACCEPT" ipt.m &&
     grep -q -- "-s $w1/32 -p tcp .*--dport 10250 .*-j ACCEPT" ipt.m &&
