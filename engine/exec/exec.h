@@ -101,8 +101,9 @@ struct gf_session *gf_session_open(const struct gf_target *t, const struct gf_ex
 void gf_session_close(struct gf_session *s);
 /* Opens a new session to t, trying again every two seconds while the host
  * is unreachable (refused, timed out, reset: it is still going down or
- * coming up) until deadline_ms (gf_now_ms() clock). A host key or
- * authentication failure ends the wait at once. opts must outlive the
+ * coming up) or refuses the login (pam_nologin while it goes down or
+ * boots) until deadline_ms (gf_now_ms() clock). A host key failure ends
+ * the wait at once. opts must outlive the
  * session. Returns the session (free with gf_session_close), or NULL with
  * r->status and r->msg from the last try (r, initialised by the
  * caller, is released and refilled). */

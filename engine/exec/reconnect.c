@@ -23,7 +23,11 @@ struct gf_session *gf_session_reopen(const struct gf_target *t, const struct gf_
         gf_result_init(&tr, 4096);
         struct gf_session *s = gf_session_open(t, opts, &tr);
         int64_t left = deadline_ms - gf_now_ms();
-        if (s || tr.status != GF_ST_UNREACHABLE || left <= 0) {
+        /* a host shutting down or still booting refuses non-root logins
+         * (pam_nologin while /run/nologin exists): an authentication
+         * failure is retried like an unreachable host, as Ansible's reboot
+         * does; a host key that does not match is not */
+        if (s || (tr.status != GF_ST_UNREACHABLE && tr.status != GF_ST_AUTH) || left <= 0) {
             gf_result_release(r);
             *r = tr;
             return s;
