@@ -119,6 +119,11 @@ struct gf_val *tpl_as_list(struct rctx *r, struct fargs *a, struct gf_val *in)
             gf_val_list_push(l, gf_val_str(in->u.map.ents[i].key));
         return l;
     case GF_VAL_STR:
+        /* a value per character: counted as loop steps, so that a 64 MiB
+         * string does not become 64 million values (gigabytes) */
+        r->steps += in->u.str.len;
+        if (r->steps > TPL_MAX_STEPS)
+            return FAIL("template too costly: over %lu loop iterations", TPL_MAX_STEPS);
         l = gf_val_list();
         for (size_t i = 0; i < in->u.str.len;) {
             size_t j = i + 1;
