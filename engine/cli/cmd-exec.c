@@ -294,9 +294,6 @@ static int cmd_exec(int argc, char **argv)
     module_name = NULL;
     if ((rc = gf_cli_parse(&c, &gf_cmd_exec, argc, argv, exec_opts, exec_extra)))
         goto out;
-    /* one command per host: a channel costs less than starting a framed shell */
-    if (c.exec.framed < 0)
-        c.exec.framed = 0;
     if (module_name) {
         rc = run_module(&c, &j);
         goto out;

@@ -224,9 +224,6 @@ static int cmd_ping(int argc, char **argv)
 
     if ((rc = gf_cli_parse(&c, &gf_cmd_ping, argc, argv, extra, ping_extra)))
         goto out;
-    /* two commands per host: channels cost less than starting a framed shell */
-    if (c.exec.framed < 0)
-        c.exec.framed = 0;
     p.gpu = (c.extra & PING_GPU) != 0;
     if (c.positional.n > 1) {
         rc = gf_cmd_usage_error(&gf_cmd_ping, "one PATTERN at most, got '%s' too",

@@ -36,10 +36,8 @@ struct gf_exec_opts {
     int become;                /* -b */
     const char *become_user;   /* --become-user */
     char *become_password;     /* -K / GPUFORGE_BECOME_PASSWORD; secret */
-    int framed;                /* 1: one framed shell per host and become user;
-                                * 0: a channel per command (GPUFORGE_FRAMED=0 or 1);
-                                * -1 (unset): the framed shell, except where a
-                                * command sets 0 (docs/performance.md) */
+    int framed;                /* GPUFORGE_FRAMED=1: one framed shell per host and
+                                * become user (docs/performance.md) */
 };
 void gf_exec_opts_init(struct gf_exec_opts *o);
 

@@ -1337,7 +1337,7 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
     struct gf_shell *sh = NULL;
     int ret;
 
-    if (s->opts->framed != 0 && !s->t->local && input_len <= GF_FRAMED_MAX_INPUT)
+    if (s->opts->framed && !s->t->local && input_len <= GF_FRAMED_MAX_INPUT)
         sh = shell_slot(s, become, become_user);
     if (sh && !sh->off) {
         r->start_us = gf_now_us();

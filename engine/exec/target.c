@@ -17,9 +17,8 @@ void gf_exec_opts_init(struct gf_exec_opts *o)
     o->connect_timeout = 10;
     o->keepalive = 15;
     o->output_cap = 1u << 20;
-    /* GPUFORGE_FRAMED=0 or 1; unset: the command decides (docs/performance.md) */
     const char *f = getenv("GPUFORGE_FRAMED");
-    o->framed = f && strcmp(f, "0") == 0 ? 0 : f && strcmp(f, "1") == 0 ? 1 : -1;
+    o->framed = f && strcmp(f, "1") == 0;
 }
 
 void gf_target_release(struct gf_target *t)
