@@ -42,6 +42,10 @@ else
     exec_args=agent
 fi
 chmod 0600 /etc/rancher/k3s/config.yaml
+# k3s makes a random node password at the first start (/etc/rancher/node); a
+# fixed one, as the token is, so that both sides start out alike
+mkdir -p /etc/rancher/node && chmod 0700 /etc/rancher/node
+(umask 077 && printf 'compat-seed-%s\n' "$(hostname)" >/etc/rancher/node/password)
 
 # The unit and env file the installer writes.
 : >"$sysd/$unit.service.env"
