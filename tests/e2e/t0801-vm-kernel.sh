@@ -252,7 +252,7 @@ EOB
     test $rc = 0 &&
     for n in "$M" "$W1" "$W2"; do
         kernel_ok "$n" &&
-        vm_sh "$n" "n=0; until findmnt -n /mnt/shared >/dev/null; do n=\$((n+1)); [ \$n -lt 60 ] || exit 1; sleep 2; done" ||
+        vm_sh "$n" "n=0; until findmnt -n /mnt/shared >/dev/null; do n=\$((n+1)); [ \$n -lt 150 ] || exit 1; sleep 2; done" ||
         exit 1
     done &&
     test "$(vm_sh "$W2" "cat /mnt/shared/hello")" = written-on-worker-1 &&
