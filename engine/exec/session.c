@@ -682,6 +682,26 @@ static ssh_channel open_exec(struct gf_session *s, const char *cmd, struct gf_re
     return NULL;
 }
 
+/* Lets up to 100 ms of the peer's packets in, a window adjust among them.
+ * Not ssh_channel_poll_timeout: while output of the command waits unread in
+ * the channel's buffer it returns at once and reads nothing, so the window
+ * would never grow (a framed shell acknowledges a frame's header before its
+ * input has all arrived: a frame larger than the window hung). */
+static int let_packets_in(ssh_session ss)
+{
+    ssh_event ev = ssh_event_new();
+    int rc = SSH_ERROR;
+
+    if (ev == NULL)
+        return SSH_ERROR;
+    if (ssh_event_add_session(ev, ss) == SSH_OK) {
+        rc = ssh_event_dopoll(ev, 100);
+        ssh_event_remove_session(ev, ss);
+    }
+    ssh_event_free(ev);
+    return rc;
+}
+
 static int write_all(ssh_channel ch, const char *data, size_t len, _Atomic uint64_t *count)
 {
     while (len > 0) {
@@ -689,8 +709,9 @@ static int write_all(ssh_channel ch, const char *data, size_t len, _Atomic uint6
             return 1;
         uint32_t win = ssh_channel_window_size(ch);
         if (win == 0) {
-            if (ssh_channel_poll_timeout(ch, 100, 0) == SSH_ERROR)
-                return ssh_is_connected(ssh_channel_get_session(ch)) ? 1 : -1;
+            ssh_session ss = ssh_channel_get_session(ch);
+            if (let_packets_in(ss) == SSH_ERROR || !ssh_is_connected(ss))
+                return ssh_is_connected(ss) ? 1 : -1;
             continue;
         }
         uint32_t chunk = len > 65536 ? 65536 : (uint32_t)len;

@@ -126,6 +126,27 @@ expect_success 'a command that kills itself or reads all of stdin leaves the nex
     grep -q "^node1 .*ok=5 .*failed=0 .*ignored=1" out
 '
 
+# more input than the SSH window (2 MiB from OpenSSH) to a command that writes
+# first: the controller must take the window's growth in while that output waits
+# unread (it once spun forever, with a channel per command and framed alike)
+cat >big-stdin.yml <<'EOF'
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - name: a command that writes before it reads 3 MiB of stdin
+      shell: echo start; wc -c
+      args:
+        stdin: "{{ 'x' * 3145728 }}"
+      register: big
+    - debug: { msg: "big=[{{ big.stdout_lines | join(',') }}]" }
+EOF
+
+expect_success 'a command that writes before reading 3 MiB of stdin gets all of it' '
+    timeout 60 "$GF" run -i "$INV" big-stdin.yml >out 2>&1; rc=$?
+    grep -v "^ *$" out | tail -4
+    test $rc = 0 && grep -q "big=\[start,3145729\]" out
+'
+
 cat >shell-kill.yml <<'EOF'
 - hosts: node1
   gather_facts: false
