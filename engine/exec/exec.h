@@ -36,8 +36,8 @@ struct gf_exec_opts {
     int become;                /* -b */
     const char *become_user;   /* --become-user */
     char *become_password;     /* -K / GPUFORGE_BECOME_PASSWORD; secret */
-    int framed;                /* GPUFORGE_FRAMED=1: one framed shell per host and
-                                * become user (docs/performance.md) */
+    int framed;                /* one framed shell per host and become user
+                                * (docs/performance.md); GPUFORGE_FRAMED=0: off */
 };
 void gf_exec_opts_init(struct gf_exec_opts *o);
 

@@ -18,7 +18,7 @@ void gf_exec_opts_init(struct gf_exec_opts *o)
     o->keepalive = 15;
     o->output_cap = 1u << 20;
     const char *f = getenv("GPUFORGE_FRAMED");
-    o->framed = f && strcmp(f, "1") == 0;
+    o->framed = !(f && strcmp(f, "0") == 0);
 }
 
 void gf_target_release(struct gf_target *t)

@@ -169,7 +169,7 @@ EOF
 expect_success 'a command that ends its shell is reported; with the framed shell the next one runs' '
     timeout 120 "$GF" run -i "$INV" shell-kill.yml >out 2>&1
     cat out
-    if [ "${GPUFORGE_FRAMED:-0}" = 1 ]; then
+    if [ "${GPUFORGE_FRAMED:-1}" != 0 ]; then
         grep -q "ended without an exit status" out &&
         grep -q "next=\[after-the-kill\] idle=\[after-idle\]" out &&
         grep -q "^node1 .*ok=6 .*failed=0 .*ignored=1" out
@@ -204,11 +204,19 @@ expect_success 'meta: reset_connection ends the shell; the next command gets a n
     s2=$(sed -n "s/.*s2=\[\([0-9]*\)\] s3=.*/\1/p" out)
     s3=$(sed -n "s/.*s3=\[\([0-9]*\)\].*/\1/p" out)
     test -n "$s1" && test -n "$s2" && test -n "$s3" && test "$s3" != "$s1" || exit 1
-    if [ "${GPUFORGE_FRAMED:-0}" = 1 ]; then
+    if [ "${GPUFORGE_FRAMED:-1}" != 0 ]; then
         test "$s1" = "$s2"      # one shell for both commands
     else
         test "$s1" != "$s2"     # a shell per command
     fi
+'
+
+expect_success 'GPUFORGE_FRAMED=0: a shell per command, as before the framed shell' '
+    GPUFORGE_FRAMED=0 timeout 120 "$GF" run -i "$INV" reset.yml >out 2>&1 || { cat out; exit 1; }
+    s1=$(sed -n "s/.*s1=\[\([0-9]*\)\] s2=.*/\1/p" out)
+    s2=$(sed -n "s/.*s2=\[\([0-9]*\)\] s3=.*/\1/p" out)
+    echo "s1=$s1 s2=$s2"
+    test -n "$s1" && test -n "$s2" && test "$s1" != "$s2"
 '
 
 cat >faults.yml <<'EOF'
@@ -264,7 +272,7 @@ expect_code 2 'where sudo needs a tty, become says so (framed: -v says why it to
     tb_exec node3 rm -f /etc/sudoers.d/zz-tty
     cat out
     grep -q "sudo requires a tty" out || exit 9
-    if [ "${GPUFORGE_FRAMED:-0}" = 1 ]; then
+    if [ "${GPUFORGE_FRAMED:-1}" != 0 ]; then
         grep -q "framed shell did not start.*commands with become take a channel each" out ||
             exit 9
     fi
