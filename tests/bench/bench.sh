@@ -22,7 +22,7 @@
 #       light:N = N sshd listeners on loopback addresses (tests/bench/lighthosts.sh).
 #   P2  playbook run: tests/bench/p2.yml (20 tasks), cold (a new target directory each run)
 #       and warm (converged), on tb:8 and light:64 (QUICK: tb:8; BENCH_P2); gpuforge run, with
-#       a channel per command and with the framed shell (GPUFORGE_FRAMED=1), against
+#       a channel per command (GPUFORGE_FRAMED=0) and the framed shell (the default), against
 #       ansible-playbook (best config and defaults) and Ansible with Mitogen (Debian's
 #       ansible-mitogen: strategy mitogen_linear, forks N). BENCH_P2_TOOLS picks among
 #       gf-run gf-run-framed ansible-pb-best ansible-pb-default ansible-pb-mitogen.
