@@ -83,7 +83,8 @@ vm_sh() {
 # uninstall, leaves loaded modules until the next boot (it removes the
 # modules-load.d file, which the /etc part compares). The listening
 # sockets leave out ports from 32768 up, which the NFS server's RPC
-# services (statd, mountd, lockd) draw anew at every boot.
+# services (statd, mountd, lockd) draw anew at every boot, and the reserved
+# UDP port on 127.0.0.1 that rpc.statd also draws anew.
 VM_STATE="$NODE_STATE"'
 echo "## swap"; swapon --show=NAME,TYPE --noheadings
 echo "## sysctl"; echo "ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
@@ -92,7 +93,8 @@ echo "## ufw"; ufw status verbose
 vm_snap() { # vm_snap NODE FILE
     vm_sh "$1" "$VM_STATE" 2>&1 | awk '
         /^## / { sec = $0 }
-        sec == "## listening" { n = split($2, a, ":"); if (a[n] + 0 >= 32768) next }
+        sec == "## listening" { n = split($2, a, ":"); if (a[n] + 0 >= 32768) next
+                                if ($1 == "udp" && a[1] == "127.0.0.1" && a[n] + 0 < 1024) next }
         { print }' >"$2"
 }
 
@@ -147,6 +149,8 @@ expect_success 'each VM: a swap file in use, ufw active; the first VM an NFS ser
                     ufw allow from $net/24 to any port 2049 proto tcp >/dev/null
                 fi
                 ufw --force enable >/dev/null
+                # what a boot does for an enabled ufw (the reboot below does it too)
+                systemctl start ufw.service
                 swapon --show --noheadings | grep -q /swapfile
                 ufw status | grep -q \"^Status: active\"
             " && echo "setup done on $n"
@@ -210,6 +214,9 @@ ufw_ok() {
     vm_sh "$M" "iptables -S ufw-user-input" >ipt.m && cat ipt.m &&
     grep -q -- "-p tcp .*--dport 6443 .*-j ACCEPT" ipt.m &&
     grep -q -- "-s $w1/32 -p tcp .*--dport 10250 .*-j ACCEPT" ipt.m &&
+    # after a boot, k3s listens a while after SSH answers (minutes under TCG)
+    vm_sh "$M" "n=0; until ss -Hltn | grep -q \":10250 \" && ss -Hltn | grep -q \":6443 \"; do
+        n=\$((n+1)); [ \$n -lt 150 ] || exit 1; sleep 2; done" &&
     vm_sh "$W1" "timeout 10 bash -c \"exec 3<>/dev/tcp/$ma/10250\"" &&
     vm_sh "$W1" "timeout 10 bash -c \"exec 3<>/dev/tcp/$ma/6443\"" &&
     ! timeout 10 bash -c "exec 3<>/dev/tcp/$ma/10250" 2>/dev/null &&
