@@ -11,7 +11,9 @@
 #                (W.pkgs; after an interrupted install, the difference between
 #                W.pkgs.before and what is installed now), and the related
 #                changes: Docker's data and rules, daemon.json back to what it
-#                was, the docker group or the users gpuforge added to it
+#                was, the docker group or the users gpuforge added to it, the
+#                system users and groups the packages' scripts made, and for
+#                nfs the targets and rpc_pipefs mount the client brought up
 #   prereq [--keep-state]
 #                the prereq role undone: sysctls back to their values before
 #                gpuforge, its sysctl and modules-load files, fstab's swap
@@ -120,12 +122,36 @@ daemon_json_restore() {
     rm -f "$S/daemon.json.state" "$S/daemon.json.orig"
 }
 
+# names DB: the names in the passwd or group database
+names() { getent "$1" | cut -d: -f1 | sort; }
+
+# unmade W: the users, then the groups, that W's packages' scripts made when
+# gpuforge installed them (Debian's purge leaves them); one still in use stays
+unmade() {
+    for db in users:passwd groups:group; do
+        f=$S/$1.${db%:*}
+        if [ -e "$f.before" ]; then
+            names "${db#*:}" | comm -13 "$f.before" - >>"$f"
+        fi
+        [ -e "$f" ] || continue
+        while read -r n; do
+            getent "${db#*:}" "$n" >/dev/null || continue
+            if [ "$db" = users:passwd ]; then
+                userdel "$n" 2>/dev/null && did "user $n"
+            else
+                groupdel "$n" 2>/dev/null && did "group $n"
+            fi || echo "reset.sh: ${db%s:*} $n (made by the $1 packages) is in use; left" >&2
+        done <"$f"
+        rm -f "$f" "$f.before"
+    done
+}
+
 purge() {
     w=$1
     if [ -e "$S/$w.pkgs.before" ]; then
         installed | comm -13 "$S/$w.pkgs.before" - >>"$S/$w.pkgs"
     fi
-    [ -e "$S/$w.pkgs" ] || return 0
+    [ -e "$S/$w.pkgs" ] || { unmade "$w"; return 0; }
     pkgs=$(sort -u "$S/$w.pkgs" | while read -r p; do installed | grep -qx "$p" && echo "$p"; done)
     if [ -n "$pkgs" ]; then
         # held packages (the nvidia_driver role holds the driver's) are released first,
@@ -136,6 +162,7 @@ purge() {
             { echo "purging $w packages failed:" >&2; tail -5 "$S/$w.purge.log" >&2; exit 1; }
         did "purged $(echo "$pkgs" | wc -w) $w packages"
     fi
+    unmade "$w"
     rm -f "$S/$w.pkgs" "$S/$w.pkgs.before" "$S/$w.purge.log" "$S/$w.dpkg.log"
     if [ -e "/etc/apt/sources.list.d/gpuforge-$w.list" ]; then
         rm -f "/etc/apt/sources.list.d/gpuforge-$w.list" && did "apt source gpuforge-$w.list"
@@ -219,7 +246,22 @@ reset_packages() {
                 systemctl restart docker
             fi
             ;;
-        nfs) purge nfs ;;
+        nfs)
+            purge nfs
+            # what the client brought up when first used, once it is gone
+            if ! command -v mount.nfs >/dev/null 2>&1; then
+                if [ -e "$S/nfs.rpc-pipefs-absent" ] && findmnt -n /run/rpc_pipefs >/dev/null 2>&1; then
+                    umount /run/rpc_pipefs && did "unmounted /run/rpc_pipefs"
+                fi
+                if [ -e "$S/nfs.units-inactive" ]; then
+                    while read -r u; do
+                        systemctl is-active -q "$u" 2>/dev/null || continue
+                        systemctl stop "$u" 2>/dev/null && did "stopped $u"
+                    done <"$S/nfs.units-inactive"
+                fi
+            fi
+            rm -f "$S/nfs.rpc-pipefs-absent" "$S/nfs.units-inactive"
+            ;;
         *) echo "reset.sh: unknown $w" >&2; exit 2 ;;
         esac
     done
