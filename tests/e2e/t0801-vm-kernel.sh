@@ -282,12 +282,15 @@ expect_success 'down leaves no process, bridge, tap, overlay or state' '
     pids=$(for i in $ids; do cat "$vmdir/instances/$i/pid"; done) &&
     taps=$(for i in $ids; do sed -n "s/^tap=//p" "$vmdir/instances/$i/meta"; done) &&
     net=$(cat "$vmdir/clusters/$NAME/subnet") &&
-    "$GF" cloud down -c cluster.yml &&
-    for p in $pids; do test ! -d "/proc/$p" || exit 1; done &&
-    ! ip link show "gfvm$net" >/dev/null 2>&1 &&
-    for t in $taps; do ! ip link show "$t" >/dev/null 2>&1 || exit 1; done &&
-    for i in $ids; do test ! -e "$vmdir/instances/$i" || exit 1; done &&
-    test ! -e "$vmdir/clusters/$NAME" && test ! -e state
+    "$GF" cloud down -c cluster.yml || exit 1
+    left=
+    for p in $pids; do test ! -d "/proc/$p" || left="$left process $p ($(cat /proc/$p/stat 2>/dev/null | cut -d" " -f2,3))"; done
+    for t in $taps "gfvm$net"; do ! ip link show "$t" >/dev/null 2>&1 || left="$left link $t"; done
+    for i in $ids; do test ! -e "$vmdir/instances/$i" || left="$left instance $i"; done
+    test ! -e "$vmdir/clusters/$NAME" || left="$left cluster record"
+    test ! -e state || left="$left state"
+    echo "left:${left:- nothing}"
+    test -z "$left"
 '
 
 echo "# times: $(tr "\n" ";" <"times" 2>/dev/null)" >&5
