@@ -284,7 +284,11 @@ expect_success 'down leaves no process, bridge, tap, overlay or state' '
     net=$(cat "$vmdir/clusters/$NAME/subnet") &&
     "$GF" cloud down -c cluster.yml || exit 1
     left=
-    for p in $pids; do test ! -d "/proc/$p" || left="$left process $p ($(cat /proc/$p/stat 2>/dev/null | cut -d" " -f2,3))"; done
+    # an exited qemu the test shell has not reaped yet (a zombie) holds nothing
+    for p in $pids; do
+        st=$(sed "s/^.*) //" "/proc/$p/stat" 2>/dev/null | cut -d" " -f1)
+        test -z "$st" || test "$st" = Z || left="$left process $p ($st)"
+    done
     for t in $taps "gfvm$net"; do ! ip link show "$t" >/dev/null 2>&1 || left="$left link $t"; done
     for i in $ids; do test ! -e "$vmdir/instances/$i" || left="$left instance $i"; done
     test ! -e "$vmdir/clusters/$NAME" || left="$left cluster record"
