@@ -100,4 +100,35 @@ expect_success 'no state is left' '
 '
 expect_success 'down again is harmless' 'tb_down'
 
+# A boot that stalls leaves /run/nologin, and ssh then fails without a word (PAM refuses the
+# login at LogLevel=ERROR). The stall is a drop-in in a docker-mode node's upper directory:
+# once, or on every boot.
+# shellcheck disable=SC2317  # called from the test snippets below
+stall() {
+    mkdir -p "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d" &&
+    printf '[Service]\nExecStartPre=/bin/sh -c "%s"\n' "$2" \
+        > "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d/stall.conf"
+}
+test_begin "testbed up: a boot that stalls"
+expect_success 'a node whose first boot stalls is described, booted again, and comes up' '
+    stall "$PWD/once" "test -e /var/lib/stalled || { touch /var/lib/stalled; sync; sleep 600; }" &&
+    GF_TESTBED_TIMEOUT=10 "$TESTBED" up --nodes 2 --dir "$PWD/once" --docker > out 2> err &&
+    grep -F "node2: /run/nologin is present" err &&
+    grep "^testbed: 7[0-9]* *systemd-user-sessions.service *start running" err &&
+    grep -F "node2: booting it once more" err &&
+    grep "2 nodes up" out &&
+    ssh $SSH_STRICT -i "$PWD/once/id_ed25519" -o UserKnownHostsFile="$PWD/once/known_hosts" \
+        gf@$(awk "/^node2 / { sub(/.*ansible_host=/, \"\"); print \$1 }" "$PWD/once/inventory.ini") \
+        sudo -n true
+'
+"$TESTBED" down --dir "$PWD/once" > /dev/null 2>&1
+expect_success 'a node that stalls on every boot fails up (exit 1), described twice' '
+    stall "$PWD/always" "sleep 600" &&
+    { GF_TESTBED_TIMEOUT=5 "$TESTBED" up --nodes 2 --dir "$PWD/always" --docker 2> err
+      test $? = 1; } &&
+    [ $(grep -c "node2: /run/nologin is present" err) = 2 ] &&
+    grep -F "1 of 2 nodes did not come up" err
+'
+"$TESTBED" down --dir "$PWD/always" > /dev/null 2>&1
+
 test_done
