@@ -59,8 +59,10 @@
  *     Results are marked unsafe, as Ansible wraps them
  * Deliberate differences: "{{ 1 + 2 }}" alone gives int 3 (Ansible 2.14
  * without jinja2_native gives "3"; modules convert anyway); tuples are lists
- * (str() shows [..] not (..)); str.lower/upper and case-insensitive sort map
- * ASCII letters only; integers are 64-bit (overflow is an error).
+ * (str() shows [..] not (..)); lower, upper, title and capitalize map the
+ * letters of ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic, not the
+ * whole of Unicode; case-insensitive sort, unique and the like compare ASCII
+ * letters only; integers are 64-bit (overflow is an error).
  */
 #ifndef GF_TEMPLATE_H
 #define GF_TEMPLATE_H
