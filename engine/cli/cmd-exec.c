@@ -227,10 +227,14 @@ static void module_host(size_t i, void *ctx)
     if (mc.check && !j->mod->supports_check) {
         res.skipped = 1;
         gf_val_map_set(res.data, "msg", gf_val_str("this module does not support check mode"));
-    } else if (gf_module_expand_paths(&mc, j->mod, args, homes, &res) < 0) {
-        /* res says why */
-    } else if (j->mod->run(&mc, args, &res) < 0 && !res.failed) {
-        gf_modres_fail(&res, "module error");
+    } else {
+        gf_exec_trace_module(j->mod->name);
+        if (gf_module_expand_paths(&mc, j->mod, args, homes, &res) < 0) {
+            /* res says why */
+        } else if (j->mod->run(&mc, args, &res) < 0 && !res.failed) {
+            gf_modres_fail(&res, "module error");
+        }
+        gf_exec_trace_module(NULL);
     }
     gf_val_unref(homes);
     if (mc.session != s) { /* the module reconnected (reboot) */

@@ -133,6 +133,14 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
                       size_t input_len, const char *become_user, int become,
                       struct gf_result *r);
 
+/* At -vvv, gf_session_run_as says what went to which host, OpenSSH
+ * debug3-style: the module (set by the caller for the commands that follow,
+ * NULL clears it) and the node-side scripts named since the thread's last
+ * command, with the bytes of script and of stdin, never their content. Both
+ * are per thread; the names must outlive the command (string literals). */
+void gf_exec_trace_module(const char *module);
+void gf_exec_trace_script(const char *name);
+
 /* Counts the stdin bytes later commands on s feed into *counter (added as
  * they go out), so another thread can show a transfer's progress; NULL
  * stops counting. */

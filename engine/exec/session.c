@@ -1351,6 +1351,38 @@ int gf_ssh_keypair(char **private_pem, char **public_line)
     return rc;
 }
 
+static _Thread_local const char *trace_module;
+static _Thread_local char trace_scripts[256];
+
+void gf_exec_trace_module(const char *module)
+{
+    trace_module = module;
+    trace_scripts[0] = '\0';
+}
+
+void gf_exec_trace_script(const char *name)
+{
+    size_t n = strlen(trace_scripts);
+
+    if (gf_verbosity < 3 || n + strlen(name) + 5 >= sizeof(trace_scripts))
+        return;
+    snprintf(trace_scripts + n, sizeof(trace_scripts) - n, " %s.sh", name);
+}
+
+/* The -vvv line for a command about to go to s's host (see gf_exec_trace_module). */
+static void trace_send(const struct gf_session *s, size_t cmd_len, size_t input_len,
+                       const char *become_user, int become, int framed)
+{
+    gf_log(3, "debug3: %s: %s%s: %s%s: %zu bytes of script, %zu bytes on stdin, as %s, %s",
+           s->t->name, trace_module ? "module " : "command",
+           trace_module ? trace_module : "", trace_scripts[0] ? "scripts" : "a command line",
+           trace_scripts, cmd_len, input_len,
+           !become ? "the login user" : become_user ? become_user : "root",
+           s->t->local ? "on the controller (local connection)"
+           : framed ? "through the framed shell" : "on a channel of its own");
+    trace_scripts[0] = '\0';
+}
+
 int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
                       size_t input_len, const char *become_user, int become,
                       struct gf_result *r)
@@ -1360,6 +1392,8 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
 
     if (s->opts->framed && !s->t->local && input_len <= GF_FRAMED_MAX_INPUT)
         sh = shell_slot(s, become, become_user);
+    if (gf_verbosity >= 3)
+        trace_send(s, strlen(cmd), input_len, become_user, become, sh && !sh->off);
     if (sh && !sh->off) {
         r->start_us = gf_now_us();
         ret = run_framed(s, sh, cmd, input, input_len, r);

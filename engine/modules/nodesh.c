@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../exec/exec.h"
 #include "nodesh.h"
 
 const char *gf_nodesh(const char *name)
@@ -16,5 +17,6 @@ const char *gf_nodesh(const char *name)
 
 void gf_nodesh_add(struct gf_buf *b, const char *name)
 {
+    gf_exec_trace_script(name);
     gf_buf_adds(b, gf_nodesh(name));
 }

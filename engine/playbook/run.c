@@ -580,11 +580,14 @@ static enum gf_status run_module_once(struct vctx *v, struct hstate *eh, const s
     }
     if (t->async > 0) /* poll > 0: wait for it, up to async seconds */
         mc.deadline_ms = gf_now_ms() + t->async * 1000LL;
+    gf_exec_trace_module(t->module->name);
     if (gf_module_expand_paths(&mc, t->module, args, eh->homes, res) < 0) {
+        gf_exec_trace_module(NULL);
         rc = gf_val_map_get(res->data, "unreachable") ? -GF_ECONNECT : 0;
         goto lost;
     }
     rc = t->module->run(&mc, args, res);
+    gf_exec_trace_module(NULL);
     if (t->async > 0 && rc != -GF_ECONNECT && gf_now_ms() >= mc.deadline_ms) {
         gf_modres_release(res); /* as Ansible: the job was killed, its result is this */
         gf_modres_init(res);

@@ -219,6 +219,26 @@ expect_success 'GPUFORGE_FRAMED=0: a shell per command, as before the framed she
     test -n "$s1" && test -n "$s2" && test "$s1" != "$s2"
 '
 
+cat >trace.yml <<'EOF'
+- hosts: node1
+  gather_facts: false
+  tasks:
+    - copy: { content: "trace-canary-3141\n", dest: /tmp/gf-trace.txt }
+      become: true
+      no_log: true
+    - command: echo trace
+EOF
+
+expect_success '-vvv names the module, scripts and bytes that went to each host, not the content' '
+    timeout 120 "$GF" run -i "$INV" -vvv trace.yml >out 2>&1 || { cat out; exit 1; }
+    how="through the framed shell"
+    [ "${GPUFORGE_FRAMED:-1}" != 0 ] || how="on a channel of its own"
+    grep "^debug3: node1: module copy: scripts .*copy_put.sh: [0-9]* bytes of script, 18 bytes on stdin, as root, $how\$" out &&
+    grep "^debug3: node1: module command: scripts command_exec.sh: [0-9]* bytes of script, 0 bytes on stdin, as the login user, $how\$" out &&
+    ! grep -F trace-canary out &&
+    timeout 120 "$GF" run -i "$INV" -vv trace.yml >out 2>&1 && ! grep debug3 out
+'
+
 cat >faults.yml <<'EOF'
 - hosts: node3
   gather_facts: false
