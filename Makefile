@@ -195,16 +195,20 @@ install: $(B)/gpuforge $(B)/gpuforge.1
 # roles through Ansible's own tools (tests/ansible-check.sh)
 # node-side scripts of the side-by-side harness (tests/compat)
 COMPAT_SH := tests/compat/state.sh $(sort $(wildcard tests/compat/seed/*.sh))
+# scripts the shipped roles and playbooks send with script: (sh on the node)
+ROLE_SH := $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
 LINT_SH := $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) engine/modules/sh/embed tests/docs.sh \
            tests/fuzz/run $(COMPAT_SH) \
            $(wildcard engine/cloud/plugins/gpuforge-cloud-*) tests/cloud/gpuforge-cloud-fake \
            tests/cloud/argv-az/az \
            engine/cli/mkman tests/install.sh tests/layers.sh tests/ansible-check.sh \
            tests/gpu/acceptance.sh \
-           $(wildcard roles/*/files/*.sh playbooks/files/*.sh)
+           $(ROLE_SH)
 lint:
 	shellcheck -s sh $(LINT_SH)
-	for f in $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) $(COMPAT_SH); do dash -n "$$f" || exit 1; done
+	for f in $(NODESH_SRC) $(EXECSH_SRC) $(BUNDLESH_SRC) $(COMPAT_SH) $(ROLE_SH); do \
+	    dash -n "$$f" || exit 1; \
+	done
 	shellcheck tests/compat/compat
 	shellcheck -x tests/completion.sh engine/cli/gpuforge.bash
 	tests/ansible-check.sh
