@@ -1362,9 +1362,10 @@ void gf_exec_trace_module(const char *module)
 
 void gf_exec_trace_script(const char *name)
 {
+    if (gf_verbosity < 3)
+        return;
     size_t n = strlen(trace_scripts);
-
-    if (gf_verbosity < 3 || n + strlen(name) + 5 >= sizeof(trace_scripts))
+    if (n + strlen(name) + 5 >= sizeof(trace_scripts))
         return;
     snprintf(trace_scripts + n, sizeof(trace_scripts) - n, " %s.sh", name);
 }
