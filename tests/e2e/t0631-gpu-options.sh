@@ -7,8 +7,10 @@
 # as a ConfigMap through k3s's auto-deploy manifests, one DaemonSet per config, and
 # labels each GPU node with its config (nvidia.com/device-plugin.config) and the GPU
 # feature discovery labels (nvidia.com/gpu.product, .memory, .count, .replicas,
-# .sharing-strategy). MIG single: every GPU partitioned (the stand-in nvidia-smi
-# holds NVIDIA's MIG rules), the CDI spec regenerated, nvidia.com/gpu = MIG devices;
+# .sharing-strategy); a node whose count is not the one its options give (a GPU the
+# plugin holds unhealthy) fails the run. MIG single: every GPU partitioned (the
+# stand-in nvidia-smi holds NVIDIA's MIG rules), the CDI spec regenerated,
+# nvidia.com/gpu = MIG devices;
 # the stand-in refuses single with GPUs in and out of MIG mode, as the plugin does.
 # Options come from the inventory's host_vars; reset turns MIG mode off.
 . "$(dirname "$0")/test-lib.sh"
@@ -109,6 +111,17 @@ expect_success 'back to 1 replica: nvidia.com/gpu 2, the labels follow, no time-
 	gpu.sharing-strategy=none
 	EOL
     tb_exec node1 cat $MANIFEST >m1 && ! grep -q "r4-mig-none\|timeSlicing" m1
+'
+
+expect_success 'a GPU the plugin holds unhealthy (a critical Xid): site.yml fails naming node2 and both counts' '
+    tb_exec node2 sh -c "mkdir -p /run/gpuforge-standin/xid && echo 43 >/run/gpuforge-standin/xid/1" &&
+    sleep 3 && test "$(gpus node2)" = 2 &&
+    tb_exec node2 sh -c "echo 79 >/run/gpuforge-standin/xid/1" && wait_gpus node2 1 &&
+    site >xid.out 2>&1; rc=$?
+    grep -A3 "^fatal" xid.out | head -4
+    test $rc != 0 &&
+    grep -q "after 20 s, node2 advertises 1, not the 2 its GPU options give .*or holds some GPUs unhealthy" xid.out &&
+    tb_exec node2 rm -r /run/gpuforge-standin/xid && wait_gpus node2 2
 '
 
 expect_success 'MIG single, 3 x 1g.10gb: both GPUs partitioned, nvidia.com/gpu 6, MIG labels, CDI spec regenerated' '

@@ -10,17 +10,25 @@
 # nvidia.com/mig.strategy. GFD needs Node Feature Discovery to apply its
 # labels, which the bundle does not carry; gpuforge applies the same labels
 # itself. FEATURES 0: the removals (KEY-) instead.
+#
+# The first line is "expect N" before the labels: the nvidia.com/gpu the
+# device plugin advertises with these options (GPUs, or MIG devices under
+# single, times REPLICAS), which the role waits for, so that a count from
+# before a change of options is not taken for the new one. N is 0 (any
+# count) when FEATURES is 0 and nvidia-smi does not answer.
 reps=$1 features=$2 strategy_mig=${3:-none}
 keys="nvidia.com/gpu.product nvidia.com/gpu.memory nvidia.com/gpu.count nvidia.com/gpu.replicas nvidia.com/gpu.sharing-strategy nvidia.com/mig.strategy"
-if [ "$features" != 1 ]; then
-    for k in $keys; do echo "$k-"; done
-    exit 0
-fi
+unlabel() { for k in $keys; do echo "$k-"; done; }
 q=$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits) || {
+    [ "$features" = 1 ] || { echo "expect 0"; unlabel; exit 0; }
     echo "nvidia-smi --query-gpu fails on this node: the NVIDIA driver does not answer" >&2
     exit 1
 }
-[ -n "$q" ] || { echo "nvidia-smi lists no GPU on this node" >&2; exit 1; }
+[ -n "$q" ] || {
+    [ "$features" = 1 ] || { echo "expect 0"; unlabel; exit 0; }
+    echo "nvidia-smi lists no GPU on this node" >&2
+    exit 1
+}
 count=$(printf '%s\n' "$q" | wc -l)
 first=$(printf '%s\n' "$q" | head -n 1)
 mem=$(printf '%s\n' "${first##*,}" | tr -dc 0-9)
@@ -35,6 +43,8 @@ if [ "$strategy_mig" = single ]; then
         [ -z "$gb" ] || mem=$((gb * 1024))
     fi
 fi
+echo "expect $((count * reps))"
+[ "$features" = 1 ] || { unlabel; exit 0; }
 shared=
 strategy=none
 if [ "$reps" -gt 1 ]; then
