@@ -109,6 +109,15 @@ stall() {
     printf '[Service]\nExecStartPre=/bin/sh -c "%s"\n' "$2" \
         > "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d/stall.conf"
 }
+# fail219 DIR: node2's first start of systemd-user-sessions ends as when systemd cannot put
+# it into its cgroup (its main process, status 219), the later ones start it
+# shellcheck disable=SC2317  # called from the test snippet below
+fail219() {
+    mkdir -p "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d" &&
+    printf '[Service]\nExecStart=\nExecStart=/bin/sh -c "%s"\n' \
+        "test -e /var/lib/f219 && exec /lib/systemd/systemd-user-sessions start; touch /var/lib/f219; exit 219" \
+        > "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d/f219.conf"
+}
 test_begin "testbed up: a boot that stalls"
 expect_success 'a node whose first boot stalls is described, booted again, and comes up' '
     stall "$PWD/once" "test -e /var/lib/stalled || { touch /var/lib/stalled; sync; sleep 600; }" &&
@@ -130,5 +139,17 @@ expect_success 'a node that stalls on every boot fails up (exit 1), described tw
     grep -F "1 of 2 nodes did not come up" err-always
 '
 "$TESTBED" down --dir "$PWD/always" > /dev/null 2>&1
+expect_success 'a unit failed at its cgroup (219) at boot is started once more, no second boot' '
+    fail219 "$PWD/f219" &&
+    GF_TESTBED_TIMEOUT=60 "$TESTBED" up --nodes 2 --dir "$PWD/f219" --docker > out 2> err-219 &&
+    cat err-219 &&
+    grep -F "node2: its boot ended with units failed at their cgroup (219/CGROUP); starting them once more: systemd-user-sessions.service" err-219 &&
+    ! grep -F "booting it once more" err-219 &&
+    test "$("$TESTBED" exec --dir "$PWD/f219" node2 -- systemctl is-system-running)" = running &&
+    ssh $SSH_STRICT -i "$PWD/f219/id_ed25519" -o UserKnownHostsFile="$PWD/f219/known_hosts" \
+        gf@$(awk "/^node2 / { sub(/.*ansible_host=/, \"\"); print \$1 }" "$PWD/f219/inventory.ini") \
+        sudo -n true
+'
+"$TESTBED" down --dir "$PWD/f219" > /dev/null 2>&1
 
 test_done
