@@ -116,9 +116,12 @@ sysctl -a 2>/dev/null | grep '^net\.\|^kernel\.hostname \|^kernel\.domainname ' 
     grep -v '^net\.netfilter\.nf_conntrack_count ' | norm | sort
 echo "## mounts"
 # Without what names the testbed's own plumbing: the host paths of bind
-# mounts ([...]) and the overlay's upper and work directories; without the
-# boot services' credentials mounts (above).
+# mounts ([...]) and the overlay's upper and work directories, and its
+# uuid=on (the kernel's choice when the testbed mounts an upper directory
+# a second time, as when it boots a stalled node again); without the boot
+# services' credentials mounts (above).
 findmnt -rn -o TARGET,SOURCE,FSTYPE,OPTIONS | norm | grep -v '^/run/credentials/' |
-    sed -e 's/\[[^] ]*\]//' -e 's/,upperdir=[^,]*//' -e 's/,workdir=[^,]*//' | sort
+    sed -e 's/\[[^] ]*\]//' -e 's/,upperdir=[^,]*//' -e 's/,workdir=[^,]*//' \
+        -e '/^\/ overlay overlay /s/,uuid=on//' | sort
 echo "## swap"
 tail -n +2 /proc/swaps | awk '{ print $1, $2, $3 }' | sort
