@@ -15,14 +15,20 @@
 # SC2154.)
 d=$gf_dest; if [ -n "$gf_base" ] && [ -d "$d" ]; then d="${d%/}/$gf_base"; fi
 if [ -e "$d" ] && [ ! -f "$d" ]; then echo "GFERR $d exists and is not a regular file"; exit 1; fi
-dir=$(dirname "$d"); [ "$gf_check" = 1 ] || [ ! -d "$dir" ] || gf_tmp_clean "$dir"
-cur=; [ -f "$d" ] && cur=$(sha256sum <"$d" | cut -c1-64)
+# dirname "$d", without a process: trailing slashes off, then the last name
+dir=$d; while [ "$dir" != / ] && [ "${dir%/}" != "$dir" ]; do dir=${dir%/}; done
+case $dir in */*) dir=${dir%/*}; while [ "${dir%/}" != "$dir" ]; do dir=${dir%/}; done; dir=${dir:-/} ;;
+  *) dir=. ;; esac
+[ "$gf_check" = 1 ] || [ ! -d "$dir" ] || gf_tmp_clean "$dir"
+cur=
+# shellcheck disable=SC2046 # the sum is the first word of sha256sum's answer
+[ ! -f "$d" ] || { set -- $(sha256sum <"$d") && cur=$1; }
 if [ -n "$cur" ] && [ "$gf_force" = 0 ]; then echo "GF 0 $d"; exit 0; fi
 wmode=$gf_mode
 if [ -n "$wmode" ]; then case $wmode in *[!0-7]*)
   tm=$(mktemp) && chmod "$(stat -c %a "$d" 2>/dev/null || echo 644)" "$tm" &&
   chmod "$wmode" "$tm" && wmode=$(stat -c %a "$tm"); rm -f "$tm";;
-  *) wmode=$(printf %o "$((0$wmode))");; esac; fi
+  *) while [ "${wmode#0}" != "$wmode" ] && [ "$wmode" != 0 ]; do wmode=${wmode#0}; done;; esac; fi
 # the content differs, or an attribute asked for
 ch=0; [ "$cur" = "$gf_sum" ] || ch=1
 # shellcheck disable=SC2046 # split into stat's five fields
@@ -39,7 +45,8 @@ if [ "$cur" != "$gf_sum" ]; then
   gf_tmpfile "$dir" || { echo "GFERR cannot create a file in $dir"; exit 1; }; t=$gf_tmp
   trap 'rm -f "$t"' EXIT INT TERM HUP
   cat >"$t" || { echo "GFERR write failed (disk full?)"; exit 1; }
-  [ "$(sha256sum <"$t" | cut -c1-64)" = "$gf_sum" ] || { echo "GFERR content corrupted in transfer"; exit 1; }
+  # shellcheck disable=SC2046
+  set -- $(sha256sum <"$t"); [ "$1" = "$gf_sum" ] || { echo "GFERR content corrupted in transfer"; exit 1; }
   [ -z "$gf_validate" ] || gf_validate_file "$t" || exit 1
   if [ -n "$wmode" ]; then chmod "$wmode" "$t"; elif [ -f "$d" ]; then chmod "$(stat -c %a "$d")" "$t";
   else chmod "$(printf %o "$((0666 & ~0$um))")" "$t"; fi

@@ -11,18 +11,18 @@
 p=$gf_path
 ch=0
 
-# kind PATH - link, directory, file, other or absent
+# kind PATH - cur = link, directory, file, other or absent
 kind() {
     if [ -L "$1" ]; then
-        echo link
+        cur="link"
     elif [ -d "$1" ]; then
-        echo directory
+        cur=directory
     elif [ -f "$1" ]; then
-        echo file
+        cur="file"
     elif [ -e "$1" ]; then
-        echo other
+        cur=other
     else
-        echo absent
+        cur=absent
     fi
 }
 
@@ -59,7 +59,7 @@ mkdirs() {
     set +f
 }
 
-cur=$(kind "$p")
+kind "$p"
 st=$gf_state
 if [ -z "$st" ]; then
     case $cur in
@@ -120,7 +120,11 @@ if [ "$st" != absent ] && { [ -e "$p" ] || [ -L "$p" ]; }; then
                     chmod "$gf_mode" "$tm" && want=$(stat -c %a "$tm")
                 rm -f "$tm"
                 ;;
-            *) want=$(printf %o "$((0$gf_mode))") ;;
+            *)
+                # the octal digits without their leading zeros, as printf %o would
+                want=$gf_mode
+                while [ "${want#0}" != "$want" ] && [ "$want" != 0 ]; do want=${want#0}; done
+                ;;
         esac
         if [ "$gf_recurse" = 1 ] && [ "$st" = directory ]; then
             [ -z "$(find "$p" ! -perm "$want" -print -quit)" ] || act chmod -R "$gf_mode" "$p"

@@ -19,6 +19,8 @@ if [ ! -e "$p" ]; then e=0; [ -d "$(dirname -- "$r")" ] && e=1
   printf 'GFNONE %s\n%s\n%s\n' $e "$p" "$r"; exit 0; fi
 if [ ! -r "$p" ]; then echo GFPERM; exit 0; fi
 s=$(stat -L -c '%a %u %U %g %G %s' -- "$p") || exit 1
-h=-; [ "$gf_sum" = 0 ] || h=$(sha1sum <"$p" | cut -c1-40)
+h=-
+# shellcheck disable=SC2046 # the sum is the first word of sha1sum's answer
+[ "$gf_sum" = 0 ] || { set -- $(sha1sum <"$p") && h=$1; }
 printf 'GF %s %s\n%s\n%s\n' "$h" "$s" "$p" "$r"
 [ "$h" = "$gf_have" ] || [ "${s##* }" -gt "$gf_max" ] || exec cat -- "$p"

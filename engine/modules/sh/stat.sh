@@ -12,7 +12,9 @@ if [ -e "$p" ] || [ -L "$p" ]; then
     # shellcheck disable=SC2086
     stat $gf_follow -c '%F|%a|%u|%g|%U|%G|%s|%Y|%h|%i' "$p" || exit 1
     if [ -n "$gf_sum" ] && [ -f "$p" ] && [ -r "$p" ]; then
-        "$gf_sum" <"$p" | cut -d' ' -f1 || echo
+        # shellcheck disable=SC2046 # the sum is the first word of the answer
+        set -- $("$gf_sum" <"$p")
+        echo "${1:-}"
     else
         echo
     fi

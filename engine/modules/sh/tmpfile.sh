@@ -26,7 +26,7 @@
 # gf_pstart PID: the start time of process PID into gf_ps; fails when no
 # such process runs (or /proc cannot be read).
 gf_pstart() {
-    gf_ps=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    { read -r gf_ps <"/proc/$1/stat"; } 2>/dev/null || return 1
     # the fields after the command name, which may hold anything but ")"
     gf_ps=${gf_ps##*) }
     # shellcheck disable=SC2086 # split into the fields, numbers and a state letter
@@ -37,7 +37,7 @@ gf_pstart() {
 }
 
 gf_tmp_clean() {
-    gf_now=$(date +%s)
+    gf_now=
     for gf_f in "$1"/.gf-tmp-*; do
         if [ ! -f "$gf_f" ] || [ -L "$gf_f" ] || [ ! -O "$gf_f" ]; then continue; fi
         gf_n=${gf_f##*/.gf-tmp-}
@@ -61,6 +61,7 @@ gf_tmp_clean() {
             gf_pstart "$gf_pid" && [ "$gf_ps" = "$gf_start" ] && continue
         else
             gf_mt=$(stat -c %Y "$gf_f" 2>/dev/null) || continue
+            [ -n "$gf_now" ] || gf_now=$(date +%s)
             [ $((gf_now - gf_mt)) -gt 86400 ] || continue
         fi
         rm -f "$gf_f"
