@@ -139,6 +139,25 @@ static int attrs_differ(const struct gf_remote_file *rf, const struct gf_val *ar
     return group && strcmp(group, rf->group) && strcmp(group, rf->gid);
 }
 
+/* Whether rf, a file the read found, surely has the mode, owner and group
+ * args ask for: each absent, or equal to what the read reported (a mode
+ * only when given in octal; a symbolic one is left to the file module). */
+static int attrs_same(const struct gf_remote_file *rf, const struct gf_val *args)
+{
+    const char *mode = gf_arg_str(args, "mode", NULL);
+    const char *owner = gf_arg_str(args, "owner", NULL);
+    const char *group = gf_arg_str(args, "group", NULL);
+
+    if (rf->kind != GF_RF_FILE)
+        return 0;
+    if (mode && *mode && (strspn(mode, "01234567") != strlen(mode) ||
+                          strtoul(mode, NULL, 8) != strtoul(rf->mode, NULL, 8)))
+        return 0;
+    if (owner && *owner && strcmp(owner, rf->owner) && strcmp(owner, rf->uid))
+        return 0;
+    return !group || !*group || !strcmp(group, rf->group) || !strcmp(group, rf->gid);
+}
+
 /* Creates the missing directory of a file about to be created. */
 static int make_parent(struct gf_modctx *ctx, const char *path, struct gf_modres *res)
 {
@@ -264,7 +283,7 @@ static int write_text(struct gf_modctx *ctx, const struct gf_text_job *job,
         rc = 0;
     else if (te->changed)
         rc = put_text(ctx, rf, te, args, backup_key, res, &put_changed);
-    else
+    else if (!attrs_same(rf, args))
         rc = put_attrs(ctx, rf, args, res, &put_changed);
     if (res->failed)
         goto out;

@@ -98,6 +98,14 @@ expect_success 'lineinfile mode and owner alone are a change of attributes' '
     run lineinfile "path=/etc/gf-new/sub/f line=x mode=0644 owner=gf group=gf" && is SUCCESS
 '
 
+expect_success 'lineinfile: attributes already in place take no second command; a symbolic mode does' '
+    run lineinfile "path=/etc/gf-new/sub/f line=x mode=0644 owner=gf group=gf" -vvv && is SUCCESS &&
+    test "$(grep -c "^debug3: node1: module lineinfile: " out)" = 1 &&
+    run lineinfile "path=/etc/gf-new/sub/f line=x mode=u+x owner=gf group=gf" -vvv && is CHANGED &&
+    test "$(grep -c "^debug3: node1: module lineinfile: " out)" = 2 &&
+    test "$(node stat -c %a /etc/gf-new/sub/f)" = 744 && node chmod 0644 /etc/gf-new/sub/f
+'
+
 expect_success 'lineinfile edits the target of a symlink and keeps the link' '
     node ln -s /etc/gf.conf /etc/gf-link &&
     run lineinfile "path=/etc/gf-link line=via-link" && is CHANGED &&
