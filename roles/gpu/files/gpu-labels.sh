@@ -19,16 +19,15 @@
 reps=$1 features=$2 strategy_mig=${3:-none}
 keys="nvidia.com/gpu.product nvidia.com/gpu.memory nvidia.com/gpu.count nvidia.com/gpu.replicas nvidia.com/gpu.sharing-strategy nvidia.com/mig.strategy"
 unlabel() { for k in $keys; do echo "$k-"; done; }
-q=$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits) || {
+# no_gpus WHY: nvidia-smi gives no GPU: the removals without features, else WHY, failing
+no_gpus() {
     [ "$features" = 1 ] || { echo "expect 0"; unlabel; exit 0; }
-    echo "nvidia-smi --query-gpu fails on this node: the NVIDIA driver does not answer" >&2
+    echo "$1" >&2
     exit 1
 }
-[ -n "$q" ] || {
-    [ "$features" = 1 ] || { echo "expect 0"; unlabel; exit 0; }
-    echo "nvidia-smi lists no GPU on this node" >&2
-    exit 1
-}
+q=$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits) ||
+    no_gpus "nvidia-smi --query-gpu fails on this node: the NVIDIA driver does not answer"
+[ -n "$q" ] || no_gpus "nvidia-smi lists no GPU on this node"
 count=$(printf '%s\n' "$q" | wc -l)
 first=$(printf '%s\n' "$q" | head -n 1)
 mem=$(printf '%s\n' "${first##*,}" | tr -dc 0-9)
