@@ -103,20 +103,21 @@ expect_success 'down again is harmless' 'tb_down'
 # A boot that stalls leaves /run/nologin, and ssh then fails without a word (PAM refuses the
 # login at LogLevel=ERROR). The stall is a drop-in in a docker-mode node's upper directory:
 # once, or on every boot.
+# sessions_dropin DIR NAME TEXT: TEXT as drop-in NAME.conf of node2's systemd-user-sessions
 # shellcheck disable=SC2317  # called from the test snippets below
-stall() {
+sessions_dropin() {
     mkdir -p "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d" &&
-    printf '[Service]\nExecStartPre=/bin/sh -c "%s"\n' "$2" \
-        > "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d/stall.conf"
+    printf '[Service]\n%s\n' "$3" \
+        > "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d/$2.conf"
 }
+# shellcheck disable=SC2317
+stall() { sessions_dropin "$1" stall "ExecStartPre=/bin/sh -c \"$2\""; }
 # fail219 DIR: node2's first start of systemd-user-sessions ends as when systemd cannot put
 # it into its cgroup (its main process, status 219), the later ones start it
-# shellcheck disable=SC2317  # called from the test snippet below
+# shellcheck disable=SC2317
 fail219() {
-    mkdir -p "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d" &&
-    printf '[Service]\nExecStart=\nExecStart=/bin/sh -c "%s"\n' \
-        "test -e /var/lib/f219 && exec /lib/systemd/systemd-user-sessions start; touch /var/lib/f219; exit 219" \
-        > "$1/upper/node2/etc/systemd/system/systemd-user-sessions.service.d/f219.conf"
+    sessions_dropin "$1" f219 "ExecStart=
+ExecStart=/bin/sh -c \"test -e /var/lib/f219 && exec /lib/systemd/systemd-user-sessions start; touch /var/lib/f219; exit 219\""
 }
 test_begin "testbed up: a boot that stalls"
 expect_success 'a node whose first boot stalls is described, booted again, and comes up' '
