@@ -88,10 +88,11 @@ static void vars(struct gf_push *ps, struct gf_buf *b)
  * embedded at build time); a name with no file is a bug in gpuforge. */
 static const char *bundlesh(const char *name)
 {
-    gf_exec_trace_script(name);
     for (const struct gf_bundlesh *e = gf_bundlesh_table; e->name; e++)
-        if (strcmp(e->name, name) == 0)
+        if (strcmp(e->name, name) == 0) {
+            gf_exec_note_script(name, e->text, 0);
             return e->text;
+        }
     fprintf(stderr, "gpuforge: bug: no node script '%s' was built in\n", name);
     abort();
 }

@@ -15,6 +15,19 @@ int gf_local_run(const struct gf_target *t, const struct gf_exec_opts *o, const 
                  const char *input, size_t input_len, const char *become_user, int become,
                  _Atomic uint64_t *in_count, struct gf_result *r);
 
+/* Command texts (shtext.c). Each looks at s[0..n) as the shell would and
+ * answers 1 only where it is sure.
+ * gf_sh_top_level: starting at a script's top level, the text ends there,
+ * on a new line: no quote or escaped newline open, no pipeline or list left
+ * to continue, no here-document, command substitution or '#' before.
+ * gf_sh_assignments_only: NAME=VALUE lines only (the value quoted as
+ * gf_sh_quote does, or a plain word): nothing runs.
+ * gf_sh_prints_only: lines of the shell's echo or printf only, with no
+ * list, pipe, redirection or command substitution: nothing starts. */
+int gf_sh_top_level(const char *s, size_t n);
+int gf_sh_assignments_only(const char *s, size_t n);
+int gf_sh_prints_only(const char *s, size_t n);
+
 /* A key's type and SHA256 fingerprint, "ssh-ed25519 SHA256:..."; malloc'd. */
 char *gf_key_fingerprint(ssh_key key);
 

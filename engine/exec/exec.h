@@ -137,9 +137,17 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
  * debug3-style: the module (set by the caller for the commands that follow,
  * NULL clears it) and the node-side scripts named since the thread's last
  * command, with the bytes of script and of stdin, never their content. Both
- * are per thread; the names must outlive the command (string literals). */
+ * are per thread; the names must outlive the command (string literals).
+ * gf_exec_note_script also gives the script's text (static, as embedded):
+ * where the next command holds it whole, from the start of a line, the
+ * framed shell sends it once per shell and then only a reference to it.
+ * With GF_SCRIPT_DIRECT the script promises to start no process that
+ * outlives it and to write little: a command made of such scripts and
+ * assignments only writes its output straight to the framed shell's
+ * stream, not to a file copied after it. */
+#define GF_SCRIPT_DIRECT 1
 void gf_exec_trace_module(const char *module);
-void gf_exec_trace_script(const char *name);
+void gf_exec_note_script(const char *name, const char *text, int flags);
 
 /* Counts the stdin bytes later commands on s feed into *counter (added as
  * they go out), so another thread can show a transfer's progress; NULL

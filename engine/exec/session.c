@@ -36,6 +36,23 @@
  * framed shell stores stdin in a file on the node first). */
 #define GF_FRAMED_MAX_INPUT (4u << 20)
 
+/* Script texts a framed shell keeps (sent once, then named: run_framed). */
+#define GF_SHELL_DEFS 64
+/* A script or stdin up to these sizes goes to the framed shell as lines,
+ * which it reads with `read` (no process); longer ones with `head -c`. */
+#define GF_FRAMED_LINES_SCRIPT 2048
+#define GF_FRAMED_LINES_INPUT 1024
+
+/* the scripts named since the thread's last command (gf_exec_note_script) */
+#define GF_NOTES 8
+struct note {
+    const char *text;
+    size_t len;
+    int flags;
+};
+static _Thread_local struct note notes[GF_NOTES];
+static _Thread_local int nnotes;
+
 /* One framed shell (engine/exec/sh/framed.sh) on a channel of its own. */
 struct gf_shell {
     int used;           /* the slot belongs to (become, user) */
@@ -46,6 +63,8 @@ struct gf_shell {
     char mark[32];      /* the frame marker of this shell */
     struct gf_buf rd;   /* bytes of its stdout not consumed yet */
     struct gf_buf re;   /* and of its stderr */
+    const char *defs[GF_SHELL_DEFS]; /* the texts it holds, as gf_ns_INDEX */
+    int ndefs;
 };
 
 struct gf_session {
@@ -815,6 +834,7 @@ static void shell_drop(struct gf_shell *sh, int stop)
     }
     gf_buf_release(&sh->rd);
     gf_buf_release(&sh->re);
+    sh->ndefs = 0;
 }
 
 /* The slot of (become, user), taken if new; NULL when every slot is taken. */
@@ -1019,6 +1039,97 @@ static int find_result_end(const struct gf_buf *b, const char *mark, int *rc, si
     return *rc > 255 ? -1 : 1;
 }
 
+/* Appends to frame what runs cmd on sh: the definitions (GFD, one frame of
+ * assignments) of each script text named since the thread's last command
+ * (gf_exec_note_script) that cmd holds whole, on lines of its own at its top
+ * level, and that sh does not hold yet; then the header (GFF), cmd with those texts replaced by
+ * `eval "${gf_ns_INDEX?}"`, and stdin when it is not too long (*rest says
+ * whether it is left to send, before the trailer). As lines where it can:
+ * the shell reads those without a process. A command made only of such
+ * texts, all GF_SCRIPT_DIRECT, assignments before them and echo or printf
+ * after writes its stdout straight to the stream (the header's last
+ * field). */
+static void frame_build(struct gf_shell *sh, const char *cmd, const char *input,
+                        size_t input_len, size_t cap, struct gf_buf *frame, int *rest,
+                        const char *host)
+{
+    int sent = 0;
+
+    struct gf_buf body = GF_BUF_INIT, defs = GF_BUF_INIT;
+    size_t clen = strlen(cmd), pos = 0;
+    int direct = 1, named = 0;
+
+    for (int i = 0; i < nnotes; i++) {
+        const struct note *nt = &notes[i];
+        const char *q = memmem(cmd + pos, clen - pos, nt->text, nt->len);
+        if (q == NULL || nt->len < 64 || nt->text[nt->len - 1] != '\n') {
+            direct = 0;
+            continue;
+        }
+        size_t at = (size_t)(q - cmd);
+        if (!gf_sh_top_level(cmd + pos, at - pos)) {
+            direct = 0;
+            break;
+        }
+        direct &= (nt->flags & GF_SCRIPT_DIRECT) && gf_sh_assignments_only(cmd + pos, at - pos);
+        int k = 0;
+        while (k < sh->ndefs && sh->defs[k] != nt->text)
+            k++;
+        if (k == sh->ndefs) {
+            if (k == GF_SHELL_DEFS) {
+                direct = 0;
+                continue;
+            }
+            sh->defs[sh->ndefs++] = nt->text;
+            sent++;
+            char name[32];
+            snprintf(name, sizeof(name), "gf_ns_%d", k);
+            gf_sh_assign(&defs, name, nt->text);
+        }
+        gf_buf_add(&body, cmd + pos, at - pos);
+        gf_buf_addf(&body, "eval \"${gf_ns_%d?}\"\n", k);
+        pos = at + nt->len;
+        named++;
+    }
+    direct &= named > 0 && gf_sh_prints_only(cmd + pos, clen - pos);
+    gf_buf_add(&body, cmd + pos, clen - pos);
+    if (defs.len) {
+        gf_buf_addf(frame, "GFD %s %zu\n", sh->mark, defs.len);
+        gf_buf_add(frame, defs.buf, defs.len);
+        gf_buf_addf(frame, "GFE %s\n", sh->mark);
+    }
+    size_t slines = 0, ilines = 0;
+    if (body.len <= GF_FRAMED_LINES_SCRIPT) {
+        if (body.len == 0 || body.buf[body.len - 1] != '\n')
+            gf_buf_add(&body, "\n", 1);
+        for (size_t j = 0; j < body.len; j++)
+            slines += body.buf[j] == '\n';
+    }
+    int in_lines = input_len > 0 && input_len <= GF_FRAMED_LINES_INPUT &&
+                   memchr(input, '\0', input_len) == NULL;
+    if (in_lines) /* sent with a newline more, which the shell takes off */
+        for (size_t j = 0; j < input_len; j++)
+            ilines += input[j] == '\n';
+    ilines += in_lines;
+    gf_buf_addf(frame, "GFF %s %zu %zu %zu %zu %zu %d\n", sh->mark, body.len, input_len, cap,
+                slines, ilines, direct);
+    gf_buf_add(frame, body.buf, body.len);
+    gf_log(3, "debug3: %s: frame: %d script texts sent, %d named; script as %s, stdin as %s, "
+           "stdout %s", host, sent, named, slines ? "lines" : "bytes",
+           !input_len ? "none" : in_lines ? "lines" : "bytes", direct ? "direct" : "copied");
+    *rest = 0;
+    if (in_lines) {
+        gf_buf_add(frame, input, input_len);
+        gf_buf_add(frame, "\n", 1);
+    } else if (input_len <= 65536) {
+        gf_buf_add(frame, input, input_len);
+    } else {
+        *rest = 1;
+    }
+    gf_buf_release(&body);
+    gf_buf_release(&defs);
+}
+
 /* Runs cmd on the framed shell of sh (started here when it is not). Returns
  * what run_exec returns, or 1 (r untouched) when the shell cannot run here:
  * the command should then take an exec channel, and sh is marked off. */
@@ -1026,8 +1137,8 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
                       const char *input, size_t input_len, struct gf_result *r)
 {
     const struct gf_exec_opts *o = s->opts;
-    struct gf_buf hdr = GF_BUF_INIT, why = GF_BUF_INIT;
-    int ret = -GF_EFAIL, got, w, rc = -1, fo = 0, fe = 0, acked = 0;
+    struct gf_buf frame = GF_BUF_INIT, why = GF_BUF_INIT;
+    int ret = -GF_EFAIL, got, w, rc = -1, fo = 0, fe = 0, acked = 0, rest;
     size_t cap = r->out.cap > r->err.cap ? r->out.cap : r->err.cap, tlen;
     size_t odata = 0, oend = 0, edata = 0, eend = 0;
     char trailer[48];
@@ -1055,12 +1166,15 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
         }
     }
     tlen = (size_t)snprintf(trailer, sizeof(trailer), "GFE %s\n", sh->mark);
-    gf_buf_addf(&hdr, "GFF %s %zu %zu %zu\n", sh->mark, strlen(cmd), input_len, cap);
-    if ((w = write_all(sh->ch, hdr.buf, hdr.len, NULL)) != 0 ||
-        (w = write_all(sh->ch, cmd, strlen(cmd), NULL)) != 0 ||
-        (input_len && (w = write_all(sh->ch, input, input_len, s->in_count)) != 0) ||
-        (w = write_all(sh->ch, trailer, tlen, NULL)) != 0)
+    frame_build(sh, cmd, input, input_len, cap, &frame, &rest, s->t->name);
+    if (!rest) /* the whole frame in one packet where it fits */
+        gf_buf_add(&frame, trailer, tlen);
+    if ((w = write_all(sh->ch, frame.buf, frame.len, NULL)) != 0 ||
+        (rest && ((w = write_all(sh->ch, input, input_len, s->in_count)) != 0 ||
+                  (w = write_all(sh->ch, trailer, tlen, NULL)) != 0)))
         goto ended_or_broken;
+    if (!rest && s->in_count)
+        atomic_fetch_add(s->in_count, (uint64_t)input_len);
     int64_t now = gf_now_ms();
     int64_t deadline = o->command_timeout > 0 ? now + o->command_timeout * 1000LL : 0;
     int64_t next_ka = now + (o->keepalive > 0 ? o->keepalive : 15) * 1000LL;
@@ -1155,7 +1269,7 @@ ended_or_broken:
     }
     shell_drop(sh, 1);
 out:
-    gf_buf_release(&hdr);
+    gf_buf_release(&frame);
     gf_buf_release(&why);
     return ret;
 }
@@ -1358,10 +1472,13 @@ void gf_exec_trace_module(const char *module)
 {
     trace_module = module;
     trace_scripts[0] = '\0';
+    nnotes = 0;
 }
 
-void gf_exec_trace_script(const char *name)
+void gf_exec_note_script(const char *name, const char *text, int flags)
 {
+    if (nnotes < GF_NOTES)
+        notes[nnotes++] = (struct note){ text, strlen(text), flags };
     if (gf_verbosity < 3)
         return;
     size_t n = strlen(trace_scripts);
@@ -1401,8 +1518,10 @@ int gf_session_run_as(struct gf_session *s, const char *cmd, const char *input,
         if (ret <= 0) {
             mask_result(s, r);
             r->dur_us = gf_now_us() - r->start_us;
+            nnotes = 0;
             return ret;
         }
     }
+    nnotes = 0;
     return run_exec(s, cmd, input, input_len, become_user, become, r);
 }

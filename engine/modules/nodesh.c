@@ -15,8 +15,22 @@ const char *gf_nodesh(const char *name)
     abort();
 }
 
+/* The scripts that start no process outliving them and write a bounded
+ * answer (GF_SCRIPT_DIRECT): coreutils only, run to their end, never a
+ * command of the user's, never a file's content. */
+static const char *const direct[] = {
+    "lib", "file", "file_times", "tmpfile", "copy_put", "copy_times", "stat",
+    "stat_mime", "stat_attrs", "attrs", NULL,
+};
+
 void gf_nodesh_add(struct gf_buf *b, const char *name)
 {
-    gf_exec_trace_script(name);
-    gf_buf_adds(b, gf_nodesh(name));
+    const char *text = gf_nodesh(name);
+    int flags = 0;
+
+    for (int i = 0; direct[i]; i++)
+        if (strcmp(direct[i], name) == 0)
+            flags = GF_SCRIPT_DIRECT;
+    gf_exec_note_script(name, text, flags);
+    gf_buf_adds(b, text);
 }

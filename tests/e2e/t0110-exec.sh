@@ -178,6 +178,68 @@ expect_success 'a command that ends its shell is reported; with the framed shell
     fi
 '
 
+# Each script text goes to a framed shell once and is named after that;
+# scripts and short stdin travel as lines, which the shell reads with
+# `read`: every byte must arrive, whatever the content.
+cat >lines.yml <<'EOF'
+- hosts: node1
+  gather_facts: false
+  become: true
+  vars:
+    contents:
+      - "no newline at the end"
+      - "a\\b\\\\c '\"$HOME\"' `x` $(y) %s %%\n"
+      - "  leading and trailing blanks\t \n\n\n"
+      - "\r\ncrlf\r\n"
+      - "h\u00e9llo \u2713\n"
+      - "\n"
+      - "-n"
+      - "{{ 'y' * 1500 }}"
+  tasks:
+    - copy: { content: "{{ item }}", dest: "/tmp/gf-lines-{{ i }}" }
+      loop: "{{ contents }}"
+      loop_control: { index_var: i }
+    - stat: { path: "/tmp/gf-lines-{{ i }}", checksum_algorithm: sha1 }
+      loop: "{{ contents }}"
+      loop_control: { index_var: i }
+      register: st
+    - command: sha1sum
+      args: { stdin: "{{ item }}", stdin_add_newline: false }
+      loop: "{{ contents }}"
+      register: sums
+      changed_when: false
+    - assert:
+        that:
+          - st.results[i].stat.checksum == item | hash('sha1')
+          - sums.results[i].stdout.split()[0] == item | hash('sha1')
+      loop: "{{ contents }}"
+      loop_control: { index_var: i }
+    - name: end the shell that holds the script texts
+      raw: "kill -9 $$"
+      ignore_errors: true
+    - copy: { content: "after\n", dest: /tmp/gf-lines-after }
+    - file: { path: /tmp/gf-lines-after, mode: "0600" }
+    - stat: { path: /tmp/gf-lines-after, checksum_algorithm: sha1 }
+      register: after
+    - assert: { that: [ "after.stat.checksum == 'after\n' | hash('sha1')", "after.stat.mode == '0600'" ] }
+EOF
+
+expect_success 'script texts go once per shell; scripts and stdin sent as lines keep every byte' '
+    timeout 120 "$GF" run -i "$INV" -vvv lines.yml >out 2>&1; rc=$?
+    grep -v "^debug" out | tail -3
+    test $rc = 0 && grep -q "^node1 .*failed=0 .*ignored=1" out || { cat out; exit 1; }
+    [ "${GPUFORGE_FRAMED:-1}" != 0 ] || exit 0
+    # the copy module: tmpfile.sh and copy_put.sh, sent with the first copy
+    # and with the first after the shell was ended, named by every other
+    grep "^debug3: node1: frame: " out >frames
+    grep -c "frame: 2 script texts sent, 2 named; script as lines, stdin as lines, stdout direct" frames >n
+    test "$(cat n)" -ge 2 &&
+    grep -q "frame: 0 script texts sent, 2 named; script as lines, stdin as lines, stdout direct" frames &&
+    grep -q "frame: 0 script texts sent, 2 named; script as lines, stdin as bytes, stdout direct" frames &&
+    grep -q "frame: 0 script texts sent, 1 named; script as lines, stdin as lines, stdout copied" frames &&
+    grep -q "frame: 0 script texts sent, 1 named; script as lines, stdin as bytes, stdout copied" frames
+'
+
 cat >reset.yml <<'EOF'
 - hosts: node1
   gather_facts: false

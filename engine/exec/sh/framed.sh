@@ -7,15 +7,24 @@
 # Set before this text: GF_FRAME, a random marker of the shell.
 #
 # In, on stdin, one frame per command:
-#   GFF MARK SLEN ILEN CAP      a header line (numbers in decimal)
+#   GFF MARK SLEN ILEN CAP SL IL DIRECT
+#                                a header line (numbers in decimal)
 #   SLEN bytes                   the command's script
 #   ILEN bytes                   the command's stdin
 #   GFE MARK                     a trailer line
-# Each part is read with an exact-length read (head -c N reads no byte past
-# N), and the trailer proves the frame arrived whole before anything runs.
+# A part is read with an exact-length read (head -c N reads no byte past
+# N), or, when the header gives its number of lines (SL, IL: not 0), line by
+# line with `read`, which starts no process; stdin sent as lines has one
+# newline more at its end, taken off here. The trailer proves the frame
+# arrived whole before anything runs.
 # The command's stdin is a file holding its own ILEN bytes (or /dev/null),
 # never this stream, so a command that reads all of its input or closes it
 # cannot reach the next frame.
+# Before a command, a frame of a second kind may give texts the shell keeps
+# for the commands after it, which then name them (eval "${gf_ns_K?}"):
+#   GFD MARK LEN
+#   LEN bytes                    assignments, gf_ns_K='text', run here
+#   GFE MARK
 #
 # Out: "GFF-READY MARK" once on stdout and on stderr when the shell is
 # ready (what a login script or sudo wrote before it is not a result); then for
@@ -27,12 +36,20 @@
 # is cut at CAP + 1 bytes (CAP 0: none), so the reader knows of a cut. The
 # command writes to files of its own first: a process it left behind that
 # writes on never reaches the stream.
+# With DIRECT 1 (a command of gpuforge's own scripts that starts nothing
+# that outlives it and writes little), its stdout goes straight to the
+# stream instead, uncut.
 # Anything else ends the shell: the controller then drops it and sends the
 # next command to a new one.
 set -u
 d=$(mktemp -d "${TMPDIR:-/tmp}/gf-sh.XXXXXXXX") || exit 70
 case $d in *[!A-Za-z0-9/._-]*) rm -rf "$d"; exit 70 ;; esac
-pid='' n=0
+pid='' n=0 nl='
+'
+# what a command's subshell runs
+run='unset tag mark slen ilen cap sl il dm l v nl n o e in pid d rc GF_FRAME
+set +u --
+eval "unset script run; $script"'
 trap 'rm -rf "$d"' EXIT
 # the controller gave up on a command (a timeout): end it, then the shell
 trap '[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null; exit 143' TERM HUP INT
@@ -41,17 +58,43 @@ trap '[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null; exit 143' TERM HUP INT
 exec 3>&2 2>/dev/null
 printf 'GFF-READY %s\n' "$GF_FRAME"
 printf 'GFF-READY %s\n' "$GF_FRAME" >&3
-while IFS=' ' read -r tag mark slen ilen cap; do
-    [ "$tag" = GFF ] && [ "$mark" = "$GF_FRAME" ] || exit 65
-    case $slen.$ilen.$cap in *[!0-9.]*|.*|*..*|*.) exit 65 ;; esac
+while IFS=' ' read -r tag mark slen ilen cap sl il dm; do
+    [ "$mark" = "$GF_FRAME" ] || exit 65
+    if [ "$tag" = GFD ]; then
+        case $slen in ''|*[!0-9]*) exit 65 ;; esac
+        v=$(head -c "$slen") || exit 66
+        IFS=' ' read -r tag mark || exit 66
+        [ "$tag" = GFE ] && [ "$mark" = "$GF_FRAME" ] || exit 65
+        eval "$v"
+        continue
+    fi
+    [ "$tag" = GFF ] || exit 65
+    case $slen.$ilen.$cap.$sl.$il.$dm in *[!0-9.]*|.*|*..*|*.) exit 65 ;; esac
     printf 'GFA %s\n' "$GF_FRAME"
-    script=$(head -c "$slen") || exit 66
+    if [ "$sl" -gt 0 ]; then
+        script=
+        while [ "$sl" -gt 0 ]; do
+            IFS= read -r v || exit 66
+            script=$script$v$nl
+            sl=$((sl - 1))
+        done
+    else
+        script=$(head -c "$slen") || exit 66
+    fi
     # new files for every command (a process a command left behind keeps
     # writing to its own), removed in batches to save a fork per command
     n=$((n + 1))
     [ $((n % 32)) != 0 ] || rm -f "$d"/[oei]*
     o=$d/o$n e=$d/e$n in=/dev/null
-    if [ "$ilen" -gt 0 ]; then
+    if [ "$il" -gt 0 ]; then
+        in=$d/i$n v=
+        while [ "$il" -gt 0 ]; do
+            IFS= read -r l || exit 66
+            v=$v$l$nl
+            il=$((il - 1))
+        done
+        printf '%s' "${v%?}" > "$in" || exit 66
+    elif [ "$ilen" -gt 0 ]; then
         in=$d/i$n
         head -c "$ilen" > "$in" || exit 66
     fi
@@ -60,16 +103,16 @@ while IFS=' ' read -r tag mark slen ilen cap; do
     # a subshell (a fork, no exec) runs the script as `sh -c` would: it
     # sees none of this shell's variables, options, traps or fd 3; $$ is
     # this shell, as it is the shell sshd or sudo started for `sh -c`
-    (
-        unset tag mark slen ilen cap n o e in pid d rc GF_FRAME
-        set +u --
-        eval "unset script; $script"
-    ) < "$in" > "$o" 2> "$e" 3>&- &
+    if [ "$dm" = 1 ]; then
+        (eval "$run") < "$in" 2> "$e" 3>&- &
+    else
+        (eval "$run") < "$in" > "$o" 2> "$e" 3>&- &
+    fi
     pid=$!
     wait "$pid"
     rc=$?
     pid=''
-    if [ -s "$o" ]; then
+    if [ "$dm" != 1 ] && [ -s "$o" ]; then
         if [ "$cap" -gt 0 ]; then head -c $((cap + 1)) "$o"; else cat "$o"; fi
     fi
     printf 'GFR %s %s\n' "$GF_FRAME" "$rc"
