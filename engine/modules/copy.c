@@ -29,6 +29,8 @@ static const struct gf_param copy_params[] = {
 /* Bigger payloads are probed first so a converged file is not re-sent. */
 #define REMOTE_MAX (64u << 20)  /* remote_src files are read into memory */
 #define INLINE_MAX 65536
+/* Content up to this size with no NUL byte is compared on the node as text. */
+#define TEXT_MAX 1024
 
 static void hex_digest(const EVP_MD *md, const char *data, size_t len, char *out)
 {
@@ -116,6 +118,12 @@ int gf_mod_put_file(struct gf_modctx *ctx, const char *dest, const char *basenam
         gf_sh_assign(&script, "gf_check", ctx->check ? "1" : "0");
         gf_sh_assign(&script, "gf_probe", probe ? "1" : "0");
         gf_sh_assign(&script, "gf_validate", validate);
+        /* short text: compared and written by the node's shell (copy_put.sh) */
+        int text = !probe && len <= TEXT_MAX && memchr(data, '\0', len) == NULL;
+        char size[32];
+        snprintf(size, sizeof(size), "%zu", len);
+        gf_sh_assign(&script, "gf_text", text ? "1" : "0");
+        gf_sh_assign(&script, "gf_size", size);
         if (validate)
             gf_nodesh_add(&script, "validate");
         gf_nodesh_add(&script, "tmpfile");

@@ -17,10 +17,11 @@ const char *gf_nodesh(const char *name)
 
 /* The scripts that start no process outliving them and write a bounded
  * answer (GF_SCRIPT_DIRECT): coreutils only, run to their end, never a
- * command of the user's, never a file's content. */
+ * command of the user's; nodefile_read sends a file's content only up to
+ * the size its caller gives. */
 static const char *const direct[] = {
     "lib", "file", "file_times", "tmpfile", "copy_put", "copy_times", "stat",
-    "stat_mime", "stat_attrs", "attrs", NULL,
+    "stat_mime", "stat_attrs", "attrs", "nodefile_read", NULL,
 };
 
 void gf_nodesh_add(struct gf_buf *b, const char *name)

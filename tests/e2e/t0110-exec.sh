@@ -214,6 +214,15 @@ cat >lines.yml <<'EOF'
           - sums.results[i].stdout.split()[0] == item | hash('sha1')
       loop: "{{ contents }}"
       loop_control: { index_var: i }
+    - name: copied again, each is the same; a file that differs by a NUL byte only is not
+      copy: { content: "{{ item }}", dest: "/tmp/gf-lines-{{ i }}" }
+      loop: "{{ contents }}"
+      loop_control: { index_var: i }
+      register: again
+    - shell: printf 'no newline at\000 the end' >/tmp/gf-lines-0
+    - copy: { content: "{{ contents[0] }}", dest: /tmp/gf-lines-0 }
+      register: nul
+    - assert: { that: [ "again is not changed", "nul is changed" ] }
     - name: end the shell that holds the script texts
       raw: "kill -9 $$"
       ignore_errors: true

@@ -7,7 +7,9 @@
 # In: gf_dest, gf_base (the source's name: the file is put inside gf_dest
 # when that is a directory), gf_sum (sha256 of the content), gf_mode,
 # gf_owner, gf_group, gf_force, gf_backup, gf_check, gf_probe (1: the
-# content is not sent yet; ask for it), gf_validate.
+# content is not sent yet; ask for it), gf_validate, gf_text (1: the
+# content is short text, no NUL byte, gf_size bytes: compared and written
+# by the shell itself, without sha256sum or cat).
 # Out: one line "GF <changed> <path>", or "GFNEED" (probe: the content must
 # be sent), or "GFERR text"; "GFBACKUP path" before it when a backup was
 # made; validate.sh's lines when the validate command refused the file.
@@ -20,9 +22,26 @@ dir=$d; while [ "$dir" != / ] && [ "${dir%/}" != "$dir" ]; do dir=${dir%/}; done
 case $dir in */*) dir=${dir%/*}; while [ "${dir%/}" != "$dir" ]; do dir=${dir%/}; done; dir=${dir:-/} ;;
   *) dir=. ;; esac
 [ "$gf_check" = 1 ] || [ ! -d "$dir" ] || gf_tmp_clean "$dir"
-cur=
-# shellcheck disable=SC2046 # the sum is the first word of sha256sum's answer
-[ ! -f "$d" ] || { set -- $(sha256sum <"$d") && cur=$1; }
+# gf_readtext: all of stdin into gf_txt, byte for byte (a text has no NUL)
+gf_readtext() {
+  gf_txt=
+  while IFS= read -r gf_l; do gf_txt="$gf_txt$gf_l
+"; done
+  gf_txt=$gf_txt$gf_l
+}
+[ "$gf_text" != 1 ] || { gf_readtext; new=$gf_txt; }
+cur='' at=''
+if [ -f "$d" ]; then
+  [ "$gf_force" = 0 ] || at=$(stat -c '%a %U %u %G %g %s' "$d")
+  # the same size and, read as text, the same bytes: no NUL in the file
+  # either (read drops it, and the size would then tell)
+  if [ -n "$at" ] && [ "$gf_text" = 1 ] && [ "${at##* }" = "$gf_size" ] && gf_readtext <"$d" &&
+    [ "$gf_txt" = "$new" ]; then cur=$gf_sum
+  else
+    # shellcheck disable=SC2046 # the sum is the first word of sha256sum's answer
+    set -- $(sha256sum <"$d") && cur=$1
+  fi
+fi
 if [ -n "$cur" ] && [ "$gf_force" = 0 ]; then echo "GF 0 $d"; exit 0; fi
 wmode=$gf_mode
 if [ -n "$wmode" ]; then case $wmode in *[!0-7]*)
@@ -31,8 +50,8 @@ if [ -n "$wmode" ]; then case $wmode in *[!0-7]*)
   *) while [ "${wmode#0}" != "$wmode" ] && [ "$wmode" != 0 ]; do wmode=${wmode#0}; done;; esac; fi
 # the content differs, or an attribute asked for
 ch=0; [ "$cur" = "$gf_sum" ] || ch=1
-# shellcheck disable=SC2046 # split into stat's five fields
-if [ -f "$d" ]; then set -- $(stat -c '%a %U %u %G %g' "$d")
+# shellcheck disable=SC2086 # split into stat's fields
+if [ -f "$d" ]; then [ -n "$at" ] || at=$(stat -c '%a %U %u %G %g %s' "$d"); set -- $at
   [ -z "$wmode" ] || [ "$wmode" = "$1" ] || ch=1
   [ -z "$gf_owner" ] || [ "$gf_owner" = "$2" ] || [ "$gf_owner" = "$3" ] || ch=1
   [ -z "$gf_group" ] || [ "$gf_group" = "$4" ] || [ "$gf_group" = "$5" ] || ch=1; fi
@@ -44,7 +63,8 @@ if [ "$cur" != "$gf_sum" ]; then
   um=$(umask); umask 077
   gf_tmpfile "$dir" || { echo "GFERR cannot create a file in $dir"; exit 1; }; t=$gf_tmp
   trap 'rm -f "$t"' EXIT INT TERM HUP
-  cat >"$t" || { echo "GFERR write failed (disk full?)"; exit 1; }
+  if [ "$gf_text" = 1 ]; then printf '%s' "$new" >"$t"; else cat >"$t"; fi ||
+    { echo "GFERR write failed (disk full?)"; exit 1; }
   # shellcheck disable=SC2046
   set -- $(sha256sum <"$t"); [ "$1" = "$gf_sum" ] || { echo "GFERR content corrupted in transfer"; exit 1; }
   [ -z "$gf_validate" ] || gf_validate_file "$t" || exit 1
