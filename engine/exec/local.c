@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,6 +71,27 @@ static void stop_group(pid_t pid)
     }
     kill(-pid, SIGKILL);
     waitpid(pid, NULL, 0);
+}
+
+/* write(2) to the command's stdin without SIGPIPE: a command that exits
+ * before it read all of its input (a module in check mode) must not end
+ * gpuforge. The signal a write to a closed pipe raises for this thread is
+ * held back and taken here; the write then fails with EPIPE. */
+static ssize_t write_stdin(int fd, const char *buf, size_t len)
+{
+    sigset_t pipe_set, old;
+    struct timespec zero = { 0, 0 };
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    ssize_t w = write(fd, buf, len);
+    int e = errno;
+    if (w < 0 && e == EPIPE && !sigismember(&old, SIGPIPE))
+        sigtimedwait(&pipe_set, NULL, &zero);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return w;
 }
 
 int gf_local_run(const struct gf_target *t, const struct gf_exec_opts *o, const char *cmd,
@@ -145,7 +168,7 @@ int gf_local_run(const struct gf_target *t, const struct gf_exec_opts *o, const 
             goto fail;
         }
         if (io >= 0 && p[io].revents) {
-            ssize_t w = write(in[1], input + fed, input_len - fed);
+            ssize_t w = write_stdin(in[1], input + fed, input_len - fed);
             if (w > 0) {
                 fed += (size_t)w;
                 if (in_count)
