@@ -9,7 +9,7 @@
 # inputs are assigned before the script: SC2154.)
 
 p=$gf_path
-ch=0
+ch=0 made=0
 
 # kind PATH - cur = link, directory, file, other or absent
 kind() {
@@ -36,7 +36,8 @@ act() {
 }
 
 # mkdirs PATH - as Ansible's file module: every directory it creates on the
-# way, not only the last, gets the mode, owner and group
+# way, not only the last, gets the mode, owner and group; made=1 when it
+# made the last with an octal mode
 mkdirs() {
     o=$IFS
     IFS=/
@@ -49,9 +50,14 @@ mkdirs() {
             '' | /) q=$q$c ;;
             *) q=$q/$c ;;
         esac
+        made=0
         [ -e "$q" ] && continue
-        mkdir -- "$q" || return 1
-        [ -z "$gf_mode" ] || chmod "$gf_mode" "$q" || return 1
+        # an octal mode at once (mkdir -m: that mode, whatever the umask)
+        case $gf_mode in
+            '') mkdir -- "$q" || return 1 ;;
+            *[!0-7]*) { mkdir -- "$q" && chmod "$gf_mode" "$q"; } || return 1 ;;
+            *) { mkdir -m "$gf_mode" -- "$q" && made=1; } || return 1 ;;
+        esac
         [ -z "$gf_owner" ] || chown "$gf_owner" "$q" || return 1
         [ -z "$gf_group" ] || chgrp "$gf_group" "$q" || return 1
     done
@@ -129,7 +135,8 @@ if [ "$st" != absent ] && { [ -e "$p" ] || [ -L "$p" ]; }; then
         if [ "$gf_recurse" = 1 ] && [ "$st" = directory ]; then
             [ -z "$(find "$p" ! -perm "$want" -print -quit)" ] || act chmod -R "$gf_mode" "$p"
         else
-            [ "$(stat -c %a "$p")" = "$want" ] || act chmod "$gf_mode" "$p"
+            # a directory mkdirs made with an octal mode has it
+            [ "$made" = 1 ] || [ "$(stat -c %a "$p")" = "$want" ] || act chmod "$gf_mode" "$p"
         fi
     fi
     for what in owner group; do
