@@ -215,3 +215,58 @@ TEST(nodesh_expandvars_as_python_expandvars)
                       "GF 3=a/d/d\nGF 4=${GF T}${}\nGF 5=no/$gf_n/.\n");
     gf_buf_release(&b);
 }
+
+/* copy_put.sh in text mode (gf_text=1) with stdin: its output and status. */
+static int copy_put_text(const char *dir, const char *content, const char *stdin_text,
+                         char *out, size_t n)
+{
+    struct gf_buf b = GF_BUF_INIT;
+    char path[256], size[32], in[256], env[300];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/f", dir);
+    snprintf(size, sizeof size, "%zu", strlen(content));
+    snprintf(in, sizeof in, "%s/in", dir);
+    ASSERT((f = fopen(in, "w")) != NULL);
+    fputs(stdin_text, f);
+    fclose(f);
+    gf_sh_assign(&b, "gf_dest", path);
+    gf_sh_assign(&b, "gf_base", "");
+    /* sha256 of "hello world\n" */
+    gf_sh_assign(&b, "gf_sum", "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447");
+    gf_buf_adds(&b, "gf_mode=0640 gf_owner= gf_group= gf_force=1 gf_backup=0 gf_check=0\n"
+                    "gf_probe=0 gf_validate= gf_text=1\n");
+    gf_sh_assign(&b, "gf_size", size);
+    gf_nodesh_add(&b, "tmpfile");
+    gf_nodesh_add(&b, "copy_put");
+    snprintf(env, sizeof env, "<%s", in);
+    int rc = run_dash_env(b.buf, env, out, n);
+    gf_buf_release(&b);
+    return rc;
+}
+
+TEST(nodesh_copy_put_text_cut_short_writes_nothing)
+{
+    char dir[] = "/tmp/gf-cp.XXXXXX", out[1024], path[64], cmd[256];
+
+    ASSERT(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/f", dir);
+    /* stdin cut short: refused, nothing left behind */
+    ASSERT_EQ(copy_put_text(dir, "hello world\n", "hello", out, sizeof out), 1);
+    ASSERT_STREQ(out, "GFERR content corrupted in transfer\n");
+    ASSERT(access(path, F_OK) != 0);
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s | grep -v '^in$')\"", dir);
+    ASSERT_EQ(system(cmd), 0);
+    /* whole: written with its mode; then the same text again changes nothing */
+    ASSERT_EQ(copy_put_text(dir, "hello world\n", "hello world\n", out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "GF 1 %s\n", path);
+    ASSERT_STREQ(out, cmd);
+    snprintf(cmd, sizeof cmd, "test \"$(stat -c %%a %s)\" = 640 && "
+             "test \"$(cat %s)\" = 'hello world'", path, path);
+    ASSERT_EQ(system(cmd), 0);
+    ASSERT_EQ(copy_put_text(dir, "hello world\n", "hello world\n", out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "GF 0 %s\n", path);
+    ASSERT_STREQ(out, cmd);
+    snprintf(cmd, sizeof cmd, "rm -r %s", dir);
+    ASSERT_EQ(system(cmd), 0);
+}

@@ -29,6 +29,9 @@ gf_readtext() {
 "; done
   gf_txt=$gf_txt$gf_l
 }
+# (bytes, not characters, in ${#new})
+LC_ALL=C
+export LC_ALL
 [ "$gf_text" != 1 ] || { gf_readtext; new=$gf_txt; }
 cur='' at=''
 if [ -f "$d" ]; then
@@ -60,16 +63,21 @@ if [ $ch = 0 ] || [ "$gf_check" = 1 ]; then echo "GF $ch $d"; exit 0; fi
 if [ "$cur" != "$gf_sum" ]; then
   [ "$gf_probe" = 1 ] && { echo GFNEED; exit 0; }
   [ -d "$dir" ] || { echo "GFERR destination directory $dir does not exist"; exit 1; }
-  um=$(umask); umask 077
+  # mktemp makes it 0600, whatever the umask
   gf_tmpfile "$dir" || { echo "GFERR cannot create a file in $dir"; exit 1; }; t=$gf_tmp
   trap 'rm -f "$t"' EXIT INT TERM HUP
-  if [ "$gf_text" = 1 ]; then printf '%s' "$new" >"$t"; else cat >"$t"; fi ||
-    { echo "GFERR write failed (disk full?)"; exit 1; }
-  # shellcheck disable=SC2046
-  set -- $(sha256sum <"$t"); [ "$1" = "$gf_sum" ] || { echo "GFERR content corrupted in transfer"; exit 1; }
+  # all of it, or a transfer cut short (the text's length; others' sum)
+  if [ "$gf_text" = 1 ]; then
+    [ "${#new}" = "$gf_size" ] || { echo "GFERR content corrupted in transfer"; exit 1; }
+    printf '%s' "$new" >"$t" || { echo "GFERR write failed (disk full?)"; exit 1; }
+  else
+    cat >"$t" || { echo "GFERR write failed (disk full?)"; exit 1; }
+    # shellcheck disable=SC2046
+    set -- $(sha256sum <"$t"); [ "$1" = "$gf_sum" ] || { echo "GFERR content corrupted in transfer"; exit 1; }
+  fi
   [ -z "$gf_validate" ] || gf_validate_file "$t" || exit 1
   if [ -n "$wmode" ]; then chmod "$wmode" "$t"; elif [ -f "$d" ]; then chmod "$(stat -c %a "$d")" "$t";
-  else chmod "$(printf %o "$((0666 & ~0$um))")" "$t"; fi
+  else chmod "$(printf %o "$((0666 & ~0$(umask)))")" "$t"; fi
   if [ -f "$d" ] && [ "$(id -u)" = 0 ]; then chown --reference="$d" "$t"; fi
   [ -z "$gf_owner" ] || chown "$gf_owner" "$t" || { echo "GFERR chown $gf_owner failed"; exit 1; }
   [ -z "$gf_group" ] || chgrp "$gf_group" "$t" || { echo "GFERR chgrp $gf_group failed"; exit 1; }
