@@ -1053,11 +1053,9 @@ static void frame_build(struct gf_shell *sh, const char *cmd, const char *input,
                         size_t input_len, size_t cap, struct gf_buf *frame, int *rest,
                         const char *host)
 {
-    int sent = 0;
-
     struct gf_buf body = GF_BUF_INIT, defs = GF_BUF_INIT;
     size_t clen = strlen(cmd), pos = 0;
-    int direct = 1, named = 0;
+    int direct = 1, named = 0, sent = 0;
 
     for (int i = 0; i < nnotes; i++) {
         const struct note *nt = &notes[i];
