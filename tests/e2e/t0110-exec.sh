@@ -356,6 +356,41 @@ expect_code 3 'all packets to a node lost: its next command is unreachable withi
     exit $rc
 '
 
+cat >readahead.yml <<'EOF'
+- hosts: node3
+  gather_facts: false
+  tasks:
+    - copy: { content: "read ahead\n", dest: /tmp/gf-readahead, mode: "0640" }
+      become: true
+    - command: cat /tmp/gf-readahead
+      become: true
+      register: back
+    - command: echo as the login user
+      register: login
+    - assert: { that: [ "back.stdout == 'read ahead'", "login.stdout == 'as the login user'" ] }
+EOF
+
+# busybox's head -c reads a pipe ahead of its count: the framed shell would
+# lose the next frame to it, so it does not start there and says why
+cat >readahead-head <<'EOF'
+#!/bin/sh
+# head -c N of a pipe that reads all of it first, as busybox's head does
+if [ $# = 2 ]; then t=$(mktemp); cat >"$t"; /usr/bin/head "$@" "$t"; rm -f "$t"; else exec /usr/bin/head "$@"; fi
+EOF
+
+expect_success 'a head that reads ahead: no framed shell, commands take channels (-v says why)' '
+    tb_exec node3 sh -c "cat >/usr/local/bin/head && chmod 755 /usr/local/bin/head" <readahead-head &&
+    tb_exec node3 sh -c "printf \"ab\\ncd\\n\" | { head -c 3 >/dev/null; read -r l; echo \"[\$l]\"; }" >ra
+    cat ra; grep -qx "\[\]" ra || { tb_exec node3 rm -f /usr/local/bin/head; exit 1; }
+    timeout 120 "$GF" run -v -i "$INV" readahead.yml >out 2>&1; rc=$?
+    tb_exec node3 rm -f /usr/local/bin/head
+    grep -v "^ *$" out | tail -3
+    test $rc = 0 && grep -q "^node3 .*ok=4 .*failed=0" out || exit 1
+    [ "${GPUFORGE_FRAMED:-1}" != 0 ] || exit 0
+    grep -q "did not start (exit status 69): head -c reads past its count here; commands with become take a channel each" out &&
+    grep -q "did not start (exit status 69): head -c reads past its count here; commands take a channel each" out
+'
+
 expect_code 2 'where sudo needs a tty, become says so (framed: -v says why it took channels)' '
     tb_exec node3 sh -c "echo \"Defaults:gf requiretty\" >/etc/sudoers.d/zz-tty &&
         chmod 0440 /etc/sudoers.d/zz-tty" &&

@@ -47,10 +47,19 @@ case $d in *[!A-Za-z0-9/._-]*) rm -rf "$d"; exit 70 ;; esac
 pid='' n=0 nl='
 '
 # what a command's subshell runs
+# shellcheck disable=SC2016 # expanded there, by its eval
 run='unset tag mark slen ilen cap sl il dm l v nl n o e in pid d rc GF_FRAME
 set +u --
 eval "unset script run; $script"'
 trap 'rm -rf "$d"' EXIT
+# head -c N must read no byte past N of a pipe, as GNU's does; busybox's
+# reads ahead and would take the next frame: no framed shell there
+v=
+{ head -c 3 >/dev/null; IFS= read -r v; } <<'EOF'
+ab
+cd
+EOF
+[ "$v" = cd ] || { echo "head -c reads past its count here" >&2; exit 69; }
 # the controller gave up on a command (a timeout): end it, then the shell
 trap '[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null; exit 143' TERM HUP INT
 # results go to fd 3; this shell's own complaints (a job killed by a
