@@ -39,7 +39,9 @@
 /* Script texts a framed shell keeps (sent once, then named: run_framed). */
 #define GF_SHELL_DEFS 64
 /* A script or stdin up to these sizes goes to the framed shell as lines,
- * which it reads with `read` (no process); longer ones with `head -c`. */
+ * which it reads with `read` (no process); longer ones with `head -c`. Only
+ * ASCII: bash's read in a UTF-8 locale takes a newline after an unfinished
+ * multibyte sequence for part of it, and would read past the part. */
 #define GF_FRAMED_LINES_SCRIPT 2048
 #define GF_FRAMED_LINES_INPUT 1024
 
@@ -1048,10 +1050,19 @@ static int find_result_end(const struct gf_buf *b, const char *mark, int *rc, si
  * the shell reads those without a process. A command made only of such
  * texts, all GF_SCRIPT_DIRECT, assignments before them and echo or printf
  * after writes its stdout straight to the stream (the header's last
- * field). */
-static void frame_build(struct gf_shell *sh, const char *cmd, const char *input,
-                        size_t input_len, size_t cap, struct gf_buf *frame, int *rest,
-                        const char *host)
+ * field); returns whether it does. */
+/* Whether s[0..n) can go as lines: ASCII (see GF_FRAMED_LINES_SCRIPT), no NUL. */
+static int ascii_lines(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\0' || (unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
+static int frame_build(struct gf_shell *sh, const char *cmd, const char *input,
+                       size_t input_len, size_t cap, struct gf_buf *frame, int *rest,
+                       const char *host)
 {
     struct gf_buf body = GF_BUF_INIT, defs = GF_BUF_INIT;
     size_t clen = strlen(cmd), pos = 0;
@@ -1097,14 +1108,16 @@ static void frame_build(struct gf_shell *sh, const char *cmd, const char *input,
         gf_buf_addf(frame, "GFE %s\n", sh->mark);
     }
     size_t slines = 0, ilines = 0;
-    if (body.len <= GF_FRAMED_LINES_SCRIPT) {
+    /* a newline added after a last backslash would continue its line */
+    if (body.len <= GF_FRAMED_LINES_SCRIPT && ascii_lines(body.buf, body.len) &&
+        (body.len == 0 || body.buf[body.len - 1] != '\\')) {
         if (body.len == 0 || body.buf[body.len - 1] != '\n')
             gf_buf_add(&body, "\n", 1);
         for (size_t j = 0; j < body.len; j++)
             slines += body.buf[j] == '\n';
     }
     int in_lines = input_len > 0 && input_len <= GF_FRAMED_LINES_INPUT &&
-                   memchr(input, '\0', input_len) == NULL;
+                   ascii_lines(input, input_len);
     if (in_lines) /* sent with a newline more, which the shell takes off */
         for (size_t j = 0; j < input_len; j++)
             ilines += input[j] == '\n';
@@ -1126,6 +1139,7 @@ static void frame_build(struct gf_shell *sh, const char *cmd, const char *input,
     }
     gf_buf_release(&body);
     gf_buf_release(&defs);
+    return direct;
 }
 
 /* Runs cmd on the framed shell of sh (started here when it is not). Returns
@@ -1136,7 +1150,7 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
 {
     const struct gf_exec_opts *o = s->opts;
     struct gf_buf frame = GF_BUF_INIT, why = GF_BUF_INIT;
-    int ret = -GF_EFAIL, got, w, rc = -1, fo = 0, fe = 0, acked = 0, rest;
+    int ret = -GF_EFAIL, got, w, rc = -1, fo = 0, fe = 0, acked = 0, rest, direct;
     size_t cap = r->out.cap > r->err.cap ? r->out.cap : r->err.cap, tlen;
     size_t odata = 0, oend = 0, edata = 0, eend = 0;
     char trailer[48];
@@ -1164,7 +1178,7 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
         }
     }
     tlen = (size_t)snprintf(trailer, sizeof(trailer), "GFE %s\n", sh->mark);
-    frame_build(sh, cmd, input, input_len, cap, &frame, &rest, s->t->name);
+    direct = frame_build(sh, cmd, input, input_len, cap, &frame, &rest, s->t->name);
     if (!rest) /* the whole frame in one packet where it fits */
         gf_buf_add(&frame, trailer, tlen);
     if ((w = write_all(sh->ch, frame.buf, frame.len, NULL)) != 0 ||
@@ -1214,6 +1228,12 @@ static int run_framed(struct gf_session *s, struct gf_shell *sh, const char *cmd
         if (fo < 0) {
             result_fail(r, GF_ST_UNREACHABLE, "the framed shell sent a malformed result; the "
                         "command's outcome is unknown");
+            shell_drop(sh, 1);
+            goto out;
+        }
+        /* a direct command's stdout is not cut on the node: it may not grow without end */
+        if (!fo && direct && cap && sh->rd.len > cap + 65536) {
+            result_fail(r, GF_ST_FAILED, "the command wrote more than %zu bytes", cap);
             shell_drop(sh, 1);
             goto out;
         }

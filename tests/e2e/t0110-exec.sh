@@ -391,6 +391,36 @@ expect_success 'a head that reads ahead: no framed shell, commands take channels
     grep -q "did not start (exit status 69): head -c reads past its count here; commands take a channel each" out
 '
 
+cat >latin1.yml <<'EOF'
+- hosts: node3
+  gather_facts: false
+  tasks:
+    - raw: 'echo "[$BASH_VERSION|$LANG]"'
+      become: true
+      register: sh
+    - copy: { src: latin1.txt, dest: /tmp/gf-latin1 }
+      become: true
+    - command: sha1sum /tmp/gf-latin1
+      register: sum
+      changed_when: false
+    - assert:
+        that:
+          - "sh.stdout is search('^\\[5[.].*[|]C.UTF-8\\]')"
+          - "sum.stdout.split()[0] == want"
+EOF
+
+# bash's read in a UTF-8 locale takes the newline after an unfinished
+# multibyte sequence for part of it: what is not ASCII goes as bytes
+expect_success 'bash as /bin/sh in a UTF-8 locale: Latin-1 content arrives whole' '
+    printf "caf\\351\\nna\\357ve \\303\\nend\\n" >latin1.txt &&
+    want=$(sha1sum <latin1.txt | cut -c1-40) &&
+    tb_exec node3 sh -c "ln -sf bash /bin/sh && echo LANG=C.UTF-8 >/etc/default/locale" &&
+    timeout 120 "$GF" run -i "$INV" --command-timeout 30 -e want="$want" latin1.yml >out 2>&1; rc=$?
+    tb_exec node3 sh -c "ln -sf dash /bin/sh && rm -f /etc/default/locale"
+    grep -v "^ *$" out | tail -3
+    test $rc = 0 && grep -q "^node3 .*failed=0" out
+'
+
 expect_code 2 'where sudo needs a tty, become says so (framed: -v says why it took channels)' '
     tb_exec node3 sh -c "echo \"Defaults:gf requiretty\" >/etc/sudoers.d/zz-tty &&
         chmod 0440 /etc/sudoers.d/zz-tty" &&
