@@ -18,8 +18,9 @@ int gf_local_run(const struct gf_target *t, const struct gf_exec_opts *o, const 
 /* Command texts (shtext.c). Each looks at s[0..n) as the shell would and
  * answers 1 only where it is sure.
  * gf_sh_top_level: starting at a script's top level, the text ends there,
- * on a new line: no quote or escaped newline open, no pipeline or list left
- * to continue, no here-document, command substitution or '#' before.
+ * on a new line: no quote open, no pipeline or list left to continue, no
+ * here-document, command substitution, ${...}, $'...', backslash-newline
+ * or '#' before.
  * gf_sh_assignments_only: NAME=VALUE lines only (the value quoted as
  * gf_sh_quote does, or a plain word): nothing runs.
  * gf_sh_prints_only: lines of the shell's echo or printf only, with no

@@ -9,9 +9,9 @@
 #include "exec-priv.h"
 
 /* Whether the text s[0..n), which starts at the top level of a script,
- * ends there too, on a new line: no quote or escaped newline open, no
- * pipeline or list left to continue, and nothing this does not follow (a
- * here-document, a command substitution, a '#') before. */
+ * ends there too, on a new line: no quote open, no pipeline or list left to
+ * continue, and nothing this does not follow (a here-document, a command
+ * substitution, ${...}, $'...', a backslash-newline, a '#') before. */
 int gf_sh_top_level(const char *s, size_t n)
 {
     int sq = 0, dq = 0;
@@ -25,14 +25,16 @@ int gf_sh_top_level(const char *s, size_t n)
             sq = c != '\'';
             continue;
         }
+        /* a backslash-newline joins lines (and operators: "|\\\n|", "<\\\n<") */
         if (c == '\\') {
-            if (i + 2 >= n) /* escapes the gap's last newline */
+            if (i + 1 >= n || s[i + 1] == '\n')
                 return 0;
             i++;
             last = 'x';
             continue;
         }
-        if (c == '`' || (c == '$' && i + 1 < n && s[i + 1] == '('))
+        /* command substitutions, ${...} (quotes of their own inside) and $'...' */
+        if (c == '`' || (c == '$' && i + 1 < n && strchr("({'", s[i + 1])))
             return 0;
         if (dq) {
             dq = c != '"';

@@ -17,7 +17,6 @@ TEST(shtext_top_level_after_complete_lines)
     ASSERT(TOP("a='it'\\''s'\nb=\"q \\\" q\"\n"));
     ASSERT(TOP("if [ -n \"$x\" ]; then\n"));       /* the text runs in the branch whole */
     ASSERT(TOP("a='multi\nline'\n"));
-    ASSERT(TOP("x=1 \\\ny=2\n"));                   /* a continued line, ended */
 }
 
 TEST(shtext_not_top_level)
@@ -35,6 +34,11 @@ TEST(shtext_not_top_level)
     ASSERT(!TOP("a=`echo\n"));
     ASSERT(!TOP("# it's a comment\nb='\n"));        /* a quote in a comment */
     ASSERT(!TOP("a=\"$(echo ')')\"\n"));
+    ASSERT(!TOP("x=1 \\\ny=2\n"));                  /* a backslash-newline: not followed */
+    ASSERT(!TOP("true |\\\n\n"));                    /* it joins "|" to the next line */
+    ASSERT(!TOP("cat <\\\n<EOF\n"));                 /* and "<" to "<": a here-document */
+    ASSERT(!TOP("y=\"${x#'\"'}'\n"));                  /* still inside the double quotes */
+    ASSERT(!TOP("echo $'\\'' '\n"));                   /* bash's $'...' */
 }
 
 TEST(shtext_assignments_only)
