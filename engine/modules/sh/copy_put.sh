@@ -22,17 +22,19 @@ dir=$d; while [ "$dir" != / ] && [ "${dir%/}" != "$dir" ]; do dir=${dir%/}; done
 case $dir in */*) dir=${dir%/*}; while [ "${dir%/}" != "$dir" ]; do dir=${dir%/}; done; dir=${dir:-/} ;;
   *) dir=. ;; esac
 [ "$gf_check" = 1 ] || [ ! -d "$dir" ] || gf_tmp_clean "$dir"
-# gf_readtext: all of stdin into gf_txt, byte for byte (a text has no NUL)
+# gf_readtext: all of stdin into gf_txt, byte for byte (a text has no NUL),
+# and its length in bytes into gf_len: in the C locale (bash's read and
+# ${#...} take a UTF-8 locale's characters), the caller's locale back after
 gf_readtext() {
+  gf_lc=${LC_ALL-gf-unset}
+  LC_ALL=C
   gf_txt=
   while IFS= read -r gf_l; do gf_txt="$gf_txt$gf_l
 "; done
-  gf_txt=$gf_txt$gf_l
+  gf_txt=$gf_txt$gf_l gf_len=${#gf_txt}
+  if [ "$gf_lc" = gf-unset ]; then unset LC_ALL; else LC_ALL=$gf_lc; fi
 }
-# (bytes, not characters, in ${#new})
-LC_ALL=C
-export LC_ALL
-[ "$gf_text" != 1 ] || { gf_readtext; new=$gf_txt; }
+[ "$gf_text" != 1 ] || { gf_readtext; new=$gf_txt newlen=$gf_len; }
 cur='' at=''
 if [ -f "$d" ]; then
   [ "$gf_force" = 0 ] || at=$(stat -c '%a %U %u %G %g %s' "$d")
@@ -68,7 +70,7 @@ if [ "$cur" != "$gf_sum" ]; then
   trap 'rm -f "$t"' EXIT INT TERM HUP
   # all of it, or a transfer cut short (the text's length; others' sum)
   if [ "$gf_text" = 1 ]; then
-    [ "${#new}" = "$gf_size" ] || { echo "GFERR content corrupted in transfer"; exit 1; }
+    [ "$newlen" = "$gf_size" ] || { echo "GFERR content corrupted in transfer"; exit 1; }
     printf '%s' "$new" >"$t" || { echo "GFERR write failed (disk full?)"; exit 1; }
   else
     cat >"$t" || { echo "GFERR write failed (disk full?)"; exit 1; }
