@@ -1041,16 +1041,6 @@ static int find_result_end(const struct gf_buf *b, const char *mark, int *rc, si
     return *rc > 255 ? -1 : 1;
 }
 
-/* Appends to frame what runs cmd on sh: the definitions (GFD, one frame of
- * assignments) of each script text named since the thread's last command
- * (gf_exec_note_script) that cmd holds whole, on lines of its own at its top
- * level, and that sh does not hold yet; then the header (GFF), cmd with those texts replaced by
- * `eval "${gf_ns_INDEX?}"`, and stdin when it is not too long (*rest says
- * whether it is left to send, before the trailer). As lines where it can:
- * the shell reads those without a process. A command made only of such
- * texts, all GF_SCRIPT_DIRECT, assignments before them and echo or printf
- * after writes its stdout straight to the stream (the header's last
- * field); returns whether it does. */
 /* Whether s[0..n) can go as lines: ASCII (see GF_FRAMED_LINES_SCRIPT), no NUL. */
 static int ascii_lines(const char *s, size_t n)
 {
@@ -1060,6 +1050,16 @@ static int ascii_lines(const char *s, size_t n)
     return 1;
 }
 
+/* Appends to frame what runs cmd on sh: the definitions (GFD, one frame of
+ * assignments) of each script text named since the thread's last command
+ * (gf_exec_note_script) that cmd holds whole, on lines of its own at its top
+ * level, and that sh does not hold yet; then the header (GFF), cmd with those
+ * texts replaced by `eval "${gf_ns_INDEX?}"`, and stdin when it is not too
+ * long (*rest says whether it is left to send, before the trailer). As lines
+ * where it can: the shell reads those without a process. A command made only of such
+ * texts, all GF_SCRIPT_DIRECT, assignments before them and echo or printf
+ * after writes its stdout straight to the stream (the header's last
+ * field); returns whether it does. */
 static int frame_build(struct gf_shell *sh, const char *cmd, const char *input,
                        size_t input_len, size_t cap, struct gf_buf *frame, int *rest,
                        const char *host)
