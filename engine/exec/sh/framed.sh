@@ -49,9 +49,19 @@ pid='' n=0 nl='
 # what a command's subshell runs
 # shellcheck disable=SC2016 # expanded there, by its eval
 run='unset tag mark slen ilen cap sl il dm l v nl n o e in pid d rc GF_FRAME
+unset -f gf_lines
 set +u --
 eval "unset script run; $script"'
 trap 'rm -rf "$d"' EXIT
+# gf_lines N: the next N lines of stdin into v, each with its newline
+gf_lines() {
+    v=
+    while [ "$1" -gt 0 ]; do
+        IFS= read -r l || exit 66
+        v=$v$l$nl
+        set -- $(($1 - 1))
+    done
+}
 # head -c N must read no byte past N of a pipe, as GNU's does; busybox's
 # reads ahead and would take the next frame: no framed shell there
 v=
@@ -80,13 +90,10 @@ while IFS=' ' read -r tag mark slen ilen cap sl il dm; do
     [ "$tag" = GFF ] || exit 65
     case $slen.$ilen.$cap.$sl.$il.$dm in *[!0-9.]*|.*|*..*|*.) exit 65 ;; esac
     printf 'GFA %s\n' "$GF_FRAME"
+    # shellcheck disable=SC2034 # script: read by $run's eval
     if [ "$sl" -gt 0 ]; then
-        script=
-        while [ "$sl" -gt 0 ]; do
-            IFS= read -r v || exit 66
-            script=$script$v$nl
-            sl=$((sl - 1))
-        done
+        gf_lines "$sl"
+        script=$v
     else
         script=$(head -c "$slen") || exit 66
     fi
@@ -96,12 +103,8 @@ while IFS=' ' read -r tag mark slen ilen cap sl il dm; do
     [ $((n % 32)) != 0 ] || rm -f "$d"/[oei]*
     o=$d/o$n e=$d/e$n in=/dev/null
     if [ "$il" -gt 0 ]; then
-        in=$d/i$n v=
-        while [ "$il" -gt 0 ]; do
-            IFS= read -r l || exit 66
-            v=$v$l$nl
-            il=$((il - 1))
-        done
+        in=$d/i$n
+        gf_lines "$il"
         printf '%s' "${v%?}" > "$in" || exit 66
     elif [ "$ilen" -gt 0 ]; then
         in=$d/i$n
