@@ -35,9 +35,10 @@ gf_readtext() {
   if [ "$gf_lc" = gf-unset ]; then unset LC_ALL; else LC_ALL=$gf_lc; fi
 }
 [ "$gf_text" != 1 ] || { gf_readtext; new=$gf_txt newlen=$gf_len; }
-cur='' at=''
+# the destination's mode, owner, uid, group, gid and size, when asked for
+cur='' at='' atfmt='%a %U %u %G %g %s'
 if [ -f "$d" ]; then
-  [ "$gf_force" = 0 ] || at=$(stat -c '%a %U %u %G %g %s' "$d")
+  [ "$gf_force" = 0 ] || at=$(stat -c "$atfmt" "$d")
   # the same size and, read as text, the same bytes: no NUL in the file
   # either (read drops it, and the size would then tell)
   if [ -n "$at" ] && [ "$gf_text" = 1 ] && [ "${at##* }" = "$gf_size" ] && gf_readtext <"$d" &&
@@ -56,7 +57,7 @@ if [ -n "$wmode" ]; then case $wmode in *[!0-7]*)
 # the content differs, or an attribute asked for
 ch=0; [ "$cur" = "$gf_sum" ] || ch=1
 # shellcheck disable=SC2086 # split into stat's fields
-if [ -f "$d" ]; then [ -n "$at" ] || at=$(stat -c '%a %U %u %G %g %s' "$d"); set -- $at
+if [ -f "$d" ]; then [ -n "$at" ] || at=$(stat -c "$atfmt" "$d"); set -- $at
   [ -z "$wmode" ] || [ "$wmode" = "$1" ] || ch=1
   [ -z "$gf_owner" ] || [ "$gf_owner" = "$2" ] || [ "$gf_owner" = "$3" ] || ch=1
   [ -z "$gf_group" ] || [ "$gf_group" = "$4" ] || [ "$gf_group" = "$5" ] || ch=1; fi
